@@ -1,0 +1,127 @@
+//! The imperative shell: arguments, files, the progress bar, exit codes.
+//!
+//! Exit codes: 0 success; 2 any error (bad model, bad arguments, unreadable or unwritable
+//! files); 130 interrupted. Errors are printed once, here, for a person.
+
+mod args;
+mod check;
+mod output;
+mod progress;
+mod run;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use gapsim::model::{InvalidModel, Loaded, Model, diagnostic};
+
+use args::{Cli, Command};
+
+/// What went wrong, for the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Already reported to stderr (model diagnostics).
+    Reported,
+    /// Interrupted by the user.
+    Interrupted,
+    /// Anything else, with its context.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command.unwrap_or_default() {
+        Command::Run(a) => run::run(&a),
+        Command::Check(a) => check::check(&a),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported) => ExitCode::from(2),
+        Err(Failure::Interrupted) => {
+            eprintln!("gapsim: interrupted; nothing was written");
+            ExitCode::from(130)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A model file's name and text, as given on the command line or embedded.
+pub struct Source {
+    /// The name shown in messages and summaries.
+    pub label: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Reads the model at `path`, or the embedded default model.
+pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
+    match path {
+        None => Ok(Source {
+            label: format!("{} (built in)", gapsim::DEFAULT_MODEL_FILE),
+            text: gapsim::DEFAULT_MODEL.to_string(),
+        }),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                    "; check the path, or run `gapsim run` with no model to use the built-in \
+                     Kent model"
+                } else {
+                    ""
+                };
+                Failure::Other(anyhow::anyhow!(
+                    "cannot read model file {}: {e}{hint}",
+                    p.display()
+                ))
+            })?;
+            Ok(Source {
+                label: p.display().to_string(),
+                text,
+            })
+        }
+    }
+}
+
+/// Parses and checks a model, printing warnings, or every error and returning
+/// [`Failure::Reported`].
+pub fn load(source: &Source) -> Result<Loaded, Failure> {
+    match Model::from_toml(&source.label, &source.text) {
+        Ok(loaded) => {
+            if !loaded.warnings.is_empty() {
+                eprint!(
+                    "{}",
+                    diagnostic::render(&source.label, &source.text, &loaded.warnings)
+                );
+            }
+            Ok(loaded)
+        }
+        Err(InvalidModel {
+            file,
+            text,
+            diagnostics,
+        }) => {
+            eprint!("{}", diagnostic::render(&file, &text, &diagnostics));
+            Err(Failure::Reported)
+        }
+    }
+}
+
+/// Writes to stdout, treating a closed pipe (`gapsim run | head`) as a quiet stop.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Where runs go by default.
+pub fn outputs_dir() -> PathBuf {
+    PathBuf::from("outputs")
+}

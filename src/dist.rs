@@ -1,0 +1,1079 @@
+//! Probability distributions for drivers: validated once, sampled cheaply.
+//!
+//! Each [`Distribution`] is an immutable value built by a fallible constructor that checks
+//! its parameters (the rand and statrs convention), so the hot loop samples without checks.
+//! Every distribution offers two ways to draw:
+//! - [`Distribution::fill`], the fastest exact sampler (ziggurat normals, rand_distr's Beta),
+//!   used for plain Monte Carlo;
+//! - [`Distribution::quantile`], the inverse CDF, used where the uniform input must be chosen
+//!   (Latin hypercube, copulas) and for truncated forms, which sample exactly by drawing `u`
+//!   inside the truncated part of the CDF.
+//!
+//! Parameters are the ones a finance user thinks in (see `docs/model-format.md`): a
+//! lognormal by its median and 90th percentile, a PERT by its three-point estimate.
+
+use rand::Rng;
+use rand_distr::{Distribution as _, StandardNormal};
+
+use crate::special::{beta_quantile, beta_reg, normal_cdf, normal_quantile};
+
+/// Why a set of parameters does not make a distribution. `param` names the model-file key
+/// at fault, so the model loader can point at it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DistError {
+    /// A parameter that must be strictly positive is not.
+    #[error("`{param}` must be greater than 0, found {value}")]
+    NotPositive {
+        /// Parameter name.
+        param: &'static str,
+        /// Value given.
+        value: f64,
+    },
+    /// A probability outside [0, 1].
+    #[error("`{param}` is a probability and must be between 0 and 1, found {value}")]
+    NotProbability {
+        /// Parameter name.
+        param: &'static str,
+        /// Value given.
+        value: f64,
+    },
+    /// Two bounds in the wrong order.
+    #[error("`{lower}` ({lo}) must be {} `{upper}` ({hi})", if *.strict { "less than" } else { "at most" })]
+    Order {
+        /// Name of the parameter that should be smaller.
+        lower: &'static str,
+        /// Name of the parameter that should be larger.
+        upper: &'static str,
+        /// Its value.
+        lo: f64,
+        /// Its value.
+        hi: f64,
+        /// Whether equality is also wrong.
+        strict: bool,
+    },
+    /// Any other impossible combination, explained in words.
+    #[error("{message}")]
+    Invalid {
+        /// Parameter name the problem is best shown at.
+        param: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl DistError {
+    /// The model-file key the error is about.
+    pub fn param(&self) -> &'static str {
+        match self {
+            DistError::NotPositive { param, .. }
+            | DistError::NotProbability { param, .. }
+            | DistError::Invalid { param, .. } => param,
+            DistError::Order { upper, lower, .. } => {
+                // Point at the one most likely mistyped: the upper bound when it is the
+                // `max`, else the lower.
+                if *upper == "max" { upper } else { lower }
+            }
+        }
+    }
+}
+
+/// The family a distribution was specified as; used to describe it in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// A constant.
+    Fixed,
+    /// Uniform between two bounds.
+    Uniform,
+    /// Normal, possibly truncated.
+    Normal,
+    /// Lognormal, possibly truncated.
+    LogNormal,
+    /// Triangular three-point estimate.
+    Triangular,
+    /// PERT three-point estimate (a scaled Beta).
+    Pert,
+    /// Beta, possibly scaled to [min, max].
+    Beta,
+    /// 1 with probability p, else 0.
+    Bernoulli,
+    /// A finite set of values with probabilities.
+    Discrete,
+}
+
+impl Family {
+    /// The name used in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Fixed => "fixed",
+            Family::Uniform => "uniform",
+            Family::Normal => "normal",
+            Family::LogNormal => "lognormal",
+            Family::Triangular => "triangular",
+            Family::Pert => "pert",
+            Family::Beta => "beta",
+            Family::Bernoulli => "bernoulli",
+            Family::Discrete => "discrete",
+        }
+    }
+}
+
+/// A validated univariate distribution.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    family: Family,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Fixed(f64),
+    Uniform {
+        lo: f64,
+        width: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        trunc: Option<Trunc>,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+        trunc: Option<Trunc>,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+        min: f64,
+        scale: f64,
+        sampler: rand_distr::Beta<f64>,
+    },
+    Bernoulli {
+        p: f64,
+    },
+    Discrete {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+        probabilities: Vec<f64>,
+    },
+}
+
+/// Truncation of a normal (in standard units): the standard-normal variable is restricted
+/// to [a, b]. When the interval lies in the upper half it is stored reflected (`flip`), so
+/// that the CDF values stay small and keep their precision far into the tail.
+#[derive(Debug, Clone, Copy)]
+struct Trunc {
+    a: f64,
+    b: f64,
+    flip: bool,
+    p_lo: f64,
+    p_width: f64,
+}
+
+impl Trunc {
+    /// Truncation of a standard normal to [a, b]; `None` when it removes nothing.
+    fn new(a: f64, b: f64, param: &'static str) -> Result<Option<Trunc>, DistError> {
+        if a == f64::NEG_INFINITY && b == f64::INFINITY {
+            return Ok(None);
+        }
+        let flip = a > 0.0;
+        let (lo, hi) = if flip { (-b, -a) } else { (a, b) };
+        let p_lo = normal_cdf(lo);
+        let p_width = normal_cdf(hi) - p_lo;
+        if p_width.partial_cmp(&1e-12) != Some(std::cmp::Ordering::Greater) {
+            return Err(DistError::Invalid {
+                param,
+                message: "the truncation bounds leave almost none of the distribution \
+                          (less than one chance in a trillion)"
+                    .into(),
+            });
+        }
+        Ok(Some(Trunc {
+            a,
+            b,
+            flip,
+            p_lo,
+            p_width,
+        }))
+    }
+
+    /// The standard-normal value at probability `u` of the truncated distribution.
+    fn z(&self, u: f64) -> f64 {
+        let z = if self.flip {
+            -normal_quantile(self.p_lo + (1.0 - u) * self.p_width)
+        } else {
+            normal_quantile(self.p_lo + u * self.p_width)
+        };
+        z.clamp(self.a, self.b)
+    }
+
+    /// Mass below and moments of the standard normal restricted to [a, b]:
+    /// returns E[Z | a<Z<b] and Var[Z | a<Z<b].
+    fn moments(&self) -> (f64, f64) {
+        let (a, b) = (self.a, self.b);
+        let z = self.p_width;
+        let pa = std_pdf(a);
+        let pb = std_pdf(b);
+        let apa = if a.is_finite() { a * pa } else { 0.0 };
+        let bpb = if b.is_finite() { b * pb } else { 0.0 };
+        let mean = (pa - pb) / z;
+        let var = 1.0 + (apa - bpb) / z - mean * mean;
+        (mean, var)
+    }
+}
+
+fn std_pdf(x: f64) -> f64 {
+    if x.is_finite() {
+        (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    } else {
+        0.0
+    }
+}
+
+fn check_finite(param: &'static str, value: f64) -> Result<(), DistError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(DistError::Invalid {
+            param,
+            message: format!("`{param}` must be a finite number, found {value}"),
+        })
+    }
+}
+
+fn check_positive(param: &'static str, value: f64) -> Result<(), DistError> {
+    check_finite(param, value)?;
+    if value > 0.0 {
+        Ok(())
+    } else {
+        Err(DistError::NotPositive { param, value })
+    }
+}
+
+fn check_order(
+    lower: &'static str,
+    lo: f64,
+    upper: &'static str,
+    hi: f64,
+    strict: bool,
+) -> Result<(), DistError> {
+    let ok = if strict { lo < hi } else { lo <= hi };
+    if ok {
+        Ok(())
+    } else {
+        Err(DistError::Order {
+            lower,
+            upper,
+            lo,
+            hi,
+            strict,
+        })
+    }
+}
+
+/// Optional truncation bounds `min`/`max` as a closed interval, infinite where absent.
+fn bounds(min: Option<f64>, max: Option<f64>) -> Result<(f64, f64), DistError> {
+    let lo = min.unwrap_or(f64::NEG_INFINITY);
+    let hi = max.unwrap_or(f64::INFINITY);
+    if let Some(v) = min {
+        check_finite("min", v)?;
+    }
+    if let Some(v) = max {
+        check_finite("max", v)?;
+    }
+    check_order("min", lo, "max", hi, true)?;
+    Ok((lo, hi))
+}
+
+impl Distribution {
+    /// A constant.
+    ///
+    /// # Errors
+    /// The value must be finite.
+    pub fn fixed(value: f64) -> Result<Self, DistError> {
+        check_finite("value", value)?;
+        Ok(Self::new(Family::Fixed, Kind::Fixed(value)))
+    }
+
+    /// Uniform on [min, max].
+    ///
+    /// # Errors
+    /// Bounds must be finite with min < max.
+    pub fn uniform(min: f64, max: f64) -> Result<Self, DistError> {
+        check_finite("min", min)?;
+        check_finite("max", max)?;
+        check_order("min", min, "max", max, true)?;
+        Ok(Self::new(
+            Family::Uniform,
+            Kind::Uniform {
+                lo: min,
+                width: max - min,
+            },
+        ))
+    }
+
+    /// Normal with the given mean and standard deviation, optionally truncated to
+    /// [min, max] (the mean and sd are those of the distribution before truncation).
+    ///
+    /// # Errors
+    /// `sd` must be positive; bounds must be ordered and keep some probability.
+    pub fn normal(
+        mean: f64,
+        sd: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, DistError> {
+        check_finite("mean", mean)?;
+        check_positive("sd", sd)?;
+        let (lo, hi) = bounds(min, max)?;
+        let trunc = Trunc::new((lo - mean) / sd, (hi - mean) / sd, "min")?;
+        Ok(Self::new(Family::Normal, Kind::Normal { mean, sd, trunc }))
+    }
+
+    /// Lognormal given by its median and 90th percentile, the way an analyst states a
+    /// skewed estimate ("most likely about m, one chance in ten of exceeding h").
+    ///
+    /// # Errors
+    /// Needs 0 < median < p90; bounds as for [`Distribution::normal`].
+    pub fn lognormal_median_p90(
+        median: f64,
+        p90: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, DistError> {
+        check_positive("median", median)?;
+        check_finite("p90", p90)?;
+        check_order("median", median, "p90", p90, true)?;
+        let mu = median.ln();
+        let sigma = (p90.ln() - mu) / normal_quantile(0.9);
+        Self::lognormal_params(mu, sigma, min, max)
+    }
+
+    /// Lognormal given by the mean and standard deviation of the quantity itself (not of
+    /// its logarithm).
+    ///
+    /// # Errors
+    /// Needs mean > 0 and sd > 0; bounds as for [`Distribution::normal`].
+    pub fn lognormal_mean_sd(
+        mean: f64,
+        sd: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, DistError> {
+        check_positive("mean", mean)?;
+        check_positive("sd", sd)?;
+        let s2 = (1.0 + (sd / mean).powi(2)).ln();
+        let mu = mean.ln() - 0.5 * s2;
+        Self::lognormal_params(mu, s2.sqrt(), min, max)
+    }
+
+    fn lognormal_params(
+        mu: f64,
+        sigma: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, DistError> {
+        if !(sigma.is_finite() && sigma > 0.0 && mu.is_finite()) {
+            return Err(DistError::Invalid {
+                param: "sd",
+                message: "these parameters do not give a usable lognormal".into(),
+            });
+        }
+        let (lo, hi) = bounds(min, max)?;
+        let a = if lo <= 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            (lo.ln() - mu) / sigma
+        };
+        if hi <= 0.0 {
+            return Err(DistError::Invalid {
+                param: "max",
+                message: "a lognormal is always positive, so `max` must be greater than 0".into(),
+            });
+        }
+        let b = (hi.ln() - mu) / sigma;
+        let trunc = Trunc::new(a, b, "min")?;
+        Ok(Self::new(
+            Family::LogNormal,
+            Kind::LogNormal { mu, sigma, trunc },
+        ))
+    }
+
+    /// Triangular three-point estimate.
+    ///
+    /// # Errors
+    /// Needs min <= mode <= max and min < max.
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, DistError> {
+        check_finite("min", min)?;
+        check_finite("mode", mode)?;
+        check_finite("max", max)?;
+        check_order("min", min, "mode", mode, false)?;
+        check_order("mode", mode, "max", max, false)?;
+        check_order("min", min, "max", max, true)?;
+        Ok(Self::new(
+            Family::Triangular,
+            Kind::Triangular { min, mode, max },
+        ))
+    }
+
+    /// PERT three-point estimate: a Beta on [min, max] whose mode is `mode`, with `shape`
+    /// (λ, 4 by default) controlling how strongly it concentrates round the mode.
+    ///
+    /// # Errors
+    /// Needs min <= mode <= max, min < max, shape > 0.
+    pub fn pert(min: f64, mode: f64, max: f64, shape: Option<f64>) -> Result<Self, DistError> {
+        check_finite("min", min)?;
+        check_finite("mode", mode)?;
+        check_finite("max", max)?;
+        check_order("min", min, "mode", mode, false)?;
+        check_order("mode", mode, "max", max, false)?;
+        check_order("min", min, "max", max, true)?;
+        let shape = shape.unwrap_or(4.0);
+        check_positive("shape", shape)?;
+        let range = max - min;
+        let alpha = 1.0 + shape * (mode - min) / range;
+        let beta = 1.0 + shape * (max - mode) / range;
+        Self::scaled_beta(Family::Pert, alpha, beta, min, max)
+    }
+
+    /// Beta(alpha, beta), scaled to [min, max] (default [0, 1]).
+    ///
+    /// # Errors
+    /// Needs alpha > 0, beta > 0, min < max.
+    pub fn beta(
+        alpha: f64,
+        beta: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, DistError> {
+        check_positive("alpha", alpha)?;
+        check_positive("beta", beta)?;
+        let (min, max) = (min.unwrap_or(0.0), max.unwrap_or(1.0));
+        check_finite("min", min)?;
+        check_finite("max", max)?;
+        check_order("min", min, "max", max, true)?;
+        Self::scaled_beta(Family::Beta, alpha, beta, min, max)
+    }
+
+    /// Beta on [min, max] (default [0, 1]) with the given mean and standard deviation: the
+    /// natural way to say "we expect 85% delivered, give or take 10 points".
+    ///
+    /// # Errors
+    /// Needs min < mean < max and 0 < sd² < (mean − min)(max − mean).
+    pub fn beta_mean_sd(
+        mean: f64,
+        sd: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, DistError> {
+        let (min, max) = (min.unwrap_or(0.0), max.unwrap_or(1.0));
+        check_finite("min", min)?;
+        check_finite("max", max)?;
+        check_order("min", min, "max", max, true)?;
+        check_finite("mean", mean)?;
+        check_order("min", min, "mean", mean, true)?;
+        check_order("mean", mean, "max", max, true)?;
+        check_positive("sd", sd)?;
+        let range = max - min;
+        let m = (mean - min) / range;
+        let v = (sd / range).powi(2);
+        let limit = m * (1.0 - m);
+        if v >= limit {
+            return Err(DistError::Invalid {
+                param: "sd",
+                message: format!(
+                    "`sd` {sd} is too large for a beta with mean {mean} on [{min}, {max}]: \
+                     it must be less than {:.6}",
+                    limit.sqrt() * range
+                ),
+            });
+        }
+        let k = limit / v - 1.0;
+        Self::scaled_beta(Family::Beta, m * k, (1.0 - m) * k, min, max)
+    }
+
+    fn scaled_beta(
+        family: Family,
+        alpha: f64,
+        beta: f64,
+        min: f64,
+        max: f64,
+    ) -> Result<Self, DistError> {
+        let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| DistError::Invalid {
+            param: "alpha",
+            message: format!("these parameters do not give a usable beta: {e}"),
+        })?;
+        Ok(Self::new(
+            family,
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale: max - min,
+                sampler,
+            },
+        ))
+    }
+
+    /// 1 with probability `p`, else 0.
+    ///
+    /// # Errors
+    /// Needs 0 <= p <= 1.
+    pub fn bernoulli(p: f64) -> Result<Self, DistError> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(DistError::NotProbability {
+                param: "p",
+                value: p,
+            });
+        }
+        Ok(Self::new(Family::Bernoulli, Kind::Bernoulli { p }))
+    }
+
+    /// A finite set of values with their probabilities.
+    ///
+    /// # Errors
+    /// Needs equally many values and probabilities (at least one), each probability in
+    /// [0, 1], summing to 1 within 1e-9.
+    pub fn discrete(values: &[f64], probabilities: &[f64]) -> Result<Self, DistError> {
+        if values.is_empty() {
+            return Err(DistError::Invalid {
+                param: "values",
+                message: "`values` needs at least one value".into(),
+            });
+        }
+        if values.len() != probabilities.len() {
+            return Err(DistError::Invalid {
+                param: "probabilities",
+                message: format!(
+                    "there are {} values but {} probabilities; give one probability per value",
+                    values.len(),
+                    probabilities.len()
+                ),
+            });
+        }
+        for &v in values {
+            check_finite("values", v)?;
+        }
+        for &p in probabilities {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(DistError::NotProbability {
+                    param: "probabilities",
+                    value: p,
+                });
+            }
+        }
+        let total: f64 = probabilities.iter().sum();
+        if (total - 1.0).abs() > 1e-9 {
+            return Err(DistError::Invalid {
+                param: "probabilities",
+                message: format!("the probabilities must add up to 1, they add up to {total}"),
+            });
+        }
+        let mut cumulative = Vec::with_capacity(probabilities.len());
+        let mut acc = 0.0;
+        for &p in probabilities {
+            acc += p;
+            cumulative.push(acc / total);
+        }
+        Ok(Self::new(
+            Family::Discrete,
+            Kind::Discrete {
+                values: values.to_vec(),
+                cumulative,
+                probabilities: probabilities.to_vec(),
+            },
+        ))
+    }
+
+    fn new(family: Family, kind: Kind) -> Self {
+        Distribution { family, kind }
+    }
+
+    /// The family the model file asked for.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// True when the distribution cannot vary.
+    pub fn is_fixed(&self) -> bool {
+        match &self.kind {
+            Kind::Fixed(_) => true,
+            Kind::Bernoulli { p } => *p == 0.0 || *p == 1.0,
+            Kind::Discrete { probabilities, .. } => {
+                probabilities.iter().filter(|&&p| p > 0.0).count() <= 1
+            }
+            _ => false,
+        }
+    }
+
+    /// Smallest and largest values it can take (infinite when unbounded).
+    pub fn support(&self) -> (f64, f64) {
+        match &self.kind {
+            Kind::Fixed(v) => (*v, *v),
+            Kind::Uniform { lo, width } => (*lo, lo + width),
+            Kind::Normal { mean, sd, trunc } => match trunc {
+                Some(t) => (mean + sd * t.a, mean + sd * t.b),
+                None => (f64::NEG_INFINITY, f64::INFINITY),
+            },
+            Kind::LogNormal { mu, sigma, trunc } => match trunc {
+                Some(t) => ((mu + sigma * t.a).exp(), (mu + sigma * t.b).exp()),
+                None => (0.0, f64::INFINITY),
+            },
+            Kind::Triangular { min, max, .. } => (*min, *max),
+            Kind::Beta { min, scale, .. } => (*min, min + scale),
+            Kind::Bernoulli { p } => (
+                if *p == 1.0 { 1.0 } else { 0.0 },
+                if *p == 0.0 { 0.0 } else { 1.0 },
+            ),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => values
+                .iter()
+                .zip(probabilities)
+                .filter(|&(_, &p)| p > 0.0)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (&v, _)| {
+                    (lo.min(v), hi.max(v))
+                }),
+        }
+    }
+
+    /// P(X <= x).
+    pub fn cdf(&self, x: f64) -> f64 {
+        let trunc_cdf = |z: f64, t: &Option<Trunc>| -> f64 {
+            match t {
+                None => normal_cdf(z),
+                Some(t) if z <= t.a => 0.0,
+                Some(t) if z >= t.b => 1.0,
+                Some(t) if t.flip => 1.0 - (normal_cdf(-z) - t.p_lo) / t.p_width,
+                Some(t) => (normal_cdf(z) - t.p_lo) / t.p_width,
+            }
+        };
+        let p = match &self.kind {
+            Kind::Fixed(v) => f64::from(u8::from(x >= *v)),
+            Kind::Uniform { lo, width } => (x - lo) / width,
+            Kind::Normal { mean, sd, trunc } => trunc_cdf((x - mean) / sd, trunc),
+            Kind::LogNormal { mu, sigma, trunc } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    trunc_cdf((x.ln() - mu) / sigma, trunc)
+                }
+            }
+            Kind::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                if x <= a {
+                    0.0
+                } else if x >= b {
+                    1.0
+                } else if x <= c {
+                    (x - a) * (x - a) / ((b - a) * (c - a))
+                } else {
+                    1.0 - (b - x) * (b - x) / ((b - a) * (b - c))
+                }
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => beta_reg(*alpha, *beta, (x - min) / scale),
+            Kind::Bernoulli { p } => {
+                if x < 0.0 {
+                    0.0
+                } else if x < 1.0 {
+                    1.0 - p
+                } else {
+                    1.0
+                }
+            }
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => values
+                .iter()
+                .zip(probabilities)
+                .filter(|&(&v, _)| v <= x)
+                .map(|(_, p)| p)
+                .sum(),
+        };
+        p.clamp(0.0, 1.0)
+    }
+
+    /// The analytic mean.
+    pub fn mean(&self) -> f64 {
+        self.moments().0
+    }
+
+    /// The analytic variance.
+    pub fn variance(&self) -> f64 {
+        self.moments().1
+    }
+
+    fn moments(&self) -> (f64, f64) {
+        match &self.kind {
+            Kind::Fixed(v) => (*v, 0.0),
+            Kind::Uniform { lo, width } => (lo + width / 2.0, width * width / 12.0),
+            Kind::Normal { mean, sd, trunc } => match trunc {
+                None => (*mean, sd * sd),
+                Some(t) => {
+                    let (m, v) = t.moments();
+                    (mean + sd * m, sd * sd * v)
+                }
+            },
+            Kind::LogNormal { mu, sigma, trunc } => {
+                // E[X^k] restricted to the truncation interval, by the standard
+                // shift of the normal CDF by k·σ.
+                let raw = |k: f64| -> f64 {
+                    let scale = (k * mu + 0.5 * k * k * sigma * sigma).exp();
+                    match trunc {
+                        None => scale,
+                        Some(t) => {
+                            let ks = k * sigma;
+                            let mass = normal_cdf(t.b - ks) - normal_cdf(t.a - ks);
+                            scale * mass / t.p_width
+                        }
+                    }
+                };
+                let m1 = raw(1.0);
+                (m1, raw(2.0) - m1 * m1)
+            }
+            Kind::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                (
+                    (a + b + c) / 3.0,
+                    (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0,
+                )
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => {
+                let s = alpha + beta;
+                (
+                    min + scale * alpha / s,
+                    scale * scale * alpha * beta / (s * s * (s + 1.0)),
+                )
+            }
+            Kind::Bernoulli { p } => (*p, p * (1.0 - p)),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => {
+                let total: f64 = probabilities.iter().sum();
+                let m: f64 = values.iter().zip(probabilities).map(|(v, p)| v * p).sum();
+                let m = m / total;
+                let v: f64 = values
+                    .iter()
+                    .zip(probabilities)
+                    .map(|(v, p)| (v - m) * (v - m) * p)
+                    .sum();
+                (m, v / total)
+            }
+        }
+    }
+
+    /// The inverse CDF: the smallest x with P(X <= x) >= u, for u in (0, 1).
+    pub fn quantile(&self, u: f64) -> f64 {
+        match &self.kind {
+            Kind::Fixed(v) => *v,
+            Kind::Uniform { lo, width } => lo + u * width,
+            Kind::Normal { mean, sd, trunc } => {
+                let z = match trunc {
+                    None => normal_quantile(u),
+                    Some(t) => t.z(u),
+                };
+                mean + sd * z
+            }
+            Kind::LogNormal { mu, sigma, trunc } => {
+                let z = match trunc {
+                    None => normal_quantile(u),
+                    Some(t) => t.z(u),
+                };
+                (mu + sigma * z).exp()
+            }
+            Kind::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                let split = (c - a) / (b - a);
+                if u < split {
+                    a + (u * (b - a) * (c - a)).sqrt()
+                } else {
+                    b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
+                }
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => min + scale * beta_quantile(*alpha, *beta, u),
+            Kind::Bernoulli { p } => {
+                if u > 1.0 - p {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::Discrete {
+                values, cumulative, ..
+            } => {
+                let i = cumulative.partition_point(|&c| c < u);
+                values[i.min(values.len() - 1)]
+            }
+        }
+    }
+
+    /// Fills `out` with independent draws from `rng`.
+    ///
+    /// The match on the family happens once per call, not once per draw.
+    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        match &self.kind {
+            Kind::Fixed(v) => out.fill(*v),
+            Kind::Normal {
+                mean,
+                sd,
+                trunc: None,
+            } => {
+                for x in out {
+                    let z: f64 = StandardNormal.sample(rng);
+                    *x = mean + sd * z;
+                }
+            }
+            Kind::LogNormal {
+                mu,
+                sigma,
+                trunc: None,
+            } => {
+                for x in out {
+                    let z: f64 = StandardNormal.sample(rng);
+                    *x = (mu + sigma * z).exp();
+                }
+            }
+            Kind::Beta {
+                min,
+                scale,
+                sampler,
+                ..
+            } => {
+                for x in out {
+                    *x = min + scale * sampler.sample(rng);
+                }
+            }
+            _ => {
+                for x in out {
+                    *x = self.quantile(open01(rng));
+                }
+            }
+        }
+    }
+
+    /// A short description, e.g. `pert(min 0.03, mode 0.08, max 0.2)`.
+    pub fn describe(&self) -> String {
+        let name = self.family.name();
+        match &self.kind {
+            Kind::Fixed(v) => format!("{name} {}", g(*v)),
+            Kind::Uniform { lo, width } => format!("{name}({} to {})", g(*lo), g(lo + width)),
+            Kind::Normal { mean, sd, .. } => {
+                format!(
+                    "{name}(mean {}, sd {}){}",
+                    g(*mean),
+                    g(*sd),
+                    self.trunc_text()
+                )
+            }
+            Kind::LogNormal { mu, sigma, .. } => format!(
+                "{name}(median {}, p90 {}){}",
+                g(mu.exp()),
+                g((mu + sigma * normal_quantile(0.9)).exp()),
+                self.trunc_text()
+            ),
+            Kind::Triangular { min, mode, max } => {
+                format!(
+                    "{name}(min {}, mode {}, max {})",
+                    g(*min),
+                    g(*mode),
+                    g(*max)
+                )
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => {
+                if self.family == Family::Pert {
+                    let mode = min + scale * (alpha - 1.0) / (alpha + beta - 2.0);
+                    format!(
+                        "{name}(min {}, mode {}, max {})",
+                        g(*min),
+                        g(mode),
+                        g(min + scale)
+                    )
+                } else {
+                    format!(
+                        "{name}(alpha {}, beta {}) on [{}, {}]",
+                        g(*alpha),
+                        g(*beta),
+                        g(*min),
+                        g(min + scale)
+                    )
+                }
+            }
+            Kind::Bernoulli { p } => format!("{name}(p {})", g(*p)),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => {
+                let pairs: Vec<String> = values
+                    .iter()
+                    .zip(probabilities)
+                    .map(|(v, p)| format!("{} w.p. {}", g(*v), g(*p)))
+                    .collect();
+                format!("{name}({})", pairs.join(", "))
+            }
+        }
+    }
+
+    fn trunc_text(&self) -> String {
+        let truncated = matches!(
+            &self.kind,
+            Kind::Normal { trunc: Some(_), .. } | Kind::LogNormal { trunc: Some(_), .. }
+        );
+        if !truncated {
+            return String::new();
+        }
+        let (lo, hi) = self.support();
+        let lo = if lo.is_finite() { g(lo) } else { "-inf".into() };
+        let hi = if hi.is_finite() { g(hi) } else { "inf".into() };
+        format!(" truncated to [{lo}, {hi}]")
+    }
+}
+
+/// Compact number formatting for descriptions: up to 6 significant digits, no trailing
+/// zeros.
+fn g(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let digits = (6 - 1 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A uniform draw strictly inside (0, 1), from the top 53 bits: never 0 or 1, so inverse
+/// CDFs stay finite.
+#[inline]
+pub fn open01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_errors_name_the_parameter() {
+        let e = Distribution::normal(0.0, -1.0, None, None).unwrap_err();
+        assert_eq!(e.param(), "sd");
+        let e = Distribution::triangular(3.0, 1.0, 5.0).unwrap_err();
+        assert!(matches!(
+            e,
+            DistError::Order {
+                lower: "min",
+                upper: "mode",
+                ..
+            }
+        ));
+        let e = Distribution::pert(0.0, 6.0, 5.0, None).unwrap_err();
+        assert!(matches!(
+            e,
+            DistError::Order {
+                lower: "mode",
+                upper: "max",
+                ..
+            }
+        ));
+        let e = Distribution::bernoulli(1.3).unwrap_err();
+        assert_eq!(
+            e,
+            DistError::NotProbability {
+                param: "p",
+                value: 1.3
+            }
+        );
+        assert!(Distribution::discrete(&[1.0, 2.0], &[0.5, 0.4]).is_err());
+        assert!(Distribution::beta_mean_sd(0.5, 0.6, None, None).is_err());
+        assert!(Distribution::normal(0.0, 1.0, Some(40.0), Some(41.0)).is_err());
+    }
+
+    #[test]
+    fn lognormal_median_p90_puts_those_quantiles_where_asked() {
+        let d = Distribution::lognormal_median_p90(2.0, 5.0, None, None).unwrap();
+        assert!((d.quantile(0.5) - 2.0).abs() < 1e-12);
+        assert!((d.quantile(0.9) - 5.0).abs() < 1e-10);
+    }
+
+    #[test]
+    fn pert_has_the_textbook_mean() {
+        // PERT mean = (min + 4·mode + max) / 6 when shape = 4.
+        let d = Distribution::pert(0.4, 0.85, 1.0, None).unwrap();
+        assert!((d.mean() - (0.4 + 4.0 * 0.85 + 1.0) / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantiles_of_discrete_and_bernoulli_follow_the_cdf() {
+        let d = Distribution::discrete(&[10.0, 20.0, 30.0], &[0.2, 0.5, 0.3]).unwrap();
+        assert_eq!(d.quantile(0.1), 10.0);
+        assert_eq!(d.quantile(0.2), 10.0);
+        assert_eq!(d.quantile(0.2000001), 20.0);
+        assert_eq!(d.quantile(0.99), 30.0);
+        let b = Distribution::bernoulli(0.3).unwrap();
+        assert_eq!(b.quantile(0.69), 0.0);
+        assert_eq!(b.quantile(0.71), 1.0);
+    }
+
+    #[test]
+    fn far_upper_tail_truncation_keeps_precision() {
+        // N(0,1) on [8, 9]: the CDF there rounds to 1 unless the interval is reflected.
+        let d = Distribution::normal(0.0, 1.0, Some(8.0), Some(9.0)).unwrap();
+        let (lo, hi) = d.support();
+        for u in [1e-9, 0.25, 0.5, 0.75, 1.0 - 1e-9] {
+            let x = d.quantile(u);
+            assert!((lo..=hi).contains(&x), "{x}");
+        }
+        assert!(d.quantile(0.25) < d.quantile(0.75));
+        // Mass concentrates near the lower bound: the mean is about 8 + 1/8.
+        assert!((d.mean() - 8.1197).abs() < 1e-3, "{}", d.mean());
+    }
+
+    #[test]
+    fn describe_reads_back_the_parameters() {
+        let d = Distribution::pert(0.03, 0.08, 0.2, None).unwrap();
+        assert_eq!(d.describe(), "pert(min 0.03, mode 0.08, max 0.2)");
+        let d = Distribution::normal(0.035, 0.01, Some(0.0), None).unwrap();
+        assert_eq!(
+            d.describe(),
+            "normal(mean 0.035, sd 0.01) truncated to [0, inf]"
+        );
+    }
+}

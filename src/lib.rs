@@ -1,0 +1,26 @@
+//! gapsim: Monte Carlo simulation of a council's budget gap.
+//!
+//! Given uncertain inflation, placement unit costs, demand growth and savings delivery,
+//! gapsim estimates the distribution of next year's budget gap and the chance that the
+//! shortfall is larger than usable reserves can cover (the level at which a Section 114
+//! notice becomes unavoidable).
+//!
+//! Data flows one way: [`model`] (parse and check a model file) → [`sample`] (seeded
+//! streams) → [`engine`] (parallel batches, merged in order) → [`stats`] (the figures) →
+//! [`report`] (formatting). None of these does I/O; the `gapsim` binary reads files,
+//! writes the run folder and draws the progress bar.
+#![deny(missing_docs)]
+
+pub mod dist;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod sample;
+pub mod special;
+pub mod stats;
+
+/// The Kent County Council 2024/25 model, embedded so that `gapsim` runs with no arguments.
+pub const DEFAULT_MODEL: &str = include_str!("../models/kent-2024-25.toml");
+
+/// File name of the embedded default model.
+pub const DEFAULT_MODEL_FILE: &str = "kent-2024-25.toml";

@@ -1,0 +1,318 @@
+//! The budget model: what a model file says, parsed and checked into typed structures.
+//!
+//! Two stages, as in ripgrep's argument handling: [`reader`] walks the spanned TOML tree
+//! and [`build`] turns it into a [`Model`] whose names are resolved and whose
+//! distributions are constructed, reporting every problem it finds with its place in the
+//! file. The engine only ever sees a checked `Model`. This module does no I/O: the caller
+//! reads the file and passes its text.
+//!
+//! Money is held as exact decimals ([`Decimal`]) in the model's unit (£m or £); unit costs
+//! of cohort lines are in pounds. The simulation converts to f64 once, in `engine`.
+//!
+//! A model describes one financial year today. The multi-year plan will make per-year
+//! amounts series keyed by the year label in [`Meta::year`]; names (drivers, lines,
+//! savings) are already the stable addresses that scenarios and overrides will use.
+
+mod build;
+pub mod diagnostic;
+mod reader;
+
+use rust_decimal::Decimal;
+
+use crate::dist::Distribution;
+pub use diagnostic::{Diagnostic, ProblemKind, Severity};
+
+/// The unit money amounts are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Millions of pounds.
+    Millions,
+    /// Pounds.
+    Pounds,
+}
+
+impl Unit {
+    /// How the unit is written: `£m` or `£`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Millions => "£m",
+            Unit::Pounds => "£",
+        }
+    }
+
+    /// Pounds per unit (1,000,000 for £m).
+    pub fn pounds(self) -> f64 {
+        match self {
+            Unit::Millions => 1e6,
+            Unit::Pounds => 1.0,
+        }
+    }
+}
+
+/// What the model is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// The model's name, shown on every output.
+    pub name: String,
+    /// The council.
+    pub council: String,
+    /// The financial year, e.g. `2024/25`.
+    pub year: String,
+    /// Unit of money amounts.
+    pub unit: Unit,
+    /// Free text.
+    pub description: String,
+}
+
+/// Index of a driver in [`Model::drivers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DriverId(pub usize);
+
+/// Where a driver came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriverOrigin {
+    /// Declared under `[drivers]`.
+    Declared,
+    /// Written inline, as a number or a distribution, at a field of a line, saving,
+    /// funding or mitigation item (its name is `section.item.field`).
+    Inline,
+}
+
+/// A named uncertain quantity.
+#[derive(Debug, Clone)]
+pub struct Driver {
+    /// Its name: the key under `[drivers]`, or `section.item.field` for inline ones.
+    pub name: String,
+    /// A human label.
+    pub label: String,
+    /// Its distribution.
+    pub dist: Distribution,
+    /// Where its figures come from.
+    pub source: String,
+    /// Declared or inline.
+    pub origin: DriverOrigin,
+}
+
+/// How a spending line's outturn is computed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineKind {
+    /// clients × (1 + demand growth) × unit cost × (1 + cost growth) × periods.
+    Cohort {
+        /// Clients (or pupils, or children) at the base level.
+        clients: Decimal,
+        /// Cost per client per period, in pounds.
+        unit_cost: Decimal,
+        /// Periods in the year (52 weeks, 190 school days, ...).
+        periods: Decimal,
+        /// What a period is, for reports ("week", "day").
+        period: String,
+        /// Drivers whose (1 + value) multiply the clients.
+        demand: Vec<DriverId>,
+        /// Drivers whose (1 + value) multiply the unit cost.
+        cost: Vec<DriverId>,
+    },
+    /// base × Π(1 + growth).
+    Simple {
+        /// Base amount, in the model's unit.
+        base: Decimal,
+        /// Drivers whose (1 + value) multiply the base.
+        growth: Vec<DriverId>,
+    },
+    /// A cost that happens with some probability: occurs × impact.
+    Risk {
+        /// Chance the risk materialises in the year.
+        probability: Decimal,
+        /// The Bernoulli driver made from `probability`.
+        occurs: DriverId,
+        /// Cost when it does, in the model's unit.
+        impact: DriverId,
+    },
+}
+
+/// A spending line: what it will cost against what the budget provides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Its name.
+    pub name: String,
+    /// A human label.
+    pub label: String,
+    /// Reporting group (adult care, children, transport, pay and prices, ...).
+    pub group: String,
+    /// What the budget provides, in the model's unit.
+    pub budget: Decimal,
+    /// How outturn is computed.
+    pub kind: LineKind,
+    /// Where its figures come from.
+    pub source: String,
+}
+
+/// A planned saving and the uncertainty in delivering it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Saving {
+    /// Its name.
+    pub name: String,
+    /// A human label.
+    pub label: String,
+    /// Reporting group.
+    pub group: String,
+    /// The saving the budget counts on for the year, in the model's unit.
+    pub amount: Decimal,
+    /// Whether it recurs in later years (a one-off saving leaves a gap next year).
+    pub recurring: bool,
+    /// Chance it happens at all.
+    pub probability: Decimal,
+    /// Bernoulli driver made from `probability`.
+    pub happens: DriverId,
+    /// Fraction delivered when it happens, in [0, 1].
+    pub delivered: DriverId,
+    /// Months late: starting in month m delivers (12 − m)/12 of the amount.
+    pub slippage: DriverId,
+    /// Where its figures come from.
+    pub source: String,
+}
+
+/// A funding stream and how far it may differ from what the budget assumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Funding {
+    /// Its name.
+    pub name: String,
+    /// A human label.
+    pub label: String,
+    /// The amount the budget assumes, in the model's unit.
+    pub budget: Decimal,
+    /// Drivers whose (1 + value) multiply the budgeted amount to give the actual.
+    pub variation: Vec<DriverId>,
+    /// Where its figures come from.
+    pub source: String,
+}
+
+/// Capacity to absorb an overspend in year before reserves are touched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mitigation {
+    /// Its name.
+    pub name: String,
+    /// A human label.
+    pub label: String,
+    /// Capacity, in the model's unit (a driver, since capacity is uncertain).
+    pub capacity: DriverId,
+    /// Where its figures come from.
+    pub source: String,
+}
+
+/// General fund balance, or an earmarked reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReserveKind {
+    /// The general fund balance: always usable.
+    GeneralFund,
+    /// An earmarked reserve: usable only if marked releasable.
+    Earmarked,
+}
+
+/// A reserve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reserve {
+    /// Its name.
+    pub name: String,
+    /// A human label.
+    pub label: String,
+    /// General fund or earmarked.
+    pub kind: ReserveKind,
+    /// Balance, in the model's unit.
+    pub amount: Decimal,
+    /// Whether it counts towards usable reserves.
+    pub releasable: bool,
+    /// Where its figures come from.
+    pub source: String,
+}
+
+/// A checked budget model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// What the model is about.
+    pub meta: Meta,
+    /// Every driver: declared ones in file order, then inline ones.
+    pub drivers: Vec<Driver>,
+    /// Spending lines.
+    pub lines: Vec<Line>,
+    /// Planned savings.
+    pub savings: Vec<Saving>,
+    /// Funding streams.
+    pub funding: Vec<Funding>,
+    /// Contingency and management action.
+    pub mitigations: Vec<Mitigation>,
+    /// Reserves.
+    pub reserves: Vec<Reserve>,
+}
+
+/// A model with the warnings found while checking it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The model.
+    pub model: Model,
+    /// Problems that do not stop a run.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A model file that cannot be used, with every problem found in it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", diagnostic::render(file, text, diagnostics))]
+pub struct InvalidModel {
+    /// The file name, as the user gave it.
+    pub file: String,
+    /// The file's text, for rendering snippets.
+    pub text: String,
+    /// Errors and warnings, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl InvalidModel {
+    /// The kinds of the errors (not warnings), for tests.
+    pub fn error_kinds(&self) -> Vec<ProblemKind> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.kind)
+            .collect()
+    }
+}
+
+impl Model {
+    /// Parses and checks a model file's text. `file` names it in messages.
+    ///
+    /// # Errors
+    /// Every problem found, with its place in the file and a fix.
+    pub fn from_toml(file: &str, text: &str) -> Result<Loaded, InvalidModel> {
+        build::build(text).map_err(|diagnostics| InvalidModel {
+            file: file.to_string(),
+            text: text.to_string(),
+            diagnostics,
+        })
+    }
+
+    /// The driver with this id.
+    pub fn driver(&self, id: DriverId) -> &Driver {
+        &self.drivers[id.0]
+    }
+
+    /// The driver with this name.
+    pub fn driver_named(&self, name: &str) -> Option<DriverId> {
+        self.drivers
+            .iter()
+            .position(|d| d.name == name)
+            .map(DriverId)
+    }
+
+    /// Usable reserves: the general fund plus the earmarked reserves marked releasable.
+    pub fn usable_reserves(&self) -> Decimal {
+        self.reserves
+            .iter()
+            .filter(|r| r.releasable)
+            .map(|r| r.amount)
+            .sum()
+    }
+
+    /// Total of the planned savings.
+    pub fn planned_savings(&self) -> Decimal {
+        self.savings.iter().map(|s| s.amount).sum()
+    }
+}

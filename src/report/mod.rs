@@ -1,0 +1,87 @@
+//! Turning a [`Summary`](crate::stats::Summary) into bytes for people and programs.
+//!
+//! One file per format, each a pure function of the summary (the hyperfine export shape);
+//! the command line owns file names and writing. Numbers are formatted the way a finance
+//! reader expects: £m to one decimal with thousands separators, percentages to one decimal.
+
+pub mod csv;
+pub mod json;
+pub mod terminal;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Formats an amount with `dp` decimals and thousands separators: `1,234.5`, `-12.0`.
+pub fn amount(value: Decimal, dp: u32) -> String {
+    let rounded = value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", dp as usize, rounded.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// Money in the summary's unit: `£12.3m` for £m models, `£12,345` for £ models.
+pub fn money(value: Decimal, unit: &str) -> String {
+    let negative = value.is_sign_negative() && !value.round_dp(1).is_zero();
+    let body = if unit == "£m" {
+        format!("£{}m", amount(value.abs(), 1))
+    } else {
+        format!("£{}", amount(value.abs(), 0))
+    };
+    if negative { format!("-{body}") } else { body }
+}
+
+/// A probability as a percentage to one decimal: `4.2%`. Values that round to 0 but are
+/// not 0 show as `<0.1%`, so a small risk is never printed as none.
+pub fn percent(p: f64) -> String {
+    if p > 0.0 && p < 0.0005 {
+        "<0.1%".into()
+    } else if p < 1.0 && p > 0.9995 {
+        ">99.9%".into()
+    } else {
+        format!("{:.1}%", p * 100.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn amounts_group_thousands_and_round_half_away_from_zero() {
+        assert_eq!(amount(d("1234.55"), 1), "1,234.6");
+        assert_eq!(amount(d("-1234.55"), 1), "-1,234.6");
+        assert_eq!(amount(d("999.94"), 1), "999.9");
+        assert_eq!(amount(d("-0.04"), 1), "0.0");
+        assert_eq!(amount(d("1000000"), 0), "1,000,000");
+    }
+
+    #[test]
+    fn money_and_percent_read_like_a_committee_paper() {
+        assert_eq!(money(d("75"), "£m"), "£75.0m");
+        assert_eq!(money(d("-12.34"), "£m"), "-£12.3m");
+        assert_eq!(money(d("12345.6"), "£"), "£12,346");
+        assert_eq!(percent(0.0423), "4.2%");
+        assert_eq!(percent(0.0001), "<0.1%");
+        assert_eq!(percent(0.0), "0.0%");
+    }
+}

@@ -1,0 +1,136 @@
+//! The terminal summary: what a finance officer reads first.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+use super::{amount, money, percent};
+use crate::stats::{Spread, Summary};
+
+/// Renders the summary as plain text for a terminal, ending in a newline.
+pub fn render(s: &Summary) -> String {
+    let unit = s.model.unit.as_str();
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", s.model.name, s.model.year);
+    let _ = writeln!(
+        out,
+        "{} · model {} (sha256 {}) · seed {} · {} simulated years",
+        s.run.program,
+        s.model.file,
+        &s.model.sha256[..12.min(s.model.sha256.len())],
+        s.run.seed,
+        amount(Decimal::from(s.run.iterations), 0),
+    );
+    out.push('\n');
+
+    let _ = writeln!(
+        out,
+        "Budget gap before mitigation, {unit} (positive = overspend)"
+    );
+    let _ = writeln!(
+        out,
+        "  central estimate (mean)  {}  (Monte Carlo standard error {})",
+        money(s.gap.mean, unit),
+        money(s.gap.mean_se, unit).trim_start_matches('-'),
+    );
+    percentile_table(&mut out, &[("gap", &s.gap), ("shortfall", &s.shortfall)]);
+    let _ = writeln!(
+        out,
+        "  chance of any gap (gap > 0)  {}",
+        percent(s.gap.p_positive.estimate)
+    );
+    out.push('\n');
+
+    let _ = writeln!(
+        out,
+        "After contingency and management action (on average {} used)",
+        money(s.mitigation_used, unit)
+    );
+    let _ = writeln!(
+        out,
+        "  shortfall: mean {}, P90 {}, P95 {}",
+        money(s.shortfall.mean, unit),
+        money(pct(&s.shortfall, 90), unit),
+        money(pct(&s.shortfall, 95), unit),
+    );
+    out.push('\n');
+
+    let source = if s.reserves.overridden {
+        format!(
+            "set on the command line; the model says {}",
+            money(s.reserves.model_usable, unit)
+        )
+    } else {
+        "from the model".to_string()
+    };
+    let _ = writeln!(
+        out,
+        "S114-level shortfall: the shortfall exceeds usable reserves of {} ({source})",
+        money(s.reserves.usable, unit)
+    );
+    let p = &s.s114.probability;
+    let _ = writeln!(
+        out,
+        "  chance                              {}  (95% interval {} to {})",
+        percent(p.estimate),
+        percent(p.ci95_low),
+        percent(p.ci95_high)
+    );
+    let given = match s.s114.mean_excess_given_breach {
+        Some(x) => format!("; {} on average in the years that breach", money(x, unit)),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "  expected shortfall beyond reserves  {} a year{given}",
+        money(s.s114.expected_excess, unit),
+    );
+    out.push('\n');
+
+    let sv = &s.savings;
+    if !sv.planned.is_zero() {
+        let share = (sv.mean / sv.planned)
+            .try_into()
+            .map_or(String::new(), |x: f64| format!(" ({})", percent(x)));
+        let _ = writeln!(
+            out,
+            "Savings: {} planned; {} delivered on average{share}",
+            money(sv.planned, unit),
+            money(sv.mean, unit),
+        );
+        let _ = writeln!(
+            out,
+            "  range {} to {}; 80% of simulated years between {} and {}",
+            money(sv.min, unit),
+            money(sv.max, unit),
+            money(sv.p10, unit),
+            money(sv.p90, unit),
+        );
+    }
+    out
+}
+
+fn pct(s: &Spread, p: u32) -> Decimal {
+    s.percentiles
+        .iter()
+        .find(|x| x.p == p)
+        .map_or(Decimal::ZERO, |x| x.value)
+}
+
+fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
+    let Some((_, first)) = rows.first() else {
+        return;
+    };
+    let mut header = format!("  {:<10}", "");
+    for p in &first.percentiles {
+        let _ = write!(header, "{:>9}", format!("P{}", p.p));
+    }
+    let _ = writeln!(out, "{header}");
+    for (name, spread) in rows {
+        let mut line = format!("  {name:<10}");
+        for p in &spread.percentiles {
+            let _ = write!(line, "{:>9}", amount(p.value, 1));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
