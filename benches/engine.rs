@@ -1,1 +1,126 @@
-fn main() {}
+//! Engine throughput on the Kent model, as a ratio against a baseline in the same run.
+//!
+//! The baseline is the straightforward way to write the simulation: one generator, one
+//! iteration at a time, each driver drawn once per iteration, the model evaluated line by
+//! line (what a hand-written script does). The engine instead fills whole batches of each
+//! driver column-wise and evaluates the model over the batch. Both use the same
+//! distributions, so the ratio measures the engine's structure, not its samplers.
+//!
+//! Run with `cargo bench --bench engine`; compare `engine/1 thread` with `naive/1 thread`
+//! (and `engine/2 threads` for scaling).
+
+use std::hint::black_box;
+use std::sync::atomic::AtomicBool;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gapsim::engine::{self, RunConfig};
+use gapsim::model::{LineKind, Model};
+use gapsim::sample::{Sampling, stream};
+use rust_decimal::prelude::ToPrimitive;
+
+const ITERATIONS: u64 = 100_000;
+
+fn kent() -> Model {
+    gapsim::model::Model::from_toml("kent", gapsim::DEFAULT_MODEL)
+        .expect("the shipped model is valid")
+        .model
+}
+
+/// The baseline: per-iteration sampling and evaluation. Returns the mean gap so the work
+/// cannot be optimised away.
+fn naive(model: &Model, iterations: u64) -> f64 {
+    let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(0.0);
+    let per_pound = 1.0 / model.meta.unit.pounds();
+    let mut rng = stream(1, 0, "naive");
+    let mut x = vec![0.0; model.drivers.len()];
+    let mut total = 0.0;
+    for _ in 0..iterations {
+        for (d, v) in model.drivers.iter().zip(x.iter_mut()) {
+            d.dist.fill(&mut rng, std::slice::from_mut(v));
+        }
+        let mut gap = 0.0;
+        for l in &model.lines {
+            let outturn = match &l.kind {
+                LineKind::Cohort {
+                    clients,
+                    unit_cost,
+                    periods,
+                    demand,
+                    cost,
+                    ..
+                } => {
+                    let mut t = f(*clients) * f(*unit_cost) * f(*periods) * per_pound;
+                    for g in demand.iter().chain(cost) {
+                        t *= 1.0 + x[g.0];
+                    }
+                    t
+                }
+                LineKind::Simple { base, growth } => {
+                    growth.iter().fold(f(*base), |t, g| t * (1.0 + x[g.0]))
+                }
+                LineKind::Risk { occurs, impact, .. } => x[occurs.0] * x[impact.0],
+            };
+            gap += outturn - f(l.budget);
+        }
+        let mut delivered_total = 0.0;
+        for s in &model.savings {
+            let months = x[s.slippage.0].clamp(0.0, 12.0);
+            let delivered =
+                f(s.amount) * x[s.happens.0] * x[s.delivered.0].clamp(0.0, 1.0) * (12.0 - months)
+                    / 12.0;
+            delivered_total += delivered;
+            gap += f(s.amount) - delivered;
+        }
+        for fu in &model.funding {
+            let actual = fu
+                .variation
+                .iter()
+                .fold(f(fu.budget), |t, v| t * (1.0 + x[v.0]));
+            gap -= actual - f(fu.budget);
+        }
+        let capacity: f64 = model.mitigations.iter().map(|m| x[m.capacity.0]).sum();
+        let shortfall = gap - gap.clamp(0.0, capacity);
+        total += shortfall + 1e-12 * delivered_total;
+    }
+    total / iterations as f64
+}
+
+fn bench(c: &mut Criterion) {
+    let model = kent();
+    let config = RunConfig {
+        seed: 1,
+        iterations: ITERATIONS,
+        reserves: 75.0,
+        sampling: Sampling::MonteCarlo,
+    };
+    let cancel = AtomicBool::new(false);
+    let mut group = c.benchmark_group("kent");
+    group.throughput(Throughput::Elements(ITERATIONS));
+    group.sample_size(10);
+
+    group.bench_function("naive/1 thread", |b| {
+        b.iter(|| black_box(naive(&model, ITERATIONS)));
+    });
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let name = format!(
+            "engine/{threads} thread{}",
+            if threads == 1 { "" } else { "s" }
+        );
+        group.bench_function(&name, |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    let r = engine::run(&model, &config, &|_| {}, &cancel).expect("runs");
+                    black_box(r.total.sum_shortfall)
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

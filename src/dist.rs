@@ -1054,16 +1054,23 @@ mod tests {
 
     #[test]
     fn far_upper_tail_truncation_keeps_precision() {
-        // N(0,1) on [8, 9]: the CDF there rounds to 1 unless the interval is reflected.
-        let d = Distribution::normal(0.0, 1.0, Some(8.0), Some(9.0)).unwrap();
+        // N(0,1) on [6.5, 7.5]: the CDF there is 1 − 4e-11, which keeps only five
+        // significant digits unless the interval is reflected into the lower tail.
+        let d = Distribution::normal(0.0, 1.0, Some(6.5), Some(7.5)).unwrap();
         let (lo, hi) = d.support();
         for u in [1e-9, 0.25, 0.5, 0.75, 1.0 - 1e-9] {
             let x = d.quantile(u);
             assert!((lo..=hi).contains(&x), "{x}");
         }
         assert!(d.quantile(0.25) < d.quantile(0.75));
-        // Mass concentrates near the lower bound: the mean is about 8 + 1/8.
-        assert!((d.mean() - 8.1197).abs() < 1e-3, "{}", d.mean());
+        // Mass concentrates near the lower bound: (φ(6.5) − φ(7.5)) / (Q(6.5) − Q(7.5)).
+        assert!((d.mean() - 6.646_520_8).abs() < 1e-6, "{}", d.mean());
+        // The median of the truncated law: Q(m) = (Q(6.5) + Q(7.5)) / 2.
+        assert!(
+            (d.quantile(0.5) - 6.603_368_4).abs() < 1e-6,
+            "{}",
+            d.quantile(0.5)
+        );
     }
 
     #[test]

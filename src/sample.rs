@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(first, PINNED);
     }
 
-    const PINNED: [u64; 2] = [0, 0];
+    const PINNED: [u64; 2] = [5_410_155_822_808_171_652, 2_439_679_480_227_243_685];
 
     #[test]
     fn streams_differ_by_batch_and_name() {

@@ -78,31 +78,41 @@ enum Role {
 const OUTSIDE_TOLERANCE: f64 = 1e-6;
 
 impl Role {
-    fn check(self, dist: &Distribution) -> Result<(), String> {
+    /// Whether a driver with this distribution may play this role: `Err((what is wrong,
+    /// how to fix it))` when it too often takes values the role cannot use.
+    fn check(self, dist: &Distribution) -> Result<(), (String, String)> {
         let (lo, hi) = dist.support();
         let below = |x: f64| dist.cdf(x - 1e-12 * (1.0 + x.abs()));
         match self {
-            Role::Growth if below(-1.0) > OUTSIDE_TOLERANCE => Err(format!(
-                "it is a growth rate applied as (1 + value), but has a {:.2}% chance of \
-                 going below -1 (it ranges down to {lo}), which would make the amount \
-                 negative; bound it with min = -1 or above",
-                100.0 * below(-1.0)
+            Role::Growth if below(-1.0) > OUTSIDE_TOLERANCE => Err((
+                format!(
+                    "it is a growth rate applied as (1 + value), but has a {:.2}% chance of \
+                     going below -1, which would make the amount negative",
+                    100.0 * below(-1.0)
+                ),
+                "bound it with min = -1 or above, or narrow its spread".into(),
             )),
             Role::Fraction
-                if below(0.0) + (1.0 - dist.cdf(1.0)) > OUTSIDE_TOLERANCE
-                    && (lo < 0.0 || hi > 1.0) =>
+                if (lo < 0.0 || hi > 1.0)
+                    && below(0.0) + (1.0 - dist.cdf(1.0)) > OUTSIDE_TOLERANCE =>
             {
-                Err(format!(
-                    "it is the fraction delivered and must stay within 0 to 1, but ranges \
-                     from {lo} to {hi} ({:.1}% of draws outside); use a pert, triangular, \
-                     uniform or beta within [0, 1], or truncate with min = 0, max = 1",
-                    100.0 * (below(0.0) + 1.0 - dist.cdf(1.0))
+                Err((
+                    format!(
+                        "it is the fraction delivered and must stay within 0 to 1, but \
+                         {:.1}% of its draws fall outside",
+                        100.0 * (below(0.0) + 1.0 - dist.cdf(1.0))
+                    ),
+                    "use a pert, triangular, uniform or beta within [0, 1], or truncate \
+                     with min = 0, max = 1"
+                        .into(),
                 ))
             }
-            Role::NonNegative if lo < 0.0 && below(0.0) > OUTSIDE_TOLERANCE => Err(format!(
-                "it cannot be negative here, but has a {:.2}% chance of being below 0; \
-                 give it a lower bound with min = 0",
-                100.0 * below(0.0)
+            Role::NonNegative if lo < 0.0 && below(0.0) > OUTSIDE_TOLERANCE => Err((
+                format!(
+                    "it cannot be negative here, but has a {:.2}% chance of being below 0",
+                    100.0 * below(0.0)
+                ),
+                "give it a lower bound with min = 0, or use a distribution that starts at 0".into(),
             )),
             _ => Ok(()),
         }
@@ -767,12 +777,12 @@ impl Builder<'_> {
                     Some(DriverId(usize::MAX)) => None,
                     Some(id) => {
                         self.used[id.0] = true;
-                        if let Err(why) = role.check(&self.drivers[id.0].dist) {
+                        if let Err((why, fix)) = role.check(&self.drivers[id.0].dist) {
                             self.ctx.error(
                                 ProblemKind::OutOfRange,
                                 v.span(),
                                 format!("driver `{name}` does not fit `{path}`: {why}"),
-                                "change the driver's distribution, or use a different driver here",
+                                format!("{fix} in [drivers.{name}], or use another driver here"),
                             );
                             return None;
                         }
@@ -804,12 +814,12 @@ impl Builder<'_> {
             DeValue::Integer(_) | DeValue::Float(_) => {
                 let n = number(&mut self.ctx, &path, v)?;
                 let dist = Distribution::fixed(n.f64()).ok()?;
-                if let Err(why) = role.check(&dist) {
+                if let Err((why, _)) = role.check(&dist) {
                     self.ctx.error(
                         ProblemKind::OutOfRange,
                         n.span,
                         format!("`{path}` = {}: {why}", n.value),
-                        "",
+                        "use a value the field allows",
                     );
                     return None;
                 }
@@ -824,12 +834,12 @@ impl Builder<'_> {
             DeValue::Table(_) => {
                 let t = as_table(&mut self.ctx, &path, v, "")?;
                 let dist = self.distribution(&t, false)?;
-                if let Err(why) = role.check(&dist) {
+                if let Err((why, fix)) = role.check(&dist) {
                     self.ctx.error(
                         ProblemKind::OutOfRange,
                         v.span(),
                         format!("`{path}`: {why}"),
-                        "",
+                        fix,
                     );
                     return None;
                 }

@@ -36,11 +36,16 @@ pub fn amount(value: Decimal, dp: u32) -> String {
 
 /// Money in the summary's unit: `£12.3m` for £m models, `£12,345` for £ models.
 pub fn money(value: Decimal, unit: &str) -> String {
-    let negative = value.is_sign_negative() && !value.round_dp(1).is_zero();
+    money_dp(value, unit, if unit == "£m" { 1 } else { 0 })
+}
+
+/// Money with `dp` decimals: `£0.05m`.
+pub fn money_dp(value: Decimal, unit: &str, dp: u32) -> String {
+    let negative = value.is_sign_negative() && !value.round_dp(dp).is_zero();
     let body = if unit == "£m" {
-        format!("£{}m", amount(value.abs(), 1))
+        format!("£{}m", amount(value.abs(), dp))
     } else {
-        format!("£{}", amount(value.abs(), 0))
+        format!("£{}", amount(value.abs(), dp))
     };
     if negative { format!("-{body}") } else { body }
 }

@@ -14,7 +14,7 @@ pub fn render(s: &Summary) -> String {
     let _ = writeln!(out, "{} — {}", s.model.name, s.model.year);
     let _ = writeln!(
         out,
-        "{} · model {} (sha256 {}) · seed {} · {} simulated years",
+        "{} · model {}, sha256 {} · seed {} · {} simulated years",
         s.run.program,
         s.model.file,
         &s.model.sha256[..12.min(s.model.sha256.len())],
@@ -31,7 +31,7 @@ pub fn render(s: &Summary) -> String {
         out,
         "  central estimate (mean)  {}  (Monte Carlo standard error {})",
         money(s.gap.mean, unit),
-        money(s.gap.mean_se, unit).trim_start_matches('-'),
+        super::money_dp(s.gap.mean_se, unit, 2),
     );
     percentile_table(&mut out, &[("gap", &s.gap), ("shortfall", &s.shortfall)]);
     let _ = writeln!(

@@ -1,0 +1,311 @@
+//! Bad input: every problem is reported with its file, line and column, what is wrong and
+//! how to fix it; the exit status is 2; nothing is written.
+
+use gapsim::model::{Model, ProblemKind};
+
+use crate::common::{fixture, gapsim};
+
+/// A minimal valid model; each case below breaks it in one way.
+const BASE: &str = r#"[meta]
+name = "Test"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+
+[drivers.growth]
+dist = "normal"
+mean = 0.03
+sd = 0.01
+source = "assumption: test"
+
+[lines.care]
+kind = "cohort"
+clients = 100
+unit_cost = 500
+periods = 52
+demand = "growth"
+cost = { dist = "pert", min = 0.0, mode = 0.05, max = 0.2 }
+budget = 2.7
+source = "assumption: test"
+
+[savings.plan]
+amount = 1.5
+recurring = true
+probability = 0.9
+delivered = { dist = "triangular", min = 0.5, mode = 0.9, max = 1.0 }
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 1
+source = "assumption: test"
+"#;
+
+fn replace(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from:?} is not in the base model");
+    BASE.replacen(from, to, 1)
+}
+
+/// (what, model text, expected error kind, line of the first error, words in its message)
+fn cases() -> Vec<(&'static str, String, ProblemKind, usize, &'static str)> {
+    vec![
+        (
+            "malformed TOML",
+            replace("mean = 0.03", "mean = = 0.03"),
+            ProblemKind::Syntax,
+            9,
+            "not valid TOML",
+        ),
+        (
+            "unknown field",
+            replace("clients = 100", "cleints = 100"),
+            ProblemKind::UnknownField,
+            15,
+            "did you mean `clients`",
+        ),
+        (
+            "wrong type",
+            replace("amount = 1.5", "amount = \"1.5\""),
+            ProblemKind::WrongType,
+            24,
+            "remove the quotes",
+        ),
+        (
+            "negative standard deviation",
+            replace("sd = 0.01", "sd = -0.01"),
+            ProblemKind::OutOfRange,
+            10,
+            "`sd` must be greater than 0",
+        ),
+        (
+            "negative amount",
+            replace("amount = 1.5", "amount = -1.5"),
+            ProblemKind::OutOfRange,
+            24,
+            "must be greater than 0",
+        ),
+        (
+            "negative clients",
+            replace("clients = 100", "clients = -100"),
+            ProblemKind::OutOfRange,
+            15,
+            "must be 0 or more",
+        ),
+        (
+            "min above mode",
+            replace("min = 0.5, mode = 0.9", "min = 0.95, mode = 0.9"),
+            ProblemKind::BadOrder,
+            27,
+            "min <= mode <= max",
+        ),
+        (
+            "mode above max",
+            replace("mode = 0.05, max = 0.2", "mode = 0.25, max = 0.2"),
+            ProblemKind::BadOrder,
+            19,
+            "min <= mode <= max",
+        ),
+        (
+            "probability above 1",
+            replace("probability = 0.9", "probability = 1.3"),
+            ProblemKind::OutOfRange,
+            26,
+            "between 0 and 1",
+        ),
+        (
+            "undefined driver",
+            replace("demand = \"growth\"", "demand = \"growht\""),
+            ProblemKind::UnknownName,
+            18,
+            "did you mean `growth`",
+        ),
+        (
+            "duplicate name in a section",
+            format!("{BASE}\n[drivers.growth]\ndist = \"fixed\"\nvalue = 1\nsource = \"x\"\n"),
+            ProblemKind::Syntax,
+            35,
+            "duplicate key",
+        ),
+        (
+            "duplicate name across sections",
+            replace("[savings.plan]", "[savings.care]"),
+            ProblemKind::DuplicateName,
+            23,
+            "already used by [lines.care] on line 13",
+        ),
+        (
+            "NaN",
+            replace("mean = 0.03", "mean = nan"),
+            ProblemKind::NotFinite,
+            9,
+            "not a usable number",
+        ),
+        (
+            "infinity",
+            replace("budget = 2.7", "budget = inf"),
+            ProblemKind::NotFinite,
+            20,
+            "not a usable number",
+        ),
+        (
+            "unknown distribution",
+            replace("dist = \"normal\"", "dist = \"gausian\""),
+            ProblemKind::InvalidValue,
+            8,
+            "not a distribution gapsim knows",
+        ),
+        (
+            "missing source",
+            replace(
+                "source = \"assumption: test\"\n\n[lines.care]",
+                "\n[lines.care]",
+            ),
+            ProblemKind::MissingField,
+            7,
+            "needs a `source`",
+        ),
+        (
+            "delivery fraction above 100%",
+            replace(
+                "delivered = { dist = \"triangular\", min = 0.5, mode = 0.9, max = 1.0 }",
+                "delivered = { dist = \"normal\", mean = 0.9, sd = 0.2 }",
+            ),
+            ProblemKind::OutOfRange,
+            27,
+            "fraction delivered",
+        ),
+    ]
+}
+
+#[test]
+fn the_base_model_is_valid() {
+    let loaded = Model::from_toml("base.toml", BASE).expect("base model is valid");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn each_bad_input_is_reported_with_its_kind_place_and_fix() {
+    for (what, text, kind, line, words) in cases() {
+        let err = Model::from_toml("bad.toml", &text).expect_err(what);
+        assert!(
+            err.error_kinds().contains(&kind),
+            "{what}: expected {kind:?}, got {:?}\n{err}",
+            err.error_kinds()
+        );
+        let rendered = err.to_string();
+        assert!(
+            rendered.contains(&format!("bad.toml:{line}:")),
+            "{what}: expected line {line}\n{rendered}"
+        );
+        assert!(
+            rendered.contains(words),
+            "{what}: expected {words:?}\n{rendered}"
+        );
+        assert!(
+            rendered.contains("= help:"),
+            "{what}: every error says how to fix it\n{rendered}"
+        );
+    }
+}
+
+#[test]
+fn every_error_is_reported_not_just_the_first() {
+    let text = replace("sd = 0.01", "sd = -0.01")
+        .replacen("probability = 0.9", "probability = 1.3", 1)
+        .replacen("cleints", "clients", 1)
+        .replacen("clients = 100", "cleints = 100", 1);
+    let err = Model::from_toml("bad.toml", &text).unwrap_err();
+    let kinds = err.error_kinds();
+    for k in [ProblemKind::OutOfRange, ProblemKind::UnknownField] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    assert!(kinds.len() >= 3, "{kinds:?}\n{err}");
+}
+
+#[test]
+fn an_empty_model_is_an_error() {
+    let text = "[meta]\nname = \"x\"\ncouncil = \"x\"\nyear = \"2024/25\"\nunit = \"£m\"\n\
+                [reserves.general_fund]\nkind = \"general_fund\"\namount = 1\nsource = \"x\"\n";
+    let err = Model::from_toml("empty.toml", text).unwrap_err();
+    assert_eq!(err.error_kinds(), vec![ProblemKind::Empty]);
+    let err = Model::from_toml("blank.toml", "").unwrap_err();
+    assert!(err.error_kinds().contains(&ProblemKind::Empty), "{err}");
+}
+
+#[test]
+fn check_and_run_exit_2_naming_the_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, replace("sd = 0.01", "sd = -0.01")).unwrap();
+
+    let out = gapsim().arg("check").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:10:6:"), "{err}");
+    assert!(err.contains("nothing was run"), "{err}");
+
+    // `run` gives the same errors and writes nothing.
+    let out = gapsim()
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml:10:6:"));
+    assert!(
+        !tmp.path().join("outputs").exists(),
+        "a bad model must write nothing"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let out = gapsim()
+        .args(["check", "no/such/model.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no/such/model.toml"), "{err}");
+    assert!(err.contains("No such file"), "{err}");
+}
+
+#[test]
+fn check_accepts_the_shipped_models_and_fixtures() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for path in [
+        root.join("models/kent-2024-25.toml"),
+        fixture("normal-sum.toml"),
+        fixture("bernoulli-savings.toml"),
+        fixture("mitigated-normal.toml"),
+        fixture("deterministic.toml"),
+    ] {
+        let out = gapsim().arg("check").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // No warnings either: shipped models are clean.
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn bad_command_line_values_are_rejected() {
+    for args in [
+        &["run", "--reserves", "-5"][..],
+        &["run", "--reserves", "lots"],
+        &["run", "--iterations", "0"],
+        &["run", "--threads", "0"],
+    ] {
+        let out = gapsim().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -1,0 +1,11 @@
+//! gapsim's integration tests, one binary with themed modules (the ripgrep layout).
+//!
+//! Statistical tests compare against analytic values or exact distributions with a fixed
+//! seed, within a tolerance derived from the Monte Carlo standard error; the tolerance
+//! constants live in `common` with the reason for each.
+
+mod common;
+mod distributions;
+mod errors;
+mod known_answers;
+mod runs;

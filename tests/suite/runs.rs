@@ -1,0 +1,191 @@
+//! Whole runs: determinism, the files a run writes, and how the run folder is protected.
+
+use sha2::{Digest, Sha256};
+
+use crate::common::{fixture, gapsim, num, run};
+
+#[test]
+fn same_model_and_seed_give_identical_files_for_any_thread_count() {
+    // Several batches, so that threads really do share the work.
+    let args = ["--iterations", "45000", "--seed", "99"];
+    let one = run(None, &[&args[..], &["--threads", "1"]].concat());
+    let four = run(None, &[&args[..], &["--threads", "4"]].concat());
+    for file in ["summary.json", "percentiles.csv", "model.toml"] {
+        let a = std::fs::read(one.dir.join(file)).unwrap();
+        let b = std::fs::read(four.dir.join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 4 threads");
+    }
+    // And the seed matters.
+    let other = run(None, &["--iterations", "45000", "--seed", "100"]);
+    assert_ne!(
+        num(&one.summary, "/gap/mean"),
+        num(&other.summary, "/gap/mean")
+    );
+}
+
+#[test]
+fn a_run_writes_its_summary_percentiles_and_model() {
+    let r = run(None, &["--iterations", "20000"]);
+    let s = &r.summary;
+    assert_eq!(s["run"]["iterations"], 20000);
+    assert_eq!(s["run"]["seed"], 2024);
+    assert_eq!(
+        s["run"]["program"],
+        format!("gapsim {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        s["model"]["name"],
+        "Kent County Council 2024/25 revenue budget"
+    );
+    // The model copy is byte-identical to the embedded model, and the hash is its SHA-256.
+    let copy = std::fs::read(r.dir.join("model.toml")).unwrap();
+    assert_eq!(copy, gapsim::DEFAULT_MODEL.as_bytes());
+    let hash: String = Sha256::digest(&copy)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(s["model"]["sha256"], hash);
+
+    // 99 percentiles, ascending.
+    assert_eq!(r.percentiles.len(), 99);
+    assert_eq!(r.percentiles[0].0, 1);
+    assert_eq!(r.percentiles[98].0, 99);
+    for w in r.percentiles.windows(2) {
+        assert!(w[0].1 <= w[1].1 && w[0].2 <= w[1].2, "{w:?}");
+    }
+    // The headline percentiles in the summary are the same as the CSV's.
+    for p in s["gap"]["percentiles"].as_array().unwrap() {
+        let k = p["p"].as_u64().unwrap() as usize;
+        assert_eq!(p["value"].as_f64().unwrap(), r.percentiles[k - 1].1);
+        assert!(p["ci95_low"].as_f64().unwrap() <= p["value"].as_f64().unwrap());
+        assert!(p["ci95_high"].as_f64().unwrap() >= p["value"].as_f64().unwrap());
+    }
+    // Probabilities are probabilities, intervals contain their estimates.
+    for ptr in [
+        "/s114/probability",
+        "/gap/p_positive",
+        "/shortfall/p_positive",
+    ] {
+        let est = num(s, &format!("{ptr}/estimate"));
+        let lo = num(s, &format!("{ptr}/ci95_low"));
+        let hi = num(s, &format!("{ptr}/ci95_high"));
+        assert!(
+            (0.0..=1.0).contains(&est) && lo <= est && est <= hi,
+            "{ptr}"
+        );
+    }
+    // The terminal summary states the headline figures.
+    for words in [
+        "S114-level",
+        "seed 2024",
+        "20,000 simulated years",
+        "Savings:",
+    ] {
+        assert!(r.stdout.contains(words), "{words}\n{}", r.stdout);
+    }
+    // No NaN anywhere in what was written.
+    let json = std::fs::read_to_string(r.dir.join("summary.json")).unwrap();
+    assert!(!json.contains("NaN") && !json.contains("null"), "{json}");
+}
+
+#[test]
+fn reserves_on_the_command_line_replace_the_models() {
+    let model = fixture("normal-sum.toml");
+    let low = run(Some(&model), &["--iterations", "20000", "--reserves", "5"]);
+    let high = run(Some(&model), &["--iterations", "20000", "--reserves", "25"]);
+    assert_eq!(num(&low.summary, "/reserves/usable"), 5.0);
+    assert_eq!(num(&low.summary, "/reserves/model_usable"), 15.0);
+    assert_eq!(low.summary["reserves"]["overridden"], true);
+    assert!(
+        num(&low.summary, "/s114/probability/estimate")
+            > num(&high.summary, "/s114/probability/estimate")
+    );
+    // Same seed, so the gap itself is unchanged.
+    assert_eq!(
+        num(&low.summary, "/gap/mean"),
+        num(&high.summary, "/gap/mean")
+    );
+}
+
+#[test]
+fn an_existing_out_folder_is_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("taken");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let res = gapsim()
+        .args(["run", "--iterations", "1000", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("never overwrites"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+}
+
+#[test]
+fn default_runs_go_to_new_folders_under_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let res = gapsim()
+            .current_dir(tmp.path())
+            .args(["run", "--iterations", "1000"])
+            .output()
+            .unwrap();
+        assert!(res.status.success());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path().join("outputs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for n in &names {
+        assert!(n.contains("_kent-2024-25"), "{n}");
+        assert!(!n.starts_with('.'), "no partial folders left: {n}");
+        let files = std::fs::read_dir(tmp.path().join("outputs").join(n))
+            .unwrap()
+            .count();
+        assert_eq!(files, 3);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_folder() {
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("gapsim");
+    let child = Command::new(bin)
+        .current_dir(tmp.path())
+        .args(["run", "--iterations", "20000000", "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outputs = tmp.path().join("outputs");
+    let left = if outputs.exists() {
+        std::fs::read_dir(&outputs).unwrap().count()
+    } else {
+        0
+    };
+    assert_eq!(left, 0);
+}
