@@ -9,9 +9,10 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostic::{Diagnostic, ProblemKind, Severity, closest, line_col};
 use super::reader::{Ctx, Num, Table, Text, Value, as_table, check_name, number, type_name};
 use super::{
-    Driver, DriverId, DriverOrigin, Funding, Line, LineKind, Loaded, Meta, Mitigation, Model,
-    Reserve, ReserveKind, Saving, Unit,
+    Correlation, CorrelationEntry, Driver, DriverId, DriverOrigin, Funding, Line, LineKind,
+    LoadOptions, Loaded, Meta, Mitigation, Model, Reserve, ReserveKind, Saving, Unit,
 };
+use crate::correlation::Matrix;
 use crate::dist::{DistError, Distribution};
 
 const SECTIONS: &[&str] = &[
@@ -22,6 +23,7 @@ const SECTIONS: &[&str] = &[
     "funding",
     "mitigation",
     "reserves",
+    "correlations",
 ];
 
 const FAMILIES: &[&str] = &[
@@ -127,6 +129,7 @@ struct Seen {
 
 struct Builder<'s> {
     src: &'s str,
+    options: LoadOptions,
     ctx: Ctx,
     drivers: Vec<Driver>,
     declared: HashMap<String, DriverId>,
@@ -135,10 +138,11 @@ struct Builder<'s> {
 }
 
 /// Builds the model, or returns every diagnostic (errors and warnings) if any is an error.
-pub(super) fn build(src: &str) -> Result<Loaded, Vec<Diagnostic>> {
+pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
     let (doc, errors) = DeTable::parse_recoverable(src);
     let mut b = Builder {
         src,
+        options: options.clone(),
         ctx: Ctx::default(),
         drivers: Vec::new(),
         declared: HashMap::new(),
@@ -243,6 +247,8 @@ impl Builder<'_> {
             }
         }
 
+        let correlation = self.correlations(root);
+
         let section_count = |key: &str| -> usize {
             root.get(key)
                 .and_then(|v| match v.get_ref() {
@@ -314,6 +320,257 @@ impl Builder<'_> {
             funding,
             mitigations,
             reserves,
+            correlation: correlation?,
+        })
+    }
+
+    /// Reads `[correlations.NAME]` entries into one rank-correlation matrix over the
+    /// drivers they mention, checking it can hold (positive semi-definite) or, when asked,
+    /// repairing it.
+    fn correlations(&mut self, root: &Table<'_, '_>) -> Option<Correlation> {
+        struct Pair {
+            rank: f64,
+            span: Range<usize>,
+            entry: String,
+        }
+        let by_name: HashMap<String, DriverId> = self
+            .drivers
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), DriverId(i)))
+            .collect();
+        let mut entries = Vec::new();
+        let mut group: Vec<DriverId> = Vec::new();
+        let mut pairs: HashMap<(DriverId, DriverId), Pair> = HashMap::new();
+        let mut ok = true;
+        for (name, ot) in self.section(root, "correlations") {
+            let t = ot.table();
+            t.only(
+                &mut self.ctx,
+                &["drivers", "rank", "label", "source", "description"],
+                "a correlation",
+            );
+            let source = self.source(&t);
+            let rank = t.req_number(
+                &mut self.ctx,
+                "rank",
+                "give the rank (Spearman) correlation, between -1 and 1",
+            );
+            let rank = match rank {
+                Some(r) if r.value.abs() <= Decimal::ONE => Some(r),
+                Some(r) => {
+                    self.ctx.error(
+                        ProblemKind::OutOfRange,
+                        r.span,
+                        format!(
+                            "`{}.rank` is a correlation and must be between -1 and 1, found {}",
+                            t.path, r.value
+                        ),
+                        "write e.g. rank = 0.5 for a moderate positive correlation",
+                    );
+                    None
+                }
+                None => None,
+            };
+            let mut ids = Vec::new();
+            match t.get("drivers") {
+                None => {
+                    t.missing(
+                        &mut self.ctx,
+                        "drivers",
+                        "list two or more drivers: drivers = [\"a\", \"b\"]",
+                    );
+                    ok = false;
+                }
+                Some(v) => match v.get_ref() {
+                    DeValue::Array(items) if items.len() >= 2 => {
+                        for item in items.iter() {
+                            let DeValue::String(dn) = item.get_ref() else {
+                                self.ctx.error(
+                                    ProblemKind::WrongType,
+                                    item.span(),
+                                    format!(
+                                        "`{}.drivers` should list driver names in quotes, found {}",
+                                        t.path,
+                                        type_name(item.get_ref())
+                                    ),
+                                    "write drivers = [\"a\", \"b\"]",
+                                );
+                                ok = false;
+                                continue;
+                            };
+                            match by_name.get(dn.as_ref()) {
+                                Some(&id) if ids.contains(&id) => {
+                                    self.ctx.error(
+                                        ProblemKind::DuplicateName,
+                                        item.span(),
+                                        format!("`{dn}` is listed twice in `{}.drivers`", t.path),
+                                        "list each driver once",
+                                    );
+                                    ok = false;
+                                }
+                                Some(&id) => {
+                                    if self.drivers[id.0].dist.is_fixed() {
+                                        self.ctx.push(
+                                            Diagnostic::warning(
+                                                ProblemKind::InvalidValue,
+                                                Some(item.span()),
+                                                format!("driver `{dn}` does not vary, so correlating it has no effect"),
+                                            )
+                                            .with_help("remove it from the list"),
+                                        );
+                                    }
+                                    if let Some(u) = self.used.get_mut(id.0) {
+                                        *u = true;
+                                    }
+                                    ids.push(id);
+                                }
+                                None => {
+                                    let help = match closest(dn, by_name.keys().map(String::as_str)) {
+                                        Some(s) => format!("did you mean `{s}`?"),
+                                        None => "name a driver declared under [drivers], or an inline one by its full name such as `savings.NAME.delivered`".into(),
+                                    };
+                                    self.ctx.error(
+                                        ProblemKind::UnknownName,
+                                        item.span(),
+                                        format!(
+                                            "`{}.drivers` names `{dn}`, which is not a driver",
+                                            t.path
+                                        ),
+                                        help,
+                                    );
+                                    ok = false;
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        self.ctx.error(
+                            ProblemKind::WrongType,
+                            v.span(),
+                            format!("`{}.drivers` should be a list of two or more driver names, found {}", t.path, type_name(other)),
+                            "write drivers = [\"a\", \"b\"]",
+                        );
+                        ok = false;
+                    }
+                },
+            }
+            let (Some(rank), Some(source)) = (rank, source) else {
+                ok = false;
+                continue;
+            };
+            for (i, &a) in ids.iter().enumerate() {
+                for &b in &ids[i + 1..] {
+                    let key = (a.min(b), a.max(b));
+                    if let Some(first) = pairs.get(&key) {
+                        let (line, _) = line_col(self.src, first.span.start);
+                        self.ctx.error(
+                            ProblemKind::DuplicateName,
+                            rank.span.clone(),
+                            format!(
+                                "the correlation of `{}` and `{}` is already set by [correlations.{}] on line {line}",
+                                self.drivers[a.0].name, self.drivers[b.0].name, first.entry
+                            ),
+                            "set each pair once",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    pairs.insert(
+                        key,
+                        Pair {
+                            rank: rank.f64(),
+                            span: rank.span.clone(),
+                            entry: name.value.clone(),
+                        },
+                    );
+                }
+                if !group.contains(&a) {
+                    group.push(a);
+                }
+            }
+            entries.push(CorrelationEntry {
+                name: name.value.clone(),
+                drivers: ids,
+                rank: rank.value,
+                source,
+            });
+        }
+        if !ok {
+            return None;
+        }
+        let mut matrix = Matrix::identity(group.len());
+        let index = |id: DriverId| group.iter().position(|&g| g == id).unwrap_or(0);
+        for (&(a, b), p) in &pairs {
+            matrix.set_sym(index(a), index(b), p.rank);
+        }
+        let names: Vec<String> = group
+            .iter()
+            .map(|d| self.drivers[d.0].name.clone())
+            .collect();
+        let checked = crate::correlation::check_psd(&matrix)
+            .and_then(|()| crate::correlation::ImanConover::new(&matrix).map(|_| ()));
+        let mut repaired_from = None;
+        if let Err(e) = checked {
+            let culprits = match &e {
+                crate::correlation::CorrelationError::NotPositiveSemiDefinite {
+                    culprits, ..
+                } => culprits.clone(),
+            };
+            let described: Vec<String> = culprits
+                .iter()
+                .map(|&(i, j)| format!("{} ~ {} = {}", names[i], names[j], matrix.get(i, j)))
+                .collect();
+            let span = culprits.first().and_then(|&(i, j)| {
+                pairs
+                    .get(&(group[i].min(group[j]), group[i].max(group[j])))
+                    .map(|p| p.span.clone())
+            });
+            if self.options.repair_correlation {
+                let fixed = crate::correlation::repair(&matrix);
+                self.ctx.push(
+                    Diagnostic::warning(
+                        ProblemKind::Inconsistent,
+                        span,
+                        format!(
+                            "the correlations cannot all hold together ({}); replaced by the \
+                             nearest valid matrix",
+                            described.join(", ")
+                        ),
+                    )
+                    .with_help(format!(
+                        "as written:\n{}\n  as used:\n{}",
+                        crate::correlation::format_matrix(&names, &matrix),
+                        crate::correlation::format_matrix(&names, &fixed)
+                    )),
+                );
+                repaired_from = Some(matrix);
+                matrix = fixed;
+            } else {
+                self.ctx.push(
+                    Diagnostic::error(
+                        ProblemKind::Inconsistent,
+                        span,
+                        format!(
+                            "these correlations cannot all hold together (the matrix is not \
+                             positive semi-definite); the entries most in conflict are {}",
+                            described.join(", ")
+                        ),
+                    )
+                    .with_help(
+                        "weaken or change the sign of one of them (if a~b and b~c are both \
+                         strongly positive, a~c cannot be strongly negative), or run with \
+                         --repair-correlation to use the nearest valid matrix",
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(Correlation {
+            entries,
+            drivers: group,
+            spearman: matrix,
+            repaired_from,
         })
     }
 

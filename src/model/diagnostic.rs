@@ -34,6 +34,9 @@ pub enum ProblemKind {
     Empty,
     /// A value that is well-typed but meaningless here (an unknown distribution name, ...).
     InvalidValue,
+    /// Values that are each fine but cannot hold together (correlations whose matrix is not
+    /// positive semi-definite).
+    Inconsistent,
 }
 
 /// How serious a diagnostic is.

@@ -19,6 +19,7 @@ mod reader;
 
 use rust_decimal::Decimal;
 
+use crate::correlation::Matrix;
 use crate::dist::Distribution;
 pub use diagnostic::{Diagnostic, ProblemKind, Severity};
 
@@ -225,6 +226,40 @@ pub struct Reserve {
     pub source: String,
 }
 
+/// One `[correlations.NAME]` entry: every pair among `drivers` has rank correlation `rank`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationEntry {
+    /// Its name.
+    pub name: String,
+    /// The drivers it correlates.
+    pub drivers: Vec<DriverId>,
+    /// The Spearman rank correlation of each pair.
+    pub rank: Decimal,
+    /// Where the figure comes from.
+    pub source: String,
+}
+
+/// The rank correlations of the model, as one matrix over the drivers they mention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// The entries as written.
+    pub entries: Vec<CorrelationEntry>,
+    /// The drivers in the matrix, in order of first mention.
+    pub drivers: Vec<DriverId>,
+    /// Target Spearman correlations (unspecified pairs are 0).
+    pub spearman: Matrix,
+    /// The matrix as written, when `--repair-correlation` replaced it.
+    pub repaired_from: Option<Matrix>,
+}
+
+/// Choices made when loading a model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Replace correlations that cannot hold together by the nearest valid matrix (with a
+    /// warning) instead of refusing the model.
+    pub repair_correlation: bool,
+}
+
 /// A checked budget model.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -242,6 +277,8 @@ pub struct Model {
     pub mitigations: Vec<Mitigation>,
     /// Reserves.
     pub reserves: Vec<Reserve>,
+    /// Rank correlations between drivers.
+    pub correlation: Correlation,
 }
 
 /// A model with the warnings found while checking it.
@@ -282,7 +319,19 @@ impl Model {
     /// # Errors
     /// Every problem found, with its place in the file and a fix.
     pub fn from_toml(file: &str, text: &str) -> Result<Loaded, InvalidModel> {
-        build::build(text).map_err(|diagnostics| InvalidModel {
+        Self::from_toml_with(file, text, &LoadOptions::default())
+    }
+
+    /// As [`Model::from_toml`], with options.
+    ///
+    /// # Errors
+    /// Every problem found, with its place in the file and a fix.
+    pub fn from_toml_with(
+        file: &str,
+        text: &str,
+        options: &LoadOptions,
+    ) -> Result<Loaded, InvalidModel> {
+        build::build(text, options).map_err(|diagnostics| InvalidModel {
             file: file.to_string(),
             text: text.to_string(),
             diagnostics,

@@ -50,11 +50,15 @@ pub fn money_dp(value: Decimal, unit: &str, dp: u32) -> String {
     if negative { format!("-{body}") } else { body }
 }
 
-/// A probability as a percentage to one decimal: `4.2%`. Values that round to 0 but are
-/// not 0 show as `<0.1%`, so a small risk is never printed as none.
+/// A probability as a percentage to one decimal: `4.2%`; below 1%, to two decimals
+/// (`0.27%`), so that a small risk and its interval stay distinguishable. A value that would
+/// round to 0 (or 100) without being 0 (or 1) shows as `<0.01%` (`>99.9%`), so a small risk
+/// is never printed as none.
 pub fn percent(p: f64) -> String {
-    if p > 0.0 && p < 0.0005 {
-        "<0.1%".into()
+    if p > 0.0 && p < 0.000_05 {
+        "<0.01%".into()
+    } else if p < 0.01 {
+        format!("{:.2}%", p * 100.0)
     } else if p < 1.0 && p > 0.9995 {
         ">99.9%".into()
     } else {
@@ -86,7 +90,9 @@ mod tests {
         assert_eq!(money(d("-12.34"), "£m"), "-£12.3m");
         assert_eq!(money(d("12345.6"), "£"), "£12,346");
         assert_eq!(percent(0.0423), "4.2%");
-        assert_eq!(percent(0.0001), "<0.1%");
-        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(0.0027), "0.27%");
+        assert_eq!(percent(0.000_01), "<0.01%");
+        assert_eq!(percent(0.0), "0.00%");
+        assert_eq!(percent(0.99996), ">99.9%");
     }
 }

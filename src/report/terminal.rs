@@ -11,7 +11,11 @@ use crate::stats::{Spread, Summary};
 pub fn render(s: &Summary) -> String {
     let unit = s.model.unit.as_str();
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {}", s.model.name, s.model.year);
+    if s.model.name.contains(&s.model.year) {
+        let _ = writeln!(out, "{}", s.model.name);
+    } else {
+        let _ = writeln!(out, "{} — {}", s.model.name, s.model.year);
+    }
     let _ = writeln!(
         out,
         "{} · model {}, sha256 {} · seed {} · {} simulated years",
@@ -83,7 +87,7 @@ pub fn render(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "  expected shortfall beyond reserves  {} a year{given}",
-        money(s.s114.expected_excess, unit),
+        super::money_dp(s.s114.expected_excess, unit, 2),
     );
     out.push('\n');
 

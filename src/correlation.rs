@@ -1,0 +1,437 @@
+//! Rank correlation between drivers, imposed by Iman–Conover reordering.
+//!
+//! Why Iman–Conover rather than a Gaussian copula: it only *reorders* each driver's
+//! independently drawn values, so every driver keeps exactly the distribution it was drawn
+//! from (and a Latin hypercube column stays a Latin hypercube), it works with the fast direct
+//! samplers (a copula would need every inverse CDF, and the Beta's is slow), and it acts on
+//! one batch at a time, so it keeps the engine's (seed, batch) determinism. Its cost is a sort
+//! per correlated driver per batch.
+//!
+//! Targets are Spearman rank correlations, the measure a finance user can read off a
+//! scatter of ranks. Iman–Conover matches the Pearson correlation of normal scores, so each
+//! target ρ_s is converted with ρ = 2·sin(π·ρ_s/6) (the exact relation for a bivariate
+//! normal) before the reordering.
+
+use std::fmt::Write as _;
+
+use crate::special::normal_quantile;
+
+/// Why a set of correlations cannot be used.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CorrelationError {
+    /// The matrix is not positive semi-definite: no set of variables can have these
+    /// correlations together.
+    #[error(
+        "these correlations cannot hold together (the matrix is not positive semi-definite); {detail}"
+    )]
+    NotPositiveSemiDefinite {
+        /// Smallest eigenvalue found.
+        min_eigenvalue: f64,
+        /// Index pairs (into the matrix) of the entries most responsible.
+        culprits: Vec<(usize, usize)>,
+        /// The explanation, in words, naming the pairs by index.
+        detail: String,
+    },
+}
+
+/// A symmetric matrix, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    n: usize,
+    a: Vec<f64>,
+}
+
+impl Matrix {
+    /// The n×n identity.
+    pub fn identity(n: usize) -> Self {
+        let mut a = vec![0.0; n * n];
+        for i in 0..n {
+            a[i * n + i] = 1.0;
+        }
+        Matrix { n, a }
+    }
+
+    /// Size.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// True for a 0×0 matrix.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Entry (i, j).
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.a[i * self.n + j]
+    }
+
+    /// Sets (i, j) and (j, i).
+    pub fn set_sym(&mut self, i: usize, j: usize, v: f64) {
+        self.a[i * self.n + j] = v;
+        self.a[j * self.n + i] = v;
+    }
+
+    /// Lower-triangular Cholesky factor, or `None` if the matrix is not positive definite
+    /// (within a small tolerance that admits semi-definite matrices).
+    pub fn cholesky(&self) -> Option<Matrix> {
+        let n = self.n;
+        let mut l = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let mut s = self.get(i, j);
+                for k in 0..j {
+                    s -= l[i * n + k] * l[j * n + k];
+                }
+                if i == j {
+                    if s < -1e-10 {
+                        return None;
+                    }
+                    l[i * n + i] = s.max(0.0).sqrt();
+                } else {
+                    let d = l[j * n + j];
+                    l[i * n + j] = if d > 1e-12 { s / d } else { 0.0 };
+                }
+            }
+        }
+        Some(Matrix { n, a: l })
+    }
+
+    /// Eigenvalues and eigenvectors (columns of the returned matrix, not symmetric in
+    /// general) by cyclic Jacobi rotations: simple and accurate for the small matrices here.
+    pub fn eigen(&self) -> (Vec<f64>, Vec<f64>) {
+        let n = self.n;
+        let mut a = self.a.clone();
+        let mut v = Matrix::identity(n).a;
+        for _sweep in 0..100 {
+            let off: f64 = (0..n)
+                .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+                .map(|(i, j)| a[i * n + j] * a[i * n + j])
+                .sum();
+            if off < 1e-22 {
+                break;
+            }
+            for p in 0..n {
+                for q in p + 1..n {
+                    let apq = a[p * n + q];
+                    if apq.abs() < 1e-300 {
+                        continue;
+                    }
+                    let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                    let sign = if theta >= 0.0 { 1.0 } else { -1.0 };
+                    let t = sign / (theta.abs() + (theta * theta + 1.0).sqrt());
+                    let c = 1.0 / (t * t + 1.0).sqrt();
+                    let s = t * c;
+                    for k in 0..n {
+                        let akp = a[k * n + p];
+                        let akq = a[k * n + q];
+                        a[k * n + p] = c * akp - s * akq;
+                        a[k * n + q] = s * akp + c * akq;
+                    }
+                    for k in 0..n {
+                        let apk = a[p * n + k];
+                        let aqk = a[q * n + k];
+                        a[p * n + k] = c * apk - s * aqk;
+                        a[q * n + k] = s * apk + c * aqk;
+                    }
+                    for k in 0..n {
+                        let vkp = v[k * n + p];
+                        let vkq = v[k * n + q];
+                        v[k * n + p] = c * vkp - s * vkq;
+                        v[k * n + q] = s * vkp + c * vkq;
+                    }
+                }
+            }
+        }
+        ((0..n).map(|i| a[i * n + i]).collect(), v)
+    }
+}
+
+/// Spearman target → Pearson correlation of normal scores with that Spearman correlation.
+pub fn spearman_to_normal_scores(rho_s: f64) -> f64 {
+    2.0 * (std::f64::consts::PI * rho_s / 6.0).sin()
+}
+
+/// Checks a correlation matrix can be used. On failure, names the entries most responsible:
+/// the pairs with the largest weight in the eigenvector of the most negative eigenvalue.
+///
+/// # Errors
+/// [`CorrelationError::NotPositiveSemiDefinite`].
+pub fn check_psd(m: &Matrix) -> Result<(), CorrelationError> {
+    let (values, vectors) = m.eigen();
+    let n = m.len();
+    let (worst, &min) = match values.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) {
+        Some(x) => x,
+        None => return Ok(()),
+    };
+    if min >= -1e-10 {
+        return Ok(());
+    }
+    // The quadratic form vᵀ M v < 0 is the sum of 2·v_i·v_j·m_ij over pairs plus the
+    // diagonal; the pairs with the most negative terms are the culprits.
+    let mut terms: Vec<((usize, usize), f64)> = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            let t = 2.0 * vectors[i * n + worst] * vectors[j * n + worst] * m.get(i, j);
+            if t < 0.0 && m.get(i, j) != 0.0 {
+                terms.push(((i, j), t));
+            }
+        }
+    }
+    terms.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let culprits: Vec<(usize, usize)> = terms.iter().take(3).map(|(p, _)| *p).collect();
+    let mut detail = format!("smallest eigenvalue {min:.4}");
+    if !culprits.is_empty() {
+        let _ = write!(detail, "; the entries most in conflict are");
+        for (i, j) in &culprits {
+            let _ = write!(detail, " ({i},{j})={:.2}", m.get(*i, *j));
+        }
+    }
+    Err(CorrelationError::NotPositiveSemiDefinite {
+        min_eigenvalue: min,
+        culprits,
+        detail,
+    })
+}
+
+/// The nearest correlation matrix (unit diagonal, positive semi-definite) in the Frobenius
+/// norm, by Higham's (2002) alternating projections with Dykstra's correction.
+pub fn nearest_correlation(m: &Matrix) -> Matrix {
+    let n = m.len();
+    let mut y = m.clone();
+    let mut ds = vec![0.0; n * n];
+    for _ in 0..1000 {
+        let r: Vec<f64> = y.a.iter().zip(&ds).map(|(y, d)| y - d).collect();
+        // Project onto the PSD cone: clip negative eigenvalues (slightly above zero, so
+        // that the result has a Cholesky factor).
+        let rm = Matrix { n, a: r.clone() };
+        let (vals, vecs) = rm.eigen();
+        let mut x = vec![0.0; n * n];
+        for (k, &lam) in vals.iter().enumerate() {
+            let lam = lam.max(1e-8);
+            for i in 0..n {
+                for j in 0..n {
+                    x[i * n + j] += lam * vecs[i * n + k] * vecs[j * n + k];
+                }
+            }
+        }
+        for i in 0..n * n {
+            ds[i] = x[i] - r[i];
+        }
+        // Project onto unit-diagonal symmetric matrices.
+        let mut next = Matrix { n, a: x };
+        for i in 0..n {
+            next.a[i * n + i] = 1.0;
+            for j in i + 1..n {
+                let v = 0.5 * (next.get(i, j) + next.get(j, i));
+                next.set_sym(i, j, v.clamp(-1.0, 1.0));
+            }
+        }
+        let change: f64 = next
+            .a
+            .iter()
+            .zip(&y.a)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        y = next;
+        if change < 1e-12 {
+            break;
+        }
+    }
+    y
+}
+
+/// The nearest valid Spearman matrix whose normal-score version also has a Cholesky
+/// factor: what `--repair-correlation` uses.
+pub fn repair(spearman: &Matrix) -> Matrix {
+    let mut m = nearest_correlation(spearman);
+    // Converting to normal scores can push a boundary matrix just outside; shrink towards
+    // the identity until it is safely inside.
+    for _ in 0..50 {
+        if ImanConover::new(&m).is_ok() {
+            break;
+        }
+        let n = m.len();
+        for i in 0..n {
+            for j in i + 1..n {
+                let v = m.get(i, j) * 0.999;
+                m.set_sym(i, j, v);
+            }
+        }
+    }
+    m
+}
+
+/// A matrix as a table with row and column names, for messages.
+pub fn format_matrix(names: &[String], m: &Matrix) -> String {
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let _ = write!(out, "    {name:<width$}");
+        for j in 0..m.len() {
+            let _ = write!(out, " {:>6.3}", m.get(i, j));
+        }
+        if i + 1 < names.len() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A prepared Iman–Conover reordering for a group of drivers.
+#[derive(Debug, Clone)]
+pub struct ImanConover {
+    /// Cholesky factor of the normal-score target.
+    target: Matrix,
+}
+
+impl ImanConover {
+    /// Prepares the reordering for a target matrix of *Spearman* correlations.
+    ///
+    /// # Errors
+    /// When the implied normal-score matrix is not positive semi-definite.
+    pub fn new(spearman: &Matrix) -> Result<Self, CorrelationError> {
+        let n = spearman.len();
+        let mut normal = Matrix::identity(n);
+        for i in 0..n {
+            for j in i + 1..n {
+                normal.set_sym(i, j, spearman_to_normal_scores(spearman.get(i, j)));
+            }
+        }
+        check_psd(&normal)?;
+        let target =
+            normal
+                .cholesky()
+                .ok_or_else(|| CorrelationError::NotPositiveSemiDefinite {
+                    min_eigenvalue: f64::NAN,
+                    culprits: Vec::new(),
+                    detail: "its Cholesky factorisation failed".into(),
+                })?;
+        Ok(ImanConover { target })
+    }
+
+    /// Reorders each of `columns` (all of one length n) so that their rank correlations
+    /// approach the target. `permutations[j]` must be a uniformly random permutation of
+    /// 0..n for column j, drawn from that column's own stream.
+    pub fn apply(&self, columns: &mut [&mut [f64]], permutations: &[Vec<u32>]) {
+        let k = self.target.len();
+        let Some(n) = columns.first().map(|c| c.len()) else {
+            return;
+        };
+        if k < 2 || n < 3 {
+            return;
+        }
+        // Standardised van der Waerden scores Φ⁻¹(i/(n+1)).
+        let mut scores: Vec<f64> = (1..=n)
+            .map(|i| normal_quantile(i as f64 / (n as f64 + 1.0)))
+            .collect();
+        let sd = (scores.iter().map(|s| s * s).sum::<f64>() / n as f64).sqrt();
+        for s in &mut scores {
+            *s /= sd;
+        }
+        // S: n×k, column j = scores permuted by permutations[j].
+        let s: Vec<f64> = (0..n)
+            .flat_map(|i| (0..k).map(move |j| (i, j)))
+            .map(|(i, j)| scores[permutations[j][i] as usize])
+            .collect();
+        // Its sample correlation E and Cholesky factor Q.
+        let mut e = Matrix::identity(k);
+        for a in 0..k {
+            for b in a + 1..k {
+                let c: f64 = (0..n).map(|i| s[i * k + a] * s[i * k + b]).sum::<f64>() / n as f64;
+                e.set_sym(a, b, c);
+            }
+        }
+        let Some(q) = e.cholesky() else {
+            return;
+        };
+        // M = P·Q⁻¹ (lower triangular), so that T = S·Mᵀ has correlation P·Pᵀ exactly.
+        let m = lower_times_inverse_lower(&self.target, &q);
+        let mut t = vec![0.0; n * k];
+        for i in 0..n {
+            for a in 0..k {
+                let mut acc = 0.0;
+                for b in 0..=a {
+                    acc += m[a * k + b] * s[i * k + b];
+                }
+                t[i * k + a] = acc;
+            }
+        }
+        // Give each column the rank order of T's column.
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let mut sorted = vec![0.0; n];
+        for (a, column) in columns.iter_mut().enumerate() {
+            order
+                .sort_unstable_by(|&x, &y| t[x as usize * k + a].total_cmp(&t[y as usize * k + a]));
+            sorted.copy_from_slice(column);
+            sorted.sort_unstable_by(f64::total_cmp);
+            for (rank, &row) in order.iter().enumerate() {
+                column[row as usize] = sorted[rank];
+            }
+        }
+    }
+}
+
+/// P·Q⁻¹ for lower-triangular P and Q (k×k), row-major.
+fn lower_times_inverse_lower(p: &Matrix, q: &Matrix) -> Vec<f64> {
+    let k = p.len();
+    // Solve X·Q = P row by row (X is lower triangular): x_ij = (p_ij − Σ_{l>j} x_il q_lj) / q_jj.
+    let mut x = vec![0.0; k * k];
+    for i in 0..k {
+        for j in (0..=i).rev() {
+            let mut s = p.get(i, j);
+            for l in j + 1..=i {
+                s -= x[i * k + l] * q.get(l, j);
+            }
+            let d = q.get(j, j);
+            x[i * k + j] = if d.abs() > 1e-300 { s / d } else { 0.0 };
+        }
+    }
+    x
+}
+
+/// Spearman rank correlation of two equally long samples (average ranks for ties).
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    let rx = ranks(x);
+    let ry = ranks(y);
+    pearson(&rx, &ry)
+}
+
+/// Pearson correlation.
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        0.0
+    } else {
+        sxy / (sxx * syy).sqrt()
+    }
+}
+
+/// Ranks 1..=n, ties given their average rank.
+pub fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
