@@ -17,6 +17,7 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod sample;
+pub mod sobol;
 pub mod special;
 pub mod stats;
 

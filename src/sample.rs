@@ -13,8 +13,9 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::correlation::{CorrelationError, ImanConover};
 use crate::dist::open01;
-use crate::model::Driver;
+use crate::model::{Driver, DriverId, Model};
 
 /// How the uniform inputs of a batch are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,33 +74,85 @@ pub fn stream(seed: u64, batch: u64, name: &str) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(s)
 }
 
-/// Fills `columns[d]` with this batch's values of driver `d`.
-///
-/// Each column must already have the batch's length.
-pub fn fill_batch(
-    drivers: &[Driver],
-    seed: u64,
-    batch: u64,
+/// Draws batches of driver values: each driver from its own stream, by the chosen method,
+/// then reordered within the batch to carry the model's rank correlations.
+#[derive(Debug, Clone)]
+pub struct Sampler<'m> {
+    drivers: &'m [Driver],
     sampling: Sampling,
-    columns: &mut [Vec<f64>],
-) {
-    for (driver, column) in drivers.iter().zip(columns.iter_mut()) {
-        if driver.dist.is_fixed() {
-            column.fill(driver.dist.quantile(0.5));
-            continue;
-        }
-        let mut rng = stream(seed, batch, &driver.name);
-        match sampling {
-            Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
-            Sampling::LatinHypercube => {
-                let n = column.len();
-                let strata = permutation(&mut rng, n);
-                for (x, &k) in column.iter_mut().zip(&strata) {
-                    let u = (f64::from(k) + open01(&mut rng)) / n as f64;
-                    *x = driver.dist.quantile(u);
+    correlation: Option<(ImanConover, Vec<DriverId>)>,
+}
+
+impl<'m> Sampler<'m> {
+    /// Prepares sampling for a model.
+    ///
+    /// # Errors
+    /// When the model's correlations cannot be imposed (the model loader has already
+    /// checked them, so this does not happen for a loaded model).
+    pub fn new(model: &'m Model, sampling: Sampling) -> Result<Self, CorrelationError> {
+        let c = &model.correlation;
+        let correlation = if c.drivers.len() >= 2 {
+            Some((ImanConover::new(&c.spearman)?, c.drivers.clone()))
+        } else {
+            None
+        };
+        Ok(Sampler {
+            drivers: &model.drivers,
+            sampling,
+            correlation,
+        })
+    }
+
+    /// Fills `columns[d]` with batch `batch`'s values of driver `d`. Each column must
+    /// already have the batch's length.
+    pub fn fill(&self, seed: u64, batch: u64, columns: &mut [Vec<f64>]) {
+        for (driver, column) in self.drivers.iter().zip(columns.iter_mut()) {
+            if driver.dist.is_fixed() {
+                column.fill(driver.dist.quantile(0.5));
+                continue;
+            }
+            let mut rng = stream(seed, batch, &driver.name);
+            match self.sampling {
+                Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
+                Sampling::LatinHypercube => {
+                    let n = column.len();
+                    let strata = permutation(&mut rng, n);
+                    for (x, &k) in column.iter_mut().zip(&strata) {
+                        let u = (f64::from(k) + open01(&mut rng)) / n as f64;
+                        *x = driver.dist.quantile(u);
+                    }
                 }
             }
         }
+        let Some((ic, ids)) = &self.correlation else {
+            return;
+        };
+        let n = columns.first().map_or(0, Vec::len);
+        // Each correlated driver's rank order comes from its own stream, so correlations
+        // keep the common-random-numbers property of the draws.
+        let perms: Vec<Vec<u32>> = ids
+            .iter()
+            .map(|d| {
+                let name = format!("rank-order:{}", self.drivers[d.0].name);
+                permutation(&mut stream(seed, batch, &name), n)
+            })
+            .collect();
+        let mut taken: Vec<Vec<f64>> = ids
+            .iter()
+            .map(|d| std::mem::take(&mut columns[d.0]))
+            .collect();
+        {
+            let mut views: Vec<&mut [f64]> = taken.iter_mut().map(Vec::as_mut_slice).collect();
+            ic.apply(&mut views, &perms);
+        }
+        for (d, col) in ids.iter().zip(taken) {
+            columns[d.0] = col;
+        }
+    }
+
+    /// The correlated drivers, in the order of the model's correlation matrix.
+    pub fn correlated(&self) -> &[DriverId] {
+        self.correlation.as_ref().map_or(&[], |(_, ids)| ids)
     }
 }
 

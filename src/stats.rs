@@ -1,4 +1,5 @@
-//! The figures of a run: percentiles, probabilities with their intervals, expectations.
+//! The figures of a run: percentiles, probabilities with their intervals, expectations,
+//! sensitivity and what an S114-level year looks like.
 //!
 //! Everything here is a pure function of the run's output. [`Summary`] is what
 //! `summary.json` holds and what every report and chart is drawn from, so a report can be
@@ -8,16 +9,30 @@
 //! the definition of Excel's PERCENTILE.INC, R's default and NumPy's default, so a finance
 //! analyst who checks a figure in a spreadsheet gets the same number. At the edges it
 //! returns the smallest (p = 0) and largest (p = 1) values.
+//!
+//! Uncertainty of the estimates themselves:
+//! - probabilities: the exact binomial (Clopper–Pearson) 95% interval, which is
+//!   conservative for Latin hypercube runs (LHS never has more variance than plain Monte
+//!   Carlo, up to a factor n/(n−1));
+//! - means and percentiles: batch means, the spread of the estimate across the run's
+//!   independent batches of 10,000, which is honest for every sampling method;
+//! - percentiles also carry a distribution-free 95% interval from order statistics.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::serde::arbitrary_precision as exact;
+use rust_decimal::serde::arbitrary_precision_option as exact_option;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BATCH_SIZE, BatchSummary, RunConfig, RunResult, SAVINGS_BINS};
-use crate::model::{Model, Unit};
+use crate::engine::{
+    BATCH_PERCENTILES, BATCH_SIZE, BatchSummary, RunConfig, RunResult, SAVINGS_BINS,
+    SENSITIVITY_BATCHES,
+};
+use crate::model::{Measure, Model, Unit};
+use crate::special::beta_quantile;
 
 /// The headline percentiles shown on the terminal and in reports.
-pub const HEADLINE_PERCENTILES: [u32; 7] = [5, 10, 25, 50, 75, 90, 95];
+pub const HEADLINE_PERCENTILES: [u32; 7] = BATCH_PERCENTILES;
 
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -52,8 +67,7 @@ pub fn quantile_interval(sorted: &[f32], p: f64) -> (f64, f64) {
     (f64::from(sorted[lo]), f64::from(sorted[hi]))
 }
 
-/// Wilson score 95% interval for a binomial proportion k/n: unlike the plain normal
-/// interval it stays inside [0, 1] and behaves when k is 0 or n.
+/// Wilson score 95% interval for a binomial proportion k/n.
 pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
@@ -77,6 +91,47 @@ pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
     (lo, hi)
 }
 
+/// The exact (Clopper–Pearson) 95% interval for a binomial proportion k/n: the
+/// 2.5% and 97.5% points of Beta(k, n − k + 1) and Beta(k + 1, n − k). It never covers
+/// less than 95%, which is what a committee relying on it needs.
+pub fn clopper_pearson(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (kf, nf) = (k as f64, n as f64);
+    let lo = if k == 0 {
+        0.0
+    } else {
+        beta_quantile(kf, nf - kf + 1.0, 0.025)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        beta_quantile(kf + 1.0, nf - kf, 0.975)
+    };
+    (lo, hi)
+}
+
+/// Batch-means standard error of an estimate made from batches: the weighted spread of the
+/// per-batch estimates around the overall one, divided by √(batches). `None` with fewer
+/// than two batches.
+pub fn batch_means_se(estimates: &[(f64, u64)]) -> Option<f64> {
+    if estimates.len() < 2 {
+        return None;
+    }
+    let total: f64 = estimates.iter().map(|&(_, n)| n as f64).sum();
+    let mean: f64 = estimates.iter().map(|&(x, n)| x * n as f64).sum::<f64>() / total;
+    let k = estimates.len() as f64;
+    // Var(Σ w_b x_b) with w_b = n_b / N, from the spread of the x_b.
+    let var: f64 = estimates
+        .iter()
+        .map(|&(x, n)| (n as f64 / total).powi(2) * (x - mean).powi(2))
+        .sum::<f64>()
+        * k
+        / (k - 1.0);
+    Some(var.sqrt())
+}
+
 /// A probability with its 95% interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Probability {
@@ -86,6 +141,10 @@ pub struct Probability {
     pub ci95_low: f64,
     /// Upper end of the 95% interval.
     pub ci95_high: f64,
+    /// Batch-means standard error (for comparison with the interval; smaller than the
+    /// binomial one when Latin hypercube sampling helps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_batch_means: Option<f64>,
     /// Simulated years in which it happened.
     pub count: u64,
     /// How the interval was computed.
@@ -93,51 +152,59 @@ pub struct Probability {
 }
 
 impl Probability {
-    fn from_count(count: u64, n: u64) -> Self {
-        let (lo, hi) = wilson_interval(count, n);
+    fn new(count: u64, n: u64, per_batch: &[(f64, u64)]) -> Self {
+        let (lo, hi) = clopper_pearson(count, n);
         Probability {
             estimate: count as f64 / n as f64,
             ci95_low: lo,
             ci95_high: hi,
+            se_batch_means: batch_means_se(per_batch),
             count,
-            method: "Wilson score interval".into(),
+            method: "exact binomial (Clopper-Pearson)".into(),
         }
     }
 }
 
-/// One percentile with its 95% interval.
+/// One percentile with its uncertainty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Percentile {
     /// Which percentile (5 for P5).
     pub p: u32,
     /// Its value, in the model's unit.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub value: Decimal,
-    /// Lower end of its 95% interval.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    /// Lower end of its distribution-free 95% interval.
+    #[serde(with = "exact")]
     pub ci95_low: Decimal,
-    /// Upper end of its 95% interval.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    /// Upper end of that interval.
+    #[serde(with = "exact")]
     pub ci95_high: Decimal,
+    /// Batch-means standard error (absent with a single batch).
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub se: Option<Decimal>,
 }
 
 /// Summary of one simulated quantity (the gap, or the shortfall after mitigation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     /// Mean: the central estimate.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub mean: Decimal,
-    /// Monte Carlo standard error of the mean.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    /// Monte Carlo standard error of the mean (batch means; the iid formula with one batch).
+    #[serde(with = "exact")]
     pub mean_se: Decimal,
     /// Standard deviation across simulated years.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub sd: Decimal,
     /// Smallest simulated value.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub min: Decimal,
     /// Largest simulated value.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub max: Decimal,
     /// P5, P10, P25, P50, P75, P90, P95.
     pub percentiles: Vec<Percentile>,
@@ -151,13 +218,17 @@ pub struct S114 {
     /// Chance of an S114-level shortfall.
     pub probability: Probability,
     /// Expected shortfall beyond reserves, averaged over all simulated years.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub expected_excess: Decimal,
     /// Its Monte Carlo standard error.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub expected_excess_se: Decimal,
     /// Mean shortfall beyond reserves in the years that breach (absent when none do).
-    #[serde(with = "rust_decimal::serde::arbitrary_precision_option")]
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mean_excess_given_breach: Option<Decimal>,
 }
 
@@ -165,10 +236,10 @@ pub struct S114 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReservesInfo {
     /// The threshold used.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub usable: Decimal,
     /// What the model file says.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub model_usable: Decimal,
     /// True when `--reserves` replaced the model's figure.
     pub overridden: bool,
@@ -182,12 +253,12 @@ pub struct SavingDelivery {
     /// Its label.
     pub label: String,
     /// Planned amount.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub planned: Decimal,
     /// Whether it recurs.
     pub recurring: bool,
     /// Expected delivery.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub expected: Decimal,
 }
 
@@ -195,22 +266,22 @@ pub struct SavingDelivery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Savings {
     /// Total planned.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub planned: Decimal,
     /// Mean delivered.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub mean: Decimal,
     /// Least delivered in any simulated year.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub min: Decimal,
     /// Most delivered in any simulated year.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub max: Decimal,
     /// 10th percentile of delivery (from a histogram of planned/1000-wide bins).
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub p10: Decimal,
     /// 90th percentile of delivery (same histogram).
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub p90: Decimal,
     /// Each saving.
     pub by_saving: Vec<SavingDelivery>,
@@ -226,10 +297,10 @@ pub struct ItemOutturn {
     /// Its reporting group.
     pub group: String,
     /// What the budget assumes (0 for mitigations).
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub budget: Decimal,
     /// Mean simulated outturn (actual funding; capacity for mitigations).
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub expected: Decimal,
 }
 
@@ -239,11 +310,128 @@ pub struct PercentileRow {
     /// 1 ..= 99.
     pub p: u32,
     /// Gap at this percentile.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub gap: Decimal,
     /// Shortfall after mitigation at this percentile.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub shortfall: Decimal,
+}
+
+/// How much one driver moves the gap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverSensitivity {
+    /// Driver name.
+    pub name: String,
+    /// Its label.
+    pub label: String,
+    /// Spearman rank correlation with the gap.
+    pub rank_correlation: f64,
+    /// Its batch-means standard error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_correlation_se: Option<f64>,
+    /// Share of variance: its squared rank correlation over the sum for all drivers (an
+    /// approximation that double-counts correlated drivers).
+    pub variance_share: f64,
+    /// Mean gap when the driver is in its lowest tenth, minus the mean gap.
+    #[serde(with = "exact")]
+    pub low_effect: Decimal,
+    /// Mean gap when the driver is in its highest tenth, minus the mean gap.
+    #[serde(with = "exact")]
+    pub high_effect: Decimal,
+}
+
+/// What drives the gap, ranked by |rank correlation|.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    /// Iterations it was measured on.
+    pub iterations: u64,
+    /// Drivers, most influential first.
+    pub drivers: Vec<DriverSensitivity>,
+}
+
+/// One quantity in the years that breach against all years.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shift {
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// What its values measure: `fraction`, `money`, `months`, `event` or `number`.
+    pub measure: String,
+    /// Its mean in the years that breach reserves.
+    pub breach_mean: f64,
+    /// Its mean over all years.
+    pub mean: f64,
+}
+
+/// What an S114-level year looks like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tail {
+    /// Simulated years that breach usable reserves.
+    pub years: u64,
+    /// Mean gap in those years.
+    #[serde(with = "exact")]
+    pub mean_gap: Decimal,
+    /// Mean mitigation used in those years.
+    #[serde(with = "exact")]
+    pub mean_mitigation_used: Decimal,
+    /// Varying drivers, ordered by how far they move in breach years (in standard
+    /// deviations).
+    pub drivers: Vec<Shift>,
+    /// Each line's mean outturn − budget.
+    pub lines: Vec<Shift>,
+    /// Each saving's mean delivery.
+    pub savings: Vec<Shift>,
+    /// Each funding stream's mean actual − budget.
+    pub funding: Vec<Shift>,
+}
+
+/// One correlated pair: its target and what the run achieved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairCorrelation {
+    /// First driver.
+    pub a: String,
+    /// Second driver.
+    pub b: String,
+    /// Target Spearman correlation (after any repair).
+    pub target: f64,
+    /// Achieved Spearman correlation (mean over the sensitivity batches).
+    pub achieved: f64,
+}
+
+/// The correlations imposed in the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorrelationInfo {
+    /// How they were imposed.
+    pub method: String,
+    /// True when `--repair-correlation` changed the model's matrix.
+    pub repaired: bool,
+    /// Correlated pairs with a non-zero target.
+    pub pairs: Vec<PairCorrelation>,
+}
+
+/// One point of a run to a precision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceRow {
+    /// Iterations so far.
+    pub iterations: u64,
+    /// P(S114-level) so far.
+    pub estimate: f64,
+    /// Its 95% interval.
+    pub ci95_low: f64,
+    /// Its 95% interval.
+    pub ci95_high: f64,
+}
+
+/// A run to a precision: the target and how it was reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Target width of the 95% interval of P(S114-level).
+    pub target_width: f64,
+    /// Whether the target was met before the iteration cap.
+    pub reached: bool,
+    /// The estimate after each round.
+    pub trace: Vec<TraceRow>,
 }
 
 /// Facts about the model that was run.
@@ -276,7 +464,7 @@ pub struct RunInfo {
     pub batch_size: u64,
     /// Number of batches.
     pub batches: u64,
-    /// Sampling method.
+    /// Sampling method (`mc` or `lhs`).
     pub sampling: String,
     /// Quantile definition.
     pub quantile_method: String,
@@ -299,7 +487,7 @@ pub struct Summary {
     /// S114-level risk.
     pub s114: S114,
     /// Mean mitigation used.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "exact")]
     pub mitigation_used: Decimal,
     /// Savings delivery.
     pub savings: Savings,
@@ -309,11 +497,21 @@ pub struct Summary {
     pub funding: Vec<ItemOutturn>,
     /// Mitigations (capacity).
     pub mitigations: Vec<ItemOutturn>,
+    /// What drives the gap.
+    pub sensitivity: Sensitivity,
+    /// What an S114-level year looks like (absent when no year breaches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<Tail>,
+    /// Correlations imposed.
+    pub correlation: CorrelationInfo,
+    /// For a run to a precision, how it converged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convergence: Option<Convergence>,
     /// P1 … P99 of gap and shortfall.
     pub percentiles: Vec<PercentileRow>,
 }
 
-/// Identifies the model file for a summary.
+/// What the caller knows about a run that the engine does not.
 #[derive(Debug, Clone)]
 pub struct Provenance {
     /// File name as given.
@@ -324,6 +522,8 @@ pub struct Provenance {
     pub program: String,
     /// True when usable reserves came from the command line.
     pub reserves_overridden: bool,
+    /// Target width of the P(S114-level) interval, for a run to a precision.
+    pub precision: Option<f64>,
 }
 
 /// Rounds money for reports: to £100 when the unit is £m, to the penny when it is £.
@@ -335,35 +535,62 @@ pub fn money(unit: Unit, x: f64) -> Decimal {
     Decimal::from_f64(x).map_or(Decimal::ZERO, |d| d.round_dp(dp))
 }
 
-fn spread(unit: Unit, sorted: &[f32], n: u64, sum: f64, sum_sq: f64, positive: u64) -> Spread {
-    let nf = n as f64;
-    let mean = sum / nf;
-    let var = ((sum_sq - nf * mean * mean) / (nf - 1.0).max(1.0)).max(0.0);
+/// The interval of P(S114-level) reported for a set of batches: (estimate, low, high).
+/// `--precision` runs stop on it.
+pub fn s114_interval(batches: &[BatchSummary]) -> (f64, f64, f64) {
+    let (k, n) = batches
+        .iter()
+        .fold((0, 0), |(k, n), b| (k + b.breaches, n + b.n));
+    let (lo, hi) = clopper_pearson(k, n);
+    (k as f64 / n.max(1) as f64, lo, hi)
+}
+
+fn per_batch(batches: &[BatchSummary], f: impl Fn(&BatchSummary) -> f64) -> Vec<(f64, u64)> {
+    batches.iter().map(|b| (f(b), b.n)).collect()
+}
+
+struct SpreadInput<'a> {
+    sorted: &'a [f32],
+    n: u64,
+    sum: f64,
+    sum_sq: f64,
+    positive: u64,
+    batch_means: Vec<(f64, u64)>,
+    batch_positive: Vec<(f64, u64)>,
+    batch_percentiles: Vec<Vec<(f64, u64)>>,
+}
+
+fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
+    let nf = s.n as f64;
+    let mean = s.sum / nf;
+    let var = ((s.sum_sq - nf * mean * mean) / (nf - 1.0).max(1.0)).max(0.0);
     let m = |x| money(unit, x);
     Spread {
         mean: m(mean),
-        mean_se: m((var / nf).sqrt()),
+        mean_se: m(batch_means_se(&s.batch_means).unwrap_or((var / nf).sqrt())),
         sd: m(var.sqrt()),
-        min: m(f64::from(sorted[0])),
-        max: m(f64::from(sorted[sorted.len() - 1])),
+        min: m(f64::from(s.sorted[0])),
+        max: m(f64::from(s.sorted[s.sorted.len() - 1])),
         percentiles: HEADLINE_PERCENTILES
             .iter()
-            .map(|&p| {
+            .enumerate()
+            .map(|(k, &p)| {
                 let q = f64::from(p) / 100.0;
-                let (lo, hi) = quantile_interval(sorted, q);
+                let (lo, hi) = quantile_interval(s.sorted, q);
                 Percentile {
                     p,
-                    value: m(quantile_sorted(sorted, q)),
+                    value: m(quantile_sorted(s.sorted, q)),
                     ci95_low: m(lo),
                     ci95_high: m(hi),
+                    se: batch_means_se(&s.batch_percentiles[k]).map(m),
                 }
             })
             .collect(),
-        p_positive: Probability::from_count(positive, n),
+        p_positive: Probability::new(s.positive, s.n, &s.batch_positive),
     }
 }
 
-/// Value below which a share `q` of the histogram's mass lies (bin upper edge).
+/// Value below which a share `q` of the histogram's mass lies (bin centre).
 fn histogram_quantile(hist: &[u32], width: f64, q: f64) -> f64 {
     let total: u64 = hist.iter().map(|&c| u64::from(c)).sum();
     let target = (q * total as f64).ceil() as u64;
@@ -377,6 +604,16 @@ fn histogram_quantile(hist: &[u32], width: f64, q: f64) -> f64 {
     hist.len() as f64 * width
 }
 
+fn measure_name(m: Measure) -> &'static str {
+    match m {
+        Measure::Fraction => "fraction",
+        Measure::Money => "money",
+        Measure::Months => "months",
+        Measure::Event => "event",
+        Measure::Number => "number",
+    }
+}
+
 /// Computes every figure of a run. Sorts `result`'s gap and shortfall in place.
 pub fn summarize(
     model: &Model,
@@ -387,11 +624,11 @@ pub fn summarize(
     let unit = model.meta.unit;
     let m = |x: f64| money(unit, x);
     let t: &BatchSummary = &result.total;
+    let batches = &result.batches;
     let n = t.n;
     let nf = n as f64;
     result.gap.sort_unstable_by(f32::total_cmp);
     result.shortfall.sort_unstable_by(f32::total_cmp);
-    let shortfall_positive = result.shortfall.iter().filter(|&&x| x > 0.0).count() as u64;
 
     let excess_mean = t.sum_excess / nf;
     let excess_var =
@@ -399,6 +636,20 @@ pub fn summarize(
     let planned = model.planned_savings();
     let planned_f = f(planned);
     let width = planned_f / SAVINGS_BINS as f64;
+    let batch_pcts = |shortfall: bool| -> Vec<Vec<(f64, u64)>> {
+        (0..HEADLINE_PERCENTILES.len())
+            .map(|k| {
+                per_batch(batches, |b| {
+                    if shortfall {
+                        b.shortfall_percentiles[k]
+                    } else {
+                        b.gap_percentiles[k]
+                    }
+                })
+            })
+            .collect()
+    };
+    let share = |f: fn(&BatchSummary) -> u64| per_batch(batches, move |b| f(b) as f64 / b.n as f64);
 
     Summary {
         model: ModelInfo {
@@ -414,7 +665,7 @@ pub fn summarize(
             seed: config.seed,
             iterations: n,
             batch_size: BATCH_SIZE as u64,
-            batches: result.batches.len() as u64,
+            batches: batches.len() as u64,
             sampling: config.sampling.name().into(),
             quantile_method: "Hyndman-Fan type 7 (as Excel PERCENTILE.INC)".into(),
         },
@@ -425,24 +676,37 @@ pub fn summarize(
         },
         gap: spread(
             unit,
-            &result.gap,
-            n,
-            t.sum_gap,
-            t.sum_gap_sq,
-            t.gap_positive,
+            SpreadInput {
+                sorted: &result.gap,
+                n,
+                sum: t.sum_gap,
+                sum_sq: t.sum_gap_sq,
+                positive: t.gap_positive,
+                batch_means: per_batch(batches, |b| b.sum_gap / b.n as f64),
+                batch_positive: share(|b| b.gap_positive),
+                batch_percentiles: batch_pcts(false),
+            },
         ),
         shortfall: spread(
             unit,
-            &result.shortfall,
-            n,
-            t.sum_shortfall,
-            t.sum_shortfall_sq,
-            shortfall_positive,
+            SpreadInput {
+                sorted: &result.shortfall,
+                n,
+                sum: t.sum_shortfall,
+                sum_sq: t.sum_shortfall_sq,
+                positive: t.shortfall_positive,
+                batch_means: per_batch(batches, |b| b.sum_shortfall / b.n as f64),
+                batch_positive: share(|b| b.shortfall_positive),
+                batch_percentiles: batch_pcts(true),
+            },
         ),
         s114: S114 {
-            probability: Probability::from_count(t.breaches, n),
+            probability: Probability::new(t.breaches, n, &share(|b| b.breaches)),
             expected_excess: m(excess_mean),
-            expected_excess_se: m((excess_var / nf).sqrt()),
+            expected_excess_se: m(batch_means_se(&per_batch(batches, |b| {
+                b.sum_excess / b.n as f64
+            }))
+            .unwrap_or((excess_var / nf).sqrt())),
             mean_excess_given_breach: (t.breaches > 0).then(|| m(t.sum_excess / t.breaches as f64)),
         },
         mitigation_used: m(t.sum_mitigation_used / nf),
@@ -502,6 +766,26 @@ pub fn summarize(
                 expected: m(c / nf),
             })
             .collect(),
+        sensitivity: sensitivity(model, batches, t, unit),
+        tail: tail(model, t, unit),
+        correlation: correlation_info(model, t),
+        convergence: provenance.precision.map(|target| Convergence {
+            target_width: target,
+            reached: result
+                .trace
+                .last()
+                .is_some_and(|p| p.high - p.low <= target),
+            trace: result
+                .trace
+                .iter()
+                .map(|p| TraceRow {
+                    iterations: p.iterations,
+                    estimate: p.estimate,
+                    ci95_low: p.low,
+                    ci95_high: p.high,
+                })
+                .collect(),
+        }),
         percentiles: (1..=99)
             .map(|p| {
                 let q = f64::from(p) / 100.0;
@@ -515,8 +799,197 @@ pub fn summarize(
     }
 }
 
+fn sensitivity(
+    model: &Model,
+    batches: &[BatchSummary],
+    t: &BatchSummary,
+    unit: Unit,
+) -> Sensitivity {
+    let s = &t.sensitivity;
+    let n = s.n.max(1) as f64;
+    let mean_gap = s.gap / n;
+    let measured: Vec<&BatchSummary> = batches
+        .iter()
+        .take(SENSITIVITY_BATCHES as usize)
+        .filter(|b| b.sensitivity.n > 0)
+        .collect();
+    let mut drivers: Vec<DriverSensitivity> = model
+        .drivers
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.dist.is_fixed())
+        .map(|(i, d)| {
+            let per: Vec<(f64, u64)> = measured
+                .iter()
+                .map(|b| {
+                    (
+                        b.sensitivity.spearman[i] / b.sensitivity.n as f64,
+                        b.sensitivity.n,
+                    )
+                })
+                .collect();
+            let effect = |sum: f64, count: u64| {
+                if count == 0 {
+                    Decimal::ZERO
+                } else {
+                    money(unit, sum / count as f64 - mean_gap)
+                }
+            };
+            DriverSensitivity {
+                name: d.name.clone(),
+                label: d.label.clone(),
+                rank_correlation: s.spearman[i] / n,
+                rank_correlation_se: batch_means_se(&per),
+                variance_share: 0.0,
+                low_effect: effect(s.low_gap[i], s.low_n[i]),
+                high_effect: effect(s.high_gap[i], s.high_n[i]),
+            }
+        })
+        .collect();
+    let total: f64 = drivers.iter().map(|d| d.rank_correlation.powi(2)).sum();
+    for d in &mut drivers {
+        d.variance_share = if total > 0.0 {
+            d.rank_correlation.powi(2) / total
+        } else {
+            0.0
+        };
+    }
+    drivers.sort_by(|a, b| {
+        b.rank_correlation
+            .abs()
+            .total_cmp(&a.rank_correlation.abs())
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Sensitivity {
+        iterations: s.n,
+        drivers,
+    }
+}
+
+fn tail(model: &Model, t: &BatchSummary, unit: Unit) -> Option<Tail> {
+    if t.breaches == 0 {
+        return None;
+    }
+    let nb = t.breaches as f64;
+    let n = t.n as f64;
+    let mut drivers: Vec<(f64, Shift)> = model
+        .drivers
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.dist.is_fixed())
+        .map(|(i, d)| {
+            let breach_mean = t.breach_driver_sum[i] / nb;
+            let mean = t.driver_sum[i] / n;
+            let sd = d.dist.variance().sqrt();
+            let moved = if sd > 0.0 {
+                (breach_mean - mean) / sd
+            } else {
+                0.0
+            };
+            (
+                moved,
+                Shift {
+                    name: d.name.clone(),
+                    label: d.label.clone(),
+                    measure: measure_name(d.measure).into(),
+                    breach_mean,
+                    mean,
+                },
+            )
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.0.abs()
+            .total_cmp(&a.0.abs())
+            .then_with(|| a.1.name.cmp(&b.1.name))
+    });
+    let shift = |name: &str, label: &str, breach: f64, all: f64| Shift {
+        name: name.into(),
+        label: label.into(),
+        measure: "money".into(),
+        breach_mean: breach / nb,
+        mean: all / n,
+    };
+    Some(Tail {
+        years: t.breaches,
+        mean_gap: money(unit, t.breach_gap / nb),
+        mean_mitigation_used: money(unit, t.breach_mitigation_used / nb),
+        drivers: drivers.into_iter().map(|(_, s)| s).collect(),
+        lines: model
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                shift(
+                    &l.name,
+                    &l.label,
+                    t.breach_line_variance[k],
+                    t.line_outturn[k] - f(l.budget) * n,
+                )
+            })
+            .collect(),
+        savings: model
+            .savings
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                shift(
+                    &s.name,
+                    &s.label,
+                    t.breach_saving_delivered[k],
+                    t.saving_delivered[k],
+                )
+            })
+            .collect(),
+        funding: model
+            .funding
+            .iter()
+            .enumerate()
+            .map(|(k, fu)| {
+                shift(
+                    &fu.name,
+                    &fu.label,
+                    t.breach_funding_variance[k],
+                    t.funding_actual[k] - f(fu.budget) * n,
+                )
+            })
+            .collect(),
+    })
+}
+
+fn correlation_info(model: &Model, t: &BatchSummary) -> CorrelationInfo {
+    let c = &model.correlation;
+    let n = t.sensitivity.n.max(1) as f64;
+    let mut pairs = Vec::new();
+    let mut k = 0;
+    for i in 0..c.drivers.len() {
+        for j in i + 1..c.drivers.len() {
+            let target = c.spearman.get(i, j);
+            if target != 0.0 {
+                pairs.push(PairCorrelation {
+                    a: model.drivers[c.drivers[i].0].name.clone(),
+                    b: model.drivers[c.drivers[j].0].name.clone(),
+                    target,
+                    achieved: t.sensitivity.pairs.get(k).map_or(0.0, |s| s / n),
+                });
+            }
+            k += 1;
+        }
+    }
+    CorrelationInfo {
+        method: if pairs.is_empty() {
+            "none: drivers are independent".into()
+        } else {
+            "Iman-Conover rank reordering within each batch of 10,000 (keeps each driver's \
+             distribution exactly)"
+                .into()
+        },
+        repaired: c.repaired_from.is_some(),
+        pairs,
+    }
+}
+
 fn f(d: Decimal) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(0.0)
 }
 
@@ -544,6 +1017,33 @@ mod tests {
         let (lo, hi) = wilson_interval(0, 100);
         assert_eq!(lo, 0.0);
         assert!(hi > 0.03 && hi < 0.04);
+    }
+
+    #[test]
+    fn clopper_pearson_matches_published_values() {
+        // Newcombe (1998), Table I, method 5 (exact): 81/263 → 0.2527 to 0.3676;
+        // 15/148 → 0.0578 to 0.1617; 0/20 → 0 to 0.1684; 1/29 → 0.0009 to 0.1776.
+        for (k, n, lo, hi) in [
+            (81, 263, 0.2527, 0.3676),
+            (15, 148, 0.0578, 0.1617),
+            (0, 20, 0.0, 0.1684),
+            (1, 29, 0.0009, 0.1776),
+        ] {
+            let (a, b) = clopper_pearson(k, n);
+            assert!(
+                (a - lo).abs() < 5e-5 && (b - hi).abs() < 5e-5,
+                "{k}/{n}: {a} {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_means_of_equal_batches_is_the_standard_error_of_their_mean() {
+        let est = [(1.0, 10), (2.0, 10), (3.0, 10), (4.0, 10)];
+        // sd of 1..4 is √(5/3); divided by √4.
+        let se = batch_means_se(&est).unwrap();
+        assert!((se - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12, "{se}");
+        assert_eq!(batch_means_se(&est[..1]), None);
     }
 
     #[test]

@@ -6,7 +6,12 @@ use super::{Failure, load, print, read_model};
 /// Checks the model and says so; every problem found is printed by [`load`].
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let source = read_model(Some(&args.model))?;
-    let loaded = load(&source)?;
+    let loaded = load(
+        &source,
+        &gapsim::model::LoadOptions {
+            repair_correlation: args.repair_correlation,
+        },
+    )?;
     let m = &loaded.model;
     print(&format!(
         "{}: ok — {} drivers, {} spending lines, {} savings, {} funding streams, {} mitigations, \

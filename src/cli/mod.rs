@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use gapsim::model::{InvalidModel, Loaded, Model, diagnostic};
+use gapsim::model::{InvalidModel, LoadOptions, Loaded, Model, diagnostic};
 
 use args::{Cli, Command};
 
@@ -93,8 +93,8 @@ pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
 
 /// Parses and checks a model, printing warnings, or every error and returning
 /// [`Failure::Reported`].
-pub fn load(source: &Source) -> Result<Loaded, Failure> {
-    match Model::from_toml(&source.label, &source.text) {
+pub fn load(source: &Source, options: &LoadOptions) -> Result<Loaded, Failure> {
+    match Model::from_toml_with(&source.label, &source.text, options) {
         Ok(loaded) => {
             if !loaded.warnings.is_empty() {
                 eprint!(

@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use gapsim::engine::{self, EngineError, RunConfig};
+use gapsim::model::LoadOptions;
 use gapsim::report;
 use gapsim::sample::Sampling;
 use gapsim::stats::{self, Provenance};
 use rust_decimal::prelude::ToPrimitive;
 use sha2::{Digest, Sha256};
 
-use super::args::RunArgs;
+use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
 use super::progress::Progress;
 use super::{Failure, load, outputs_dir, print, read_model};
@@ -21,7 +22,12 @@ use super::{Failure, load, outputs_dir, print, read_model};
 /// Runs the model, prints the summary and writes the run folder.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let source = read_model(args.model.as_deref())?;
-    let loaded = load(&source)?;
+    let loaded = load(
+        &source,
+        &LoadOptions {
+            repair_correlation: args.repair_correlation,
+        },
+    )?;
     let model = &loaded.model;
 
     let target = match &args.out {
@@ -47,7 +53,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         reserves: reserves
             .to_f64()
             .context("usable reserves are out of range")?,
-        sampling: Sampling::MonteCarlo,
+        sampling: match args.sampling {
+            SamplingArg::Mc => Sampling::MonteCarlo,
+            SamplingArg::Lhs => Sampling::LatinHypercube,
+        },
     };
     let threads = match args.threads {
         Some(t) => usize::try_from(t).context("too many threads")?,
@@ -68,7 +77,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let progress = Progress::new(config.iterations);
     let start = Instant::now();
-    let outcome = pool.install(|| engine::run(model, &config, &|n| progress.tick(n), &cancel));
+    let tick = |n| progress.tick(n);
+    let outcome = pool.install(|| match args.precision {
+        None => engine::run(model, &config, &tick, &cancel),
+        Some(width) => {
+            engine::run_to_precision(model, &config, width, &stats::s114_interval, &tick, &cancel)
+        }
+    });
     progress.finish();
     let mut result = match outcome {
         Ok(r) => r,
@@ -86,6 +101,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         sha256: sha256_hex(source.text.as_bytes()),
         program: format!("gapsim {}", env!("CARGO_PKG_VERSION")),
         reserves_overridden: args.reserves.is_some(),
+        precision: args.precision,
     };
     let summary = pool.install(|| stats::summarize(model, &config, &provenance, &mut result));
     drop(result);

@@ -10,7 +10,7 @@ use super::diagnostic::{Diagnostic, ProblemKind, Severity, closest, line_col};
 use super::reader::{Ctx, Num, Table, Text, Value, as_table, check_name, number, type_name};
 use super::{
     Correlation, CorrelationEntry, Driver, DriverId, DriverOrigin, Funding, Line, LineKind,
-    LoadOptions, Loaded, Meta, Mitigation, Model, Reserve, ReserveKind, Saving, Unit,
+    LoadOptions, Loaded, Measure, Meta, Mitigation, Model, Reserve, ReserveKind, Saving, Unit,
 };
 use crate::correlation::Matrix;
 use crate::dist::{DistError, Distribution};
@@ -70,8 +70,20 @@ enum Role {
     Growth,
     /// A fraction in [0, 1].
     Fraction,
-    /// Months of slippage, or a money amount that cannot be negative.
+    /// A money amount that cannot be negative (capacity, impact).
     NonNegative,
+    /// Months of slippage (cannot be negative).
+    Months,
+}
+
+impl Role {
+    fn measure(self) -> Measure {
+        match self {
+            Role::Growth | Role::Fraction => Measure::Fraction,
+            Role::NonNegative => Measure::Money,
+            Role::Months => Measure::Months,
+        }
+    }
 }
 
 /// Mass allowed outside a role's range: the engine clamps such draws, which changes
@@ -109,13 +121,16 @@ impl Role {
                         .into(),
                 ))
             }
-            Role::NonNegative if lo < 0.0 && below(0.0) > OUTSIDE_TOLERANCE => Err((
-                format!(
-                    "it cannot be negative here, but has a {:.2}% chance of being below 0",
-                    100.0 * below(0.0)
-                ),
-                "give it a lower bound with min = 0, or use a distribution that starts at 0".into(),
-            )),
+            Role::NonNegative | Role::Months if lo < 0.0 && below(0.0) > OUTSIDE_TOLERANCE => {
+                Err((
+                    format!(
+                        "it cannot be negative here, but has a {:.2}% chance of being below 0",
+                        100.0 * below(0.0)
+                    ),
+                    "give it a lower bound with min = 0, or use a distribution that starts at 0"
+                        .into(),
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -129,6 +144,8 @@ struct Seen {
 
 struct Builder<'s> {
     src: &'s str,
+    /// Label of the item being read, for naming its inline drivers.
+    current_label: String,
     options: LoadOptions,
     ctx: Ctx,
     drivers: Vec<Driver>,
@@ -142,6 +159,7 @@ pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diag
     let (doc, errors) = DeTable::parse_recoverable(src);
     let mut b = Builder {
         src,
+        current_label: String::new(),
         options: options.clone(),
         ctx: Ctx::default(),
         drivers: Vec::new(),
@@ -709,6 +727,7 @@ impl Builder<'_> {
             dist,
             source: source.unwrap_or_default(),
             origin: DriverOrigin::Declared,
+            measure: Measure::Number,
         });
         self.declared.insert(name.value.clone(), id);
     }
@@ -1034,6 +1053,9 @@ impl Builder<'_> {
                     Some(DriverId(usize::MAX)) => None,
                     Some(id) => {
                         self.used[id.0] = true;
+                        if self.drivers[id.0].measure == Measure::Number {
+                            self.drivers[id.0].measure = role.measure();
+                        }
                         if let Err((why, fix)) = role.check(&self.drivers[id.0].dist) {
                             self.ctx.error(
                                 ProblemKind::OutOfRange,
@@ -1081,11 +1103,12 @@ impl Builder<'_> {
                     return None;
                 }
                 Some(self.push_driver(Driver {
-                    label: implicit_name.clone(),
+                    label: self.inline_label(field),
                     name: implicit_name,
                     dist,
                     source: source.to_string(),
                     origin: DriverOrigin::Inline,
+                    measure: role.measure(),
                 }))
             }
             DeValue::Table(_) => {
@@ -1104,11 +1127,12 @@ impl Builder<'_> {
                     .text(&mut self.ctx, "source")
                     .map_or_else(|| source.to_string(), |s| s.value);
                 Some(self.push_driver(Driver {
-                    label: implicit_name.clone(),
+                    label: self.inline_label(field),
                     name: implicit_name,
                     dist,
                     source,
                     origin: DriverOrigin::Inline,
+                    measure: role.measure(),
                 }))
             }
             other => {
@@ -1125,6 +1149,24 @@ impl Builder<'_> {
                 None
             }
         }
+    }
+
+    /// A reader's label for an inline driver: the item's label and what the field is.
+    fn inline_label(&self, field: &str) -> String {
+        let what = match field {
+            "demand" => "growth in clients",
+            "cost" => "growth in unit cost",
+            "growth" => "growth",
+            "variation" => "variation",
+            "delivered" => "fraction delivered",
+            "slippage" => "months late",
+            "impact" => "cost if it happens",
+            "capacity" => "capacity",
+            // An event is named by the item itself: "Care market failure".
+            "probability" => return self.current_label.clone(),
+            other => other,
+        };
+        format!("{}: {what}", self.current_label)
     }
 
     fn declared_names(&self) -> Vec<String> {
@@ -1176,11 +1218,12 @@ impl Builder<'_> {
         match owner.get(field) {
             Some(v) => self.input(owner, field, v, role, name, source),
             None => Some(self.push_driver(Driver {
-                label: name.clone(),
+                label: self.inline_label(field),
                 name,
                 dist: Distribution::fixed(default).ok()?,
                 source: format!("default: {field} = {default}"),
                 origin: DriverOrigin::Inline,
+                measure: role.measure(),
             })),
         }
     }
@@ -1223,11 +1266,12 @@ impl Builder<'_> {
         let name = format!("{}.{field}", owner.path);
         let dist = Distribution::bernoulli(p.f64()).ok()?;
         let id = self.push_driver(Driver {
-            label: name.clone(),
+            label: self.inline_label(field),
             name,
             dist,
             source: source.to_string(),
             origin: DriverOrigin::Inline,
+            measure: Measure::Event,
         });
         Some((p.value, id))
     }
@@ -1267,9 +1311,14 @@ impl Builder<'_> {
         Some(n.value)
     }
 
+    /// The item's label (its name when it has none); inline drivers read after this are
+    /// labelled from it.
     fn label(&mut self, t: &Table<'_, '_>, name: &Text) -> String {
-        t.text(&mut self.ctx, "label")
-            .map_or_else(|| name.value.clone(), |l| l.value)
+        let label = t
+            .text(&mut self.ctx, "label")
+            .map_or_else(|| name.value.clone(), |l| l.value);
+        self.current_label.clone_from(&label);
+        label
     }
 
     fn line(&mut self, name: &Text, ot: &OwnedTable<'_, '_>) -> Option<Line> {
@@ -1451,7 +1500,7 @@ impl Builder<'_> {
         };
         let p = self.probability(&t, "probability", false, &source);
         let delivered = self.input_or(&t, "delivered", Role::Fraction, 1.0, &source);
-        let slippage = self.input_or(&t, "slippage", Role::NonNegative, 0.0, &source);
+        let slippage = self.input_or(&t, "slippage", Role::Months, 0.0, &source);
         let (probability, happens) = p?;
         Some(Saving {
             name: name.value.clone(),

@@ -79,6 +79,21 @@ pub enum DriverOrigin {
     Inline,
 }
 
+/// What a driver's values measure, for reading them back in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// A growth rate or a fraction delivered (shown as a percentage).
+    Fraction,
+    /// Money in the model's unit.
+    Money,
+    /// Months (of slippage).
+    Months,
+    /// 1 if something happens, else 0 (shown as how often it happens).
+    Event,
+    /// Anything else.
+    Number,
+}
+
 /// A named uncertain quantity.
 #[derive(Debug, Clone)]
 pub struct Driver {
@@ -92,6 +107,8 @@ pub struct Driver {
     pub source: String,
     /// Declared or inline.
     pub origin: DriverOrigin,
+    /// What its values measure (from how the model uses it).
+    pub measure: Measure,
 }
 
 /// How a spending line's outturn is computed.

@@ -66,6 +66,49 @@ pub fn percent(p: f64) -> String {
     }
 }
 
+/// One sentence on how a quantity differs in S114-level years, e.g. "Older people: weekly
+/// cost drift averages 11.4% (5.0% over all years)".
+pub fn describe_shift(s: &crate::stats::Shift, unit: &str) -> String {
+    let value = |x: f64| -> String {
+        match s.measure.as_str() {
+            "fraction" => format!("{:.1}%", x * 100.0),
+            "money" => money(
+                rust_decimal::Decimal::from_f64_retain(x)
+                    .unwrap_or_default()
+                    .round_dp(4),
+                unit,
+            ),
+            "months" => format!("{x:.1} months"),
+            _ => format!("{x:.3}"),
+        }
+    };
+    if s.measure == "event" {
+        format!(
+            "{}: happens in {} of them ({} of all years)",
+            s.label,
+            percent(s.breach_mean),
+            percent(s.mean)
+        )
+    } else {
+        format!(
+            "{}: {} ({} over all years)",
+            s.label,
+            value(s.breach_mean),
+            value(s.mean)
+        )
+    }
+}
+
+/// A signed amount for effects: `+£1.2m`, `-£0.4m`.
+pub fn signed_money(value: Decimal, unit: &str) -> String {
+    let text = money(value, unit);
+    if text.starts_with('-') {
+        text
+    } else {
+        format!("+{text}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,6 +91,9 @@ pub fn render(s: &Summary) -> String {
     );
     out.push('\n');
 
+    sensitivity(&mut out, s);
+    tail(&mut out, s);
+
     let sv = &s.savings;
     if !sv.planned.is_zero() {
         let share = (sv.mean / sv.planned)
@@ -137,4 +140,86 @@ fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
         }
         let _ = writeln!(out, "{line}");
     }
+}
+
+/// The five drivers that move the gap most.
+fn sensitivity(out: &mut String, s: &Summary) {
+    let unit = s.model.unit.as_str();
+    let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
+    if top.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "What drives the gap (rank correlation with the gap · share of variance · gap when \
+         the driver is in its lowest / highest tenth)"
+    );
+    let width = top
+        .iter()
+        .map(|d| d.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(64);
+    for (i, d) in top.iter().enumerate() {
+        let label: String = if d.label.chars().count() > width {
+            let mut cut: String = d.label.chars().take(width - 1).collect();
+            cut.push('…');
+            cut
+        } else {
+            d.label.clone()
+        };
+        let _ = writeln!(
+            out,
+            "  {}. {label:<width$}  {:+.2}  {:>4.0}%  {} / {}",
+            i + 1,
+            d.rank_correlation,
+            d.variance_share * 100.0,
+            super::signed_money(d.low_effect, unit),
+            super::signed_money(d.high_effect, unit),
+        );
+    }
+    out.push('\n');
+}
+
+/// What the years that breach reserves look like.
+fn tail(out: &mut String, s: &Summary) {
+    let unit = s.model.unit.as_str();
+    let Some(t) = &s.tail else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "What an S114-level year looks like ({} of {} simulated years)",
+        amount(Decimal::from(t.years), 0),
+        amount(Decimal::from(s.run.iterations), 0)
+    );
+    let _ = writeln!(
+        out,
+        "  gap {} on average ({} over all years); management action used {}",
+        money(t.mean_gap, unit),
+        money(s.gap.mean, unit),
+        money(t.mean_mitigation_used, unit)
+    );
+    for shift in t.drivers.iter().take(5) {
+        let _ = writeln!(out, "  {}", super::describe_shift(shift, unit));
+    }
+    let breach_savings: f64 = t.savings.iter().map(|x| x.breach_mean).sum();
+    let all_savings: f64 = t.savings.iter().map(|x| x.mean).sum();
+    if !t.savings.is_empty() {
+        let _ = writeln!(
+            out,
+            "  savings delivered {} ({} over all years)",
+            super::money_dp(
+                Decimal::from_f64_retain(breach_savings).unwrap_or_default(),
+                unit,
+                1
+            ),
+            super::money_dp(
+                Decimal::from_f64_retain(all_savings).unwrap_or_default(),
+                unit,
+                1
+            ),
+        );
+    }
+    out.push('\n');
 }

@@ -9,3 +9,4 @@ mod distributions;
 mod errors;
 mod known_answers;
 mod runs;
+mod statistics;

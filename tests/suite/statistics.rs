@@ -1,0 +1,532 @@
+//! Statistical correctness: distributions against their CDFs, correlation, Latin hypercube,
+//! Sobol indices, sensitivity and tail attribution against known answers.
+
+use std::sync::atomic::AtomicBool;
+
+use gapsim::dist::{Distribution, open01};
+use gapsim::engine::{self, BATCH_SIZE, RunConfig};
+use gapsim::model::{LoadOptions, Model, ProblemKind};
+use gapsim::sample::{Sampler, Sampling, stream};
+use statrs::distribution::{
+    Bernoulli, Beta, ContinuousCDF, DiscreteCDF, LogNormal, Normal, Triangular, Uniform,
+};
+
+use crate::common::{
+    KS_ALPHA, MC_SE_TOLERANCE, assert_within, fixture, gapsim, ks_p_value, ks_statistic, num, run,
+};
+
+const KS_DRAWS: usize = 100_000;
+
+/// Draws `KS_DRAWS` values both ways (direct sampler and inverse CDF) and runs a KS test of
+/// each against `cdf`.
+#[track_caller]
+fn ks(name: &str, d: &Distribution, cdf: impl Fn(f64) -> f64) {
+    let mut x = vec![0.0; KS_DRAWS];
+    d.fill(&mut stream(21, 0, name), &mut x);
+    let stat = ks_statistic(&mut x, &cdf);
+    let p = ks_p_value(stat, KS_DRAWS);
+    assert!(p > KS_ALPHA, "{name} (fill): KS D = {stat:.5}, p = {p:.2e}");
+
+    let mut rng = stream(22, 0, name);
+    for v in x.iter_mut() {
+        *v = d.quantile(open01(&mut rng));
+    }
+    let stat = ks_statistic(&mut x, &cdf);
+    let p = ks_p_value(stat, KS_DRAWS);
+    assert!(
+        p > KS_ALPHA,
+        "{name} (quantile): KS D = {stat:.5}, p = {p:.2e}"
+    );
+}
+
+/// CDF of `base` truncated to [lo, hi].
+fn truncated(base: impl Fn(f64) -> f64, lo: f64, hi: f64) -> impl Fn(f64) -> f64 {
+    let (flo, fhi) = (base(lo), base(hi));
+    move |x| ((base(x.clamp(lo, hi)) - flo) / (fhi - flo)).clamp(0.0, 1.0)
+}
+
+#[test]
+fn every_distribution_passes_a_ks_test_against_statrs() {
+    let u = Uniform::new(-2.0, 5.0).unwrap();
+    ks("uniform", &Distribution::uniform(-2.0, 5.0).unwrap(), |x| {
+        u.cdf(x)
+    });
+
+    let n = Normal::new(0.03, 0.012).unwrap();
+    ks(
+        "normal",
+        &Distribution::normal(0.03, 0.012, None, None).unwrap(),
+        |x| n.cdf(x),
+    );
+    let n0 = Normal::new(0.0, 0.03).unwrap();
+    ks(
+        "truncated normal",
+        &Distribution::normal(0.0, 0.03, Some(-0.02), Some(0.10)).unwrap(),
+        truncated(|x| n0.cdf(x), -0.02, 0.10),
+    );
+    ks(
+        "one-sided truncated normal",
+        &Distribution::normal(0.0, 0.03, Some(0.05), None).unwrap(),
+        truncated(|x| n0.cdf(x), 0.05, f64::INFINITY),
+    );
+
+    let mu = 2.0_f64.ln();
+    let sigma = (5.0_f64.ln() - mu) / 1.281_551_565_544_600_5;
+    let ln = LogNormal::new(mu, sigma).unwrap();
+    ks(
+        "lognormal",
+        &Distribution::lognormal_median_p90(2.0, 5.0, None, None).unwrap(),
+        |x| if x <= 0.0 { 0.0 } else { ln.cdf(x) },
+    );
+    ks(
+        "truncated lognormal",
+        &Distribution::lognormal_median_p90(2.0, 5.0, Some(1.0), Some(8.0)).unwrap(),
+        truncated(|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) }, 1.0, 8.0),
+    );
+
+    let t = Triangular::new(2.0, 15.0, 6.0).unwrap();
+    ks(
+        "triangular",
+        &Distribution::triangular(2.0, 6.0, 15.0).unwrap(),
+        |x| t.cdf(x),
+    );
+
+    // PERT(0.4, 0.85, 1.0) = 0.4 + 0.6·Beta(4, 2).
+    let b = Beta::new(4.0, 2.0).unwrap();
+    ks(
+        "pert",
+        &Distribution::pert(0.4, 0.85, 1.0, None).unwrap(),
+        |x| b.cdf(((x - 0.4) / 0.6).clamp(0.0, 1.0)),
+    );
+    let b = Beta::new(0.7, 3.5).unwrap();
+    ks(
+        "beta",
+        &Distribution::beta(0.7, 3.5, None, None).unwrap(),
+        |x| b.cdf(x.clamp(0.0, 1.0)),
+    );
+
+    let be = Bernoulli::new(0.3).unwrap();
+    ks("bernoulli", &Distribution::bernoulli(0.3).unwrap(), |x| {
+        if x < 0.0 {
+            0.0
+        } else {
+            be.cdf(x.floor() as u64)
+        }
+    });
+    let (v, p) = ([10.0, 20.0, 35.0], [0.2, 0.5, 0.3]);
+    ks("discrete", &Distribution::discrete(&v, &p).unwrap(), |x| {
+        v.iter()
+            .zip(&p)
+            .filter(|(v, _)| **v <= x)
+            .map(|(_, p)| p)
+            .sum()
+    });
+}
+
+#[test]
+fn the_ks_test_rejects_a_wrong_distribution() {
+    // The check above can fail: a normal with the wrong sd is caught at 10^5 draws.
+    let n = Normal::new(0.0, 1.0).unwrap();
+    let mut x = vec![0.0; KS_DRAWS];
+    Distribution::normal(0.0, 1.05, None, None)
+        .unwrap()
+        .fill(&mut stream(1, 0, "x"), &mut x);
+    let p = ks_p_value(ks_statistic(&mut x, |v| n.cdf(v)), KS_DRAWS);
+    assert!(p < KS_ALPHA, "p = {p}");
+}
+
+const CORRELATED: &str = r#"
+[meta]
+name = "Correlated"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+
+[drivers.inflation]
+dist = "normal"
+mean = 0.04
+sd = 0.01
+source = "assumption: test"
+
+[drivers.fees]
+dist = "pert"
+min = 0.0
+mode = 0.05
+max = 0.2
+source = "assumption: test"
+
+[drivers.pay]
+dist = "lognormal"
+median = 0.03
+p90 = 0.05
+source = "assumption: test"
+
+[drivers.shock]
+dist = "triangular"
+min = 0
+mode = 2
+max = 10
+source = "assumption: test"
+
+[lines.a]
+kind = "simple"
+base = 100
+growth = ["inflation", "fees", "pay"]
+budget = 110
+source = "assumption: test"
+
+[lines.b]
+kind = "risk"
+probability = 0.3
+impact = "shock"
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 10
+source = "assumption: test"
+
+[correlations.prices]
+drivers = ["inflation", "fees", "pay"]
+rank = 0.6
+source = "assumption: test"
+
+[correlations.shock_and_fees]
+drivers = ["shock", "fees"]
+rank = -0.3
+source = "assumption: test"
+"#;
+
+#[test]
+fn correlations_reach_their_targets_and_keep_every_marginal() {
+    let model = Model::from_toml("correlated.toml", CORRELATED)
+        .unwrap()
+        .model;
+    for sampling in [Sampling::MonteCarlo, Sampling::LatinHypercube] {
+        let sampler = Sampler::new(&model, sampling).unwrap();
+        let d = model.drivers.len();
+        let mut all: Vec<Vec<f64>> = vec![Vec::new(); d];
+        let mut cols = vec![vec![0.0; BATCH_SIZE]; d];
+        for batch in 0..10 {
+            sampler.fill(77, batch, &mut cols);
+            for (a, c) in all.iter_mut().zip(&cols) {
+                a.extend_from_slice(c);
+            }
+        }
+        let id = |name: &str| model.driver_named(name).unwrap().0;
+        for (a, b, target) in [
+            ("inflation", "fees", 0.6),
+            ("inflation", "pay", 0.6),
+            ("fees", "pay", 0.6),
+            ("shock", "fees", -0.3),
+            ("shock", "inflation", 0.0),
+        ] {
+            let r = gapsim::correlation::spearman(&all[id(a)], &all[id(b)]);
+            assert!(
+                (r - target).abs() <= 0.02,
+                "{sampling:?}: {a}~{b} achieved {r:.4}, target {target}"
+            );
+        }
+        // Reordering keeps each driver's distribution: KS against its own CDF.
+        for name in ["inflation", "fees", "pay", "shock"] {
+            let dist = &model.drivers[id(name)].dist;
+            let mut x = all[id(name)].clone();
+            let p = ks_p_value(ks_statistic(&mut x, |v| dist.cdf(v)), x.len());
+            assert!(p > KS_ALPHA, "{sampling:?}: {name} marginal p = {p:.2e}");
+        }
+    }
+}
+
+#[test]
+fn correlations_that_cannot_hold_are_refused_or_repaired() {
+    // inflation ~ fees ~ pay at 0.6, but shock strongly with inflation and strongly
+    // against fees: no set of variables can do all of that.
+    let bad = CORRELATED.replace(
+        "[correlations.shock_and_fees]\ndrivers = [\"shock\", \"fees\"]\nrank = -0.3",
+        "[correlations.shock_and_inflation]\ndrivers = [\"inflation\", \"shock\"]\n\
+         rank = 0.9\nsource = \"x\"\n\n\
+         [correlations.shock_and_fees]\ndrivers = [\"fees\", \"shock\"]\nrank = -0.9",
+    );
+    assert_ne!(bad, CORRELATED);
+    let err = Model::from_toml("bad.toml", &bad).unwrap_err();
+    assert_eq!(err.error_kinds(), vec![ProblemKind::Inconsistent], "{err}");
+    let text = err.to_string();
+    assert!(text.contains("not positive semi-definite"), "{text}");
+    assert!(text.contains("shock"), "names the entries: {text}");
+    assert!(text.contains("--repair-correlation"), "{text}");
+
+    let loaded = Model::from_toml_with(
+        "bad.toml",
+        &bad,
+        &LoadOptions {
+            repair_correlation: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(loaded.warnings.len(), 1);
+    let warning = gapsim::model::diagnostic::render("bad.toml", &bad, &loaded.warnings);
+    assert!(
+        warning.contains("as written") && warning.contains("as used"),
+        "{warning}"
+    );
+    let c = &loaded.model.correlation;
+    let written = c.repaired_from.as_ref().unwrap();
+    assert!(gapsim::correlation::check_psd(written).is_err());
+    assert!(gapsim::correlation::check_psd(&c.spearman).is_ok());
+    for i in 0..c.spearman.len() {
+        assert!((c.spearman.get(i, i) - 1.0).abs() < 1e-12);
+    }
+
+    // The command line: refused with status 2, or run with the repair.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.toml");
+    std::fs::write(&path, &bad).unwrap();
+    let out = gapsim().arg("check").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = gapsim()
+        .args(["check", "--repair-correlation"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning"));
+}
+
+fn mean_gap(model: &Model, seed: u64, sampling: Sampling, iterations: u64) -> f64 {
+    let config = RunConfig {
+        seed,
+        iterations,
+        reserves: 15.0,
+        sampling,
+    };
+    let r = engine::run(model, &config, &|_| {}, &AtomicBool::new(false)).unwrap();
+    r.total.sum_gap / r.total.n as f64
+}
+
+#[test]
+fn latin_hypercube_narrows_the_standard_error_of_the_mean() {
+    // A smooth, monotone model (a sum of normals): across 30 seeds, the spread of the mean
+    // gap under LHS must be well below plain Monte Carlo's, and both centred on the truth.
+    let text = std::fs::read_to_string(fixture("normal-sum.toml")).unwrap();
+    let model = Model::from_toml("normal-sum.toml", &text).unwrap().model;
+    let seeds = 30;
+    let sd = |sampling| {
+        let means: Vec<f64> = (0..seeds)
+            .map(|s| mean_gap(&model, 1000 + s, sampling, 20_000))
+            .collect();
+        let m = means.iter().sum::<f64>() / seeds as f64;
+        let v = means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (seeds as f64 - 1.0);
+        (m, v.sqrt())
+    };
+    let (m_mc, sd_mc) = sd(Sampling::MonteCarlo);
+    let (m_lhs, sd_lhs) = sd(Sampling::LatinHypercube);
+    // Plain MC: σ/√n = 6.58/√20000 = 0.0465 per run.
+    assert!((sd_mc - 0.0465).abs() < 0.02, "MC sd {sd_mc}");
+    assert_within("MC mean", m_mc, 6.5, sd_mc / (seeds as f64).sqrt(), 4.0);
+    assert_within("LHS mean", m_lhs, 6.5, 0.0465 / (seeds as f64).sqrt(), 4.0);
+    let ratio = sd_lhs / sd_mc;
+    eprintln!("LHS/MC standard error of the mean: {ratio:.4} ({sd_lhs:.5} / {sd_mc:.5})");
+    assert!(ratio < 0.2, "LHS/MC = {ratio}");
+}
+
+#[test]
+fn sobol_indices_of_the_ishigami_function_match_the_analytic_values() {
+    // Ishigami (a = 7, b = 0.1), inputs uniform on [−π, π]. Analytic indices (Sobol' &
+    // Levitan 1999; Saltelli et al. 2008): S = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424,
+    // 0.2437). Tolerance: 4 batch-means standard errors, each below 0.005 (so at most 0.02).
+    let (a, b) = (7.0, 0.1);
+    let f = |x: &[f64]| x[0].sin() + a * x[1].sin().powi(2) + b * x[2].powi(4) * x[0].sin();
+    let pi = std::f64::consts::PI;
+    let inputs = vec![Distribution::uniform(-pi, pi).unwrap(); 3];
+    let r = gapsim::sobol::sobol(f, &inputs, 200_000, 42);
+    let first = [0.3139, 0.4424, 0.0];
+    let total = [0.5576, 0.4424, 0.2437];
+    for i in 0..3 {
+        eprintln!(
+            "x{}: S = {:.4} ± {:.4}, ST = {:.4} ± {:.4}",
+            i + 1,
+            r.first[i],
+            r.first_se[i],
+            r.total[i],
+            r.total_se[i]
+        );
+        for (what, est, se, truth) in [
+            ("S", r.first[i], r.first_se[i], first[i]),
+            ("ST", r.total[i], r.total_se[i], total[i]),
+        ] {
+            assert!(se < 0.005, "{what}{}: se {se}", i + 1);
+            assert!(
+                (est - truth).abs() <= 4.0 * se,
+                "{what}{}: {est} vs {truth} (se {se})",
+                i + 1
+            );
+        }
+    }
+    assert_eq!(r.evaluations, 200_000 * 5);
+    let v = a * a / 8.0 + b * pi.powi(4) / 5.0 + b * b * pi.powi(8) / 18.0 + 0.5;
+    assert!(
+        (r.variance - v).abs() / v < 0.01,
+        "V = {} vs {v}",
+        r.variance
+    );
+}
+
+#[test]
+fn rank_correlations_with_the_gap_match_the_bivariate_normal_answer() {
+    // Gap = 4·Z_a + 5·Z_b + 1.5·Z_c + const: corr(X_i, gap) = σ_i/σ, and for a bivariate
+    // normal Spearman's ρ_s = (6/π)·asin(ρ/2).
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", "200000", "--seed", "8"],
+    );
+    let sigma = 43.25_f64.sqrt();
+    let drivers = r.summary["sensitivity"]["drivers"].as_array().unwrap();
+    assert_eq!(drivers.len(), 3);
+    let expected = [("b", 5.0), ("a", 4.0), ("lines.three.growth", 1.5)];
+    for (d, (name, s)) in drivers.iter().zip(expected) {
+        assert_eq!(d["name"], name, "ranked by influence");
+        let rho = s / sigma;
+        let truth = 6.0 / std::f64::consts::PI * (rho / 2.0).asin();
+        let est = d["rank_correlation"].as_f64().unwrap();
+        let se = d["rank_correlation_se"].as_f64().unwrap();
+        assert!(se < 0.005, "{name}: se {se}");
+        assert_within(&format!("Spearman {name}"), est, truth, se, 4.0);
+        // The tornado: E[gap | driver in its top tenth] − E[gap] for a normal is
+        // σ_i·E[Z | Z > z₀.₉] = σ_i·φ(1.2816)/0.1 = 1.755·σ_i.
+        let high = d["high_effect"].as_f64().unwrap();
+        let expected_high = s * 1.754_983;
+        assert!(
+            (high - expected_high).abs() < 0.1 + 0.03 * expected_high,
+            "{name}: {high} vs {expected_high}"
+        );
+    }
+}
+
+#[test]
+fn an_s114_year_is_described_by_the_exact_conditional_means() {
+    // Bernoulli savings 1, 2, 4 (p = 0.9, 0.7, 0.5), reserves 2.5: breach ⇔ gap ≥ 3.
+    let n = 200_000u64;
+    let r = run(
+        Some(&fixture("bernoulli-savings.toml")),
+        &["--iterations", &n.to_string(), "--seed", "4"],
+    );
+    let amounts = [1.0, 2.0, 4.0];
+    let p = [0.9, 0.7, 0.5];
+    let (mut p_breach, mut delivered) = (0.0, [0.0; 3]);
+    for outcome in 0..8usize {
+        let mut prob = 1.0;
+        let mut gap = 0.0;
+        for i in 0..3 {
+            if outcome & (1 << i) != 0 {
+                gap += amounts[i];
+                prob *= 1.0 - p[i];
+            } else {
+                prob *= p[i];
+            }
+        }
+        if gap > 2.5 {
+            p_breach += prob;
+            for i in 0..3 {
+                if outcome & (1 << i) == 0 {
+                    delivered[i] += prob * amounts[i];
+                }
+            }
+        }
+    }
+    let tail = &r.summary["tail"];
+    let years = tail["years"].as_f64().unwrap();
+    assert_within(
+        "breach years",
+        years / n as f64,
+        p_breach,
+        (p_breach * (1.0 - p_breach) / n as f64).sqrt(),
+        MC_SE_TOLERANCE,
+    );
+    for (i, s) in tail["savings"].as_array().unwrap().iter().enumerate() {
+        let exact = delivered[i] / p_breach;
+        // Delivery is a_i × Bernoulli: its conditional sd is at most a_i/2.
+        let se = amounts[i] / 2.0 / years.sqrt();
+        assert_within(
+            &format!("delivery of saving {i} in S114-level years"),
+            s["breach_mean"].as_f64().unwrap(),
+            exact,
+            se,
+            MC_SE_TOLERANCE,
+        );
+    }
+    // The drivers are the three `happens` events: the large saving fails most in breach
+    // years, so it is listed first.
+    let first = &tail["drivers"][0];
+    assert_eq!(first["name"], "savings.large.probability");
+    assert_eq!(first["measure"], "event");
+}
+
+#[test]
+fn a_run_to_a_precision_stops_at_the_target_deterministically() {
+    let target = "0.004";
+    let args = [
+        "--precision",
+        target,
+        "--iterations",
+        "3000000",
+        "--seed",
+        "12",
+    ];
+    let one = run(
+        Some(&fixture("normal-sum.toml")),
+        &[&args[..], &["--threads", "1"]].concat(),
+    );
+    let two = run(
+        Some(&fixture("normal-sum.toml")),
+        &[&args[..], &["--threads", "2"]].concat(),
+    );
+    let a = std::fs::read(one.dir.join("summary.json")).unwrap();
+    let b = std::fs::read(two.dir.join("summary.json")).unwrap();
+    assert!(a == b, "precision runs differ between thread counts");
+    let s = &one.summary;
+    let c = &s["convergence"];
+    assert_eq!(c["reached"], true);
+    let trace = c["trace"].as_array().unwrap();
+    let last = trace.last().unwrap();
+    let width = last["ci95_high"].as_f64().unwrap() - last["ci95_low"].as_f64().unwrap();
+    assert!(width <= 0.004, "{width}");
+    // It stopped at the first round that met the target.
+    if trace.len() > 1 {
+        let prev = &trace[trace.len() - 2];
+        assert!(prev["ci95_high"].as_f64().unwrap() - prev["ci95_low"].as_f64().unwrap() > 0.004);
+    }
+    assert_eq!(
+        num(s, "/run/iterations"),
+        last["iterations"].as_f64().unwrap()
+    );
+    for (k, p) in trace.iter().enumerate() {
+        assert_eq!(p["iterations"].as_u64().unwrap(), (k as u64 + 1) * 100_000);
+    }
+}
+
+#[test]
+fn lhs_and_correlated_runs_are_identical_for_any_thread_count() {
+    let args = ["--iterations", "35000", "--sampling", "lhs", "--seed", "5"];
+    let one = run(None, &[&args[..], &["--threads", "1"]].concat());
+    let three = run(None, &[&args[..], &["--threads", "3"]].concat());
+    for file in ["summary.json", "percentiles.csv"] {
+        let a = std::fs::read(one.dir.join(file)).unwrap();
+        let b = std::fs::read(three.dir.join(file)).unwrap();
+        assert!(a == b, "{file} differs");
+    }
+    assert_eq!(one.summary["run"]["sampling"], "lhs");
+}
+
+#[test]
+fn achieved_correlations_are_reported_next_to_their_targets() {
+    let r = run(None, &["--iterations", "100000"]);
+    let pairs = r.summary["correlation"]["pairs"].as_array().unwrap();
+    assert!(pairs.len() >= 10);
+    for p in pairs {
+        let (t, a) = (
+            p["target"].as_f64().unwrap(),
+            p["achieved"].as_f64().unwrap(),
+        );
+        assert!((t - a).abs() <= 0.02, "{p}");
+    }
+}
