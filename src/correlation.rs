@@ -14,6 +14,7 @@
 
 use std::fmt::Write as _;
 
+use crate::portable::Portable as _;
 use crate::special::normal_quantile;
 
 /// Why a set of correlations cannot be used.
@@ -150,7 +151,7 @@ impl Matrix {
 
 /// Spearman target → Pearson correlation of normal scores with that Spearman correlation.
 pub fn spearman_to_normal_scores(rho_s: f64) -> f64 {
-    2.0 * (std::f64::consts::PI * rho_s / 6.0).sin()
+    2.0 * (std::f64::consts::PI * rho_s / 6.0).psin()
 }
 
 /// Checks a correlation matrix can be used. On failure, names the entries most responsible:
@@ -319,7 +320,7 @@ impl ImanConover {
         let Some(n) = columns.first().map(|c| c.len()) else {
             return;
         };
-        if k < 2 || n < 3 {
+        if k < 2 || n < 3 || n > 1 << 20 {
             return;
         }
         // Standardised van der Waerden scores Φ⁻¹(i/(n+1)).
@@ -370,6 +371,27 @@ impl ImanConover {
                 column[row as usize] = sorted[rank];
             }
         }
+    }
+}
+
+/// A u64 whose unsigned order is the total order of `x` (negative values flipped).
+#[inline]
+pub fn order_bits(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+#[inline]
+fn from_order_bits(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
+/// Sorts floats ascending (total order) by sorting their order-preserving bit patterns.
+pub fn sort_floats(v: &mut [f64]) {
+    let mut keys: Vec<u64> = v.iter().map(|&x| order_bits(x)).collect();
+    keys.sort_unstable();
+    for (x, k) in v.iter_mut().zip(keys) {
+        *x = from_order_bits(k);
     }
 }
 
@@ -434,4 +456,58 @@ pub fn ranks(x: &[f64]) -> Vec<f64> {
         i = j + 1;
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_sorting_by_bits_matches_total_order() {
+        let mut v = vec![3.5, -0.0, 0.0, -2.0, f64::INFINITY, 1e-300, -1e300, 2.0];
+        let mut w = v.clone();
+        sort_floats(&mut v);
+        w.sort_unstable_by(f64::total_cmp);
+        assert_eq!(
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            w.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn eigen_decomposition_of_a_known_matrix() {
+        // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
+        let mut m = Matrix::identity(2);
+        m.set_sym(0, 0, 2.0);
+        m.set_sym(1, 1, 2.0);
+        m.set_sym(0, 1, 1.0);
+        let (mut vals, _) = m.eigen();
+        vals.sort_by(f64::total_cmp);
+        assert!((vals[0] - 1.0).abs() < 1e-12 && (vals[1] - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn an_impossible_triangle_is_not_psd_and_repairs_to_a_valid_matrix() {
+        let mut m = Matrix::identity(3);
+        m.set_sym(0, 1, 0.9);
+        m.set_sym(1, 2, 0.9);
+        m.set_sym(0, 2, -0.9);
+        let e = check_psd(&m).unwrap_err();
+        let CorrelationError::NotPositiveSemiDefinite { culprits, .. } = e;
+        assert!(!culprits.is_empty());
+        let r = repair(&m);
+        assert!(check_psd(&r).is_ok());
+        assert!(ImanConover::new(&r).is_ok());
+        // The nearest matrix keeps the signs of the entries.
+        assert!(r.get(0, 1) > 0.0 && r.get(1, 2) > 0.0 && r.get(0, 2) < 0.0);
+    }
+
+    #[test]
+    fn spearman_to_normal_scores_is_the_bivariate_normal_relation() {
+        // ρ_s = (6/π)·asin(ρ/2) inverts ρ = 2·sin(πρ_s/6).
+        for rs in [-0.9, -0.3, 0.0, 0.4, 0.8, 1.0] {
+            let r = spearman_to_normal_scores(rs);
+            assert!((6.0 / std::f64::consts::PI * (r / 2.0).asin() - rs).abs() < 1e-12);
+        }
+    }
 }

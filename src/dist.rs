@@ -15,6 +15,7 @@
 use rand::Rng;
 use rand_distr::{Distribution as _, StandardNormal};
 
+use crate::portable::Portable as _;
 use crate::special::{beta_quantile, beta_reg, normal_cdf, normal_quantile};
 
 /// Why a set of parameters does not make a distribution. `param` names the model-file key
@@ -230,7 +231,7 @@ impl Trunc {
 
 fn std_pdf(x: f64) -> f64 {
     if x.is_finite() {
-        (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+        (-0.5 * x * x).pexp() / (2.0 * std::f64::consts::PI).sqrt()
     } else {
         0.0
     }
@@ -350,8 +351,8 @@ impl Distribution {
         check_positive("median", median)?;
         check_finite("p90", p90)?;
         check_order("median", median, "p90", p90, true)?;
-        let mu = median.ln();
-        let sigma = (p90.ln() - mu) / normal_quantile(0.9);
+        let mu = median.pln();
+        let sigma = (p90.pln() - mu) / normal_quantile(0.9);
         Self::lognormal_params(mu, sigma, min, max)
     }
 
@@ -368,8 +369,8 @@ impl Distribution {
     ) -> Result<Self, DistError> {
         check_positive("mean", mean)?;
         check_positive("sd", sd)?;
-        let s2 = (1.0 + (sd / mean).powi(2)).ln();
-        let mu = mean.ln() - 0.5 * s2;
+        let s2 = (1.0 + (sd / mean).powi(2)).pln();
+        let mu = mean.pln() - 0.5 * s2;
         Self::lognormal_params(mu, s2.sqrt(), min, max)
     }
 
@@ -389,7 +390,7 @@ impl Distribution {
         let a = if lo <= 0.0 {
             f64::NEG_INFINITY
         } else {
-            (lo.ln() - mu) / sigma
+            (lo.pln() - mu) / sigma
         };
         if hi <= 0.0 {
             return Err(DistError::Invalid {
@@ -397,7 +398,7 @@ impl Distribution {
                 message: "a lognormal is always positive, so `max` must be greater than 0".into(),
             });
         }
-        let b = (hi.ln() - mu) / sigma;
+        let b = (hi.pln() - mu) / sigma;
         let trunc = Trunc::new(a, b, "min")?;
         Ok(Self::new(
             Family::LogNormal,
@@ -622,7 +623,7 @@ impl Distribution {
                 None => (f64::NEG_INFINITY, f64::INFINITY),
             },
             Kind::LogNormal { mu, sigma, trunc } => match trunc {
-                Some(t) => ((mu + sigma * t.a).exp(), (mu + sigma * t.b).exp()),
+                Some(t) => ((mu + sigma * t.a).pexp(), (mu + sigma * t.b).pexp()),
                 None => (0.0, f64::INFINITY),
             },
             Kind::Triangular { min, max, .. } => (*min, *max),
@@ -664,7 +665,7 @@ impl Distribution {
                 if x <= 0.0 {
                     0.0
                 } else {
-                    trunc_cdf((x.ln() - mu) / sigma, trunc)
+                    trunc_cdf((x.pln() - mu) / sigma, trunc)
                 }
             }
             Kind::Triangular { min, mode, max } => {
@@ -734,7 +735,7 @@ impl Distribution {
                 // E[X^k] restricted to the truncation interval, by the standard
                 // shift of the normal CDF by k·σ.
                 let raw = |k: f64| -> f64 {
-                    let scale = (k * mu + 0.5 * k * k * sigma * sigma).exp();
+                    let scale = (k * mu + 0.5 * k * k * sigma * sigma).pexp();
                     match trunc {
                         None => scale,
                         Some(t) => {
@@ -803,7 +804,7 @@ impl Distribution {
                     None => normal_quantile(u),
                     Some(t) => t.z(u),
                 };
-                (mu + sigma * z).exp()
+                (mu + sigma * z).pexp()
             }
             Kind::Triangular { min, mode, max } => {
                 let (a, c, b) = (*min, *mode, *max);
@@ -860,7 +861,7 @@ impl Distribution {
             } => {
                 for x in out {
                     let z: f64 = StandardNormal.sample(rng);
-                    *x = (mu + sigma * z).exp();
+                    *x = (mu + sigma * z).pexp();
                 }
             }
             Kind::Beta {
@@ -897,8 +898,8 @@ impl Distribution {
             }
             Kind::LogNormal { mu, sigma, .. } => format!(
                 "{name}(median {}, p90 {}){}",
-                g(mu.exp()),
-                g((mu + sigma * normal_quantile(0.9)).exp()),
+                g(mu.pexp()),
+                g((mu + sigma * normal_quantile(0.9)).pexp()),
                 self.trunc_text()
             ),
             Kind::Triangular { min, mode, max } => {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::correlation::{pearson, ranks};
+use crate::correlation::{pearson, ranks, sort_floats};
 use crate::model::{DriverId, LineKind, Model};
 use crate::sample::{Sampler, Sampling};
 
@@ -436,7 +436,7 @@ struct Scratch {
     line_terms: Vec<Vec<f64>>,
     saving_terms: Vec<Vec<f64>>,
     funding_terms: Vec<Vec<f64>>,
-    sorted: Vec<f32>,
+    sorted: Vec<f64>,
 }
 
 impl Scratch {
@@ -631,7 +631,7 @@ pub fn run_to_precision(
 }
 
 /// Type-7 quantile of ascending values.
-fn quantile7(sorted: &[f32], p: f64) -> f64 {
+fn quantile7(sorted: &[f64], p: f64) -> f64 {
     let n = sorted.len();
     if n == 0 {
         return 0.0;
@@ -639,7 +639,7 @@ fn quantile7(sorted: &[f32], p: f64) -> f64 {
     let h = (n - 1) as f64 * p;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(n - 1);
-    let (a, b) = (f64::from(sorted[lo]), f64::from(sorted[hi]));
+    let (a, b) = (sorted[lo], sorted[hi]);
     a + (h - lo as f64) * (b - a)
 }
 
@@ -802,8 +802,8 @@ fn run_batch(
         (&mut sum.shortfall_percentiles, &*shortfall_out),
     ] {
         s.sorted.clear();
-        s.sorted.extend_from_slice(values);
-        s.sorted.sort_unstable_by(f32::total_cmp);
+        s.sorted.extend(values.iter().map(|&v| f64::from(v)));
+        sort_floats(&mut s.sorted);
         *out = BATCH_PERCENTILES
             .iter()
             .map(|&p| quantile7(&s.sorted, f64::from(p) / 100.0))
@@ -840,7 +840,7 @@ fn sensitivity(plan: &Plan, cols: &[Vec<f64>], gap: &[f64], out: &mut Sensitivit
         }
         sorted.clear();
         sorted.extend_from_slice(col);
-        sorted.sort_unstable_by(f64::total_cmp);
+        sort_floats(&mut sorted);
         let low = sorted[(n - 1) / 10];
         let high = sorted[(n - 1) * 9 / 10];
         for (x, g) in col.iter().zip(gap) {

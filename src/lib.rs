@@ -15,6 +15,7 @@ pub mod correlation;
 pub mod dist;
 pub mod engine;
 pub mod model;
+pub mod portable;
 pub mod report;
 pub mod sample;
 pub mod sobol;

@@ -6,6 +6,8 @@
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
+use crate::portable::Portable as _;
+
 /// Low part of 1/√2: `1/√2 = FRAC_1_SQRT_2 + FRAC_1_SQRT_2_LO` to ~1e-33.
 const FRAC_1_SQRT_2_LO: f64 = -4.833_646_656_726_457e-17;
 /// 2/√π, the derivative scale of `erfc`.
@@ -36,7 +38,7 @@ pub fn normal_cdf(x: f64) -> f64 {
     }
     // z + z_lo = -x/√2 to ~1e-32 relative.
     let z_lo = two_prod_err(-x, FRAC_1_SQRT_2, z) + (-x) * FRAC_1_SQRT_2_LO;
-    0.5 * (libm::erfc(z) - z_lo * FRAC_2_SQRT_PI * (-z * z).exp())
+    0.5 * (libm::erfc(z) - z_lo * FRAC_2_SQRT_PI * (-z * z).pexp())
 }
 
 /// Exact rounding error of the product `a*b` whose rounded value is `p`
@@ -153,7 +155,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         return q * poly8(&as241::A, r) / poly8(&as241::B, r);
     }
     let tail = if q < 0.0 { p } else { 1.0 - p };
-    let r = (-tail.ln()).sqrt();
+    let r = (-tail.pln()).sqrt();
     let v = if r <= 5.0 {
         let r = r - 1.6;
         poly8(&as241::C, r) / poly8(&as241::D, r)
@@ -200,7 +202,7 @@ fn stirling_corr(z: f64) -> f64 {
 /// analytically, leaving terms of size ≈ `small · ln(big)`.
 fn ln_gamma_ratio(big: f64, small: f64) -> f64 {
     let s = big + small;
-    -(big - 0.5) * (small / big).ln_1p() - small * s.ln() + small + stirling_corr(big)
+    -(big - 0.5) * (small / big).pln_1p() - small * s.pln() + small + stirling_corr(big)
         - stirling_corr(s)
 }
 
@@ -219,9 +221,9 @@ fn ln_beta(a: f64, b: f64) -> f64 {
 /// so that the result keeps full relative accuracy when t is close to −1.
 fn log1pmx_neg(t: f64, ratio: f64) -> f64 {
     if t.abs() <= 0.5 {
-        t - t.ln_1p()
+        t - t.pln_1p()
     } else {
-        t - ratio.ln()
+        t - ratio.pln()
     }
 }
 
@@ -244,7 +246,7 @@ impl BetaCtx {
     fn new(a: f64, b: f64) -> Self {
         let large = a >= STIRLING_MIN && b >= STIRLING_MIN;
         let ln_scale = if large {
-            0.5 * (a * b / (2.0 * PI * (a + b))).ln()
+            0.5 * (a * b / (2.0 * PI * (a + b))).pln()
                 - (stirling_corr(a) + stirling_corr(b) - stirling_corr(a + b))
         } else {
             0.0
@@ -272,11 +274,11 @@ impl BetaCtx {
             let lambda = a * y - b * x;
             let dev =
                 a * log1pmx_neg(-lambda / a, x * s / a) + b * log1pmx_neg(lambda / b, y * s / b);
-            (self.ln_scale - dev).exp()
+            (self.ln_scale - dev).pexp()
         } else {
-            let lx = if x <= 0.5 { x.ln() } else { (-y).ln_1p() };
-            let ly = if y <= 0.5 { y.ln() } else { (-x).ln_1p() };
-            (a * lx + b * ly - self.ln_beta).exp()
+            let lx = if x <= 0.5 { x.pln() } else { (-y).pln_1p() };
+            let ly = if y <= 0.5 { y.pln() } else { (-x).pln_1p() };
+            (a * lx + b * ly - self.ln_beta).pexp()
         }
     }
 
@@ -446,12 +448,12 @@ fn initial_guess(ctx: &BetaCtx, p: f64) -> f64 {
     // Small-x expansion I_x = x^a/(aB)·(1 + c·x + O(x²)), c = a(1−b)/(a+1).
     // x_t solves the leading term exactly; it bounds the root from below
     // when b ≥ 1 and from above when b < 1.
-    let xt = ((p.ln() + a.ln() + ctx.ln_beta) / a).exp();
+    let xt = ((p.pln() + a.pln() + ctx.ln_beta) / a).pexp();
     let cx = a * (1.0 - b) / (a + 1.0) * xt;
     if cx.abs() < 1e-2 {
         // Deep in the tail: with the first-order correction the guess is off
         // by O((c·x)²/a) only, so one or two Halley steps finish.
-        let x = xt * (-cx.ln_1p() / a).exp();
+        let x = xt * (-cx.pln_1p() / a).pexp();
         if x < 1.0 {
             return x;
         }
@@ -464,15 +466,15 @@ fn initial_guess(ctx: &BetaCtx, p: f64) -> f64 {
         let h = 2.0 / (1.0 / (2.0 * a - 1.0) + 1.0 / (2.0 * b - 1.0));
         let w = z * (al + h).sqrt() / h
             - (1.0 / (2.0 * b - 1.0) - 1.0 / (2.0 * a - 1.0)) * (al + 5.0 / 6.0 - 2.0 / (3.0 * h));
-        a / (a + b * (2.0 * w).exp())
+        a / (a + b * (2.0 * w).pexp())
     } else {
-        let t = ((a / (a + b)).ln() * a).exp() / a;
-        let u = ((b / (a + b)).ln() * b).exp() / b;
+        let t = ((a / (a + b)).pln() * a).pexp() / a;
+        let u = ((b / (a + b)).pln() * b).pexp() / b;
         let w = t + u;
         if p < t / w {
-            (a * w * p).powf(1.0 / a)
+            (a * w * p).ppowf(1.0 / a)
         } else {
-            1.0 - (b * w * (1.0 - p)).powf(1.0 / b)
+            1.0 - (b * w * (1.0 - p)).ppowf(1.0 / b)
         }
     };
     let guess = if b >= 1.0 {
@@ -590,7 +592,7 @@ fn ln_1p_fast(z: f64) -> f64 {
     if z.abs() <= 1e-4 {
         z * (1.0 - z * (0.5 - z * (1.0 / 3.0 - 0.25 * z)))
     } else {
-        z.ln_1p()
+        z.pln_1p()
     }
 }
 
@@ -600,7 +602,7 @@ fn exp_fast(s: f64) -> f64 {
     if s.abs() <= 1e-4 {
         1.0 + s * (1.0 + s * (0.5 + s * (1.0 / 6.0 + s / 24.0)))
     } else {
-        s.exp()
+        s.pexp()
     }
 }
 
@@ -610,12 +612,12 @@ fn exp_fast(s: f64) -> f64 {
 fn bisect(lo: f64, hi: f64, cdf_lo: f64, cdf_hi: f64, a: f64, b: f64, p: f64) -> f64 {
     if lo == 0.0 {
         // I ≈ C·x^a near 0.
-        let factor = (p / cdf_hi).powf(1.0 / a);
+        let factor = (p / cdf_hi).ppowf(1.0 / a);
         return hi * if factor < 0.5 { factor } else { 0.5 };
     }
     if hi == 1.0 {
         // 1 − I ≈ C·(1−x)^b near 1.
-        let factor = ((1.0 - p) / (1.0 - cdf_lo)).powf(1.0 / b);
+        let factor = ((1.0 - p) / (1.0 - cdf_lo)).ppowf(1.0 / b);
         return 1.0 - (1.0 - lo) * if factor < 0.5 { factor } else { 0.5 };
     }
     if hi <= 0.5 && hi > 2.0 * lo {
