@@ -320,7 +320,7 @@ impl ImanConover {
         let Some(n) = columns.first().map(|c| c.len()) else {
             return;
         };
-        if k < 2 || n < 3 || n > 1 << 20 {
+        if k < 2 || !(3..=1 << 20).contains(&n) {
             return;
         }
         // Standardised van der Waerden scores Φ⁻¹(i/(n+1)).
