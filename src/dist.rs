@@ -951,6 +951,86 @@ impl Distribution {
         }
     }
 
+    /// A description for readers, with values formatted by `value` (so a growth rate reads
+    /// "5% to 10%, most likely 7%" and money "£5m to £40m"): e.g. `PERT, 5% to 10%, most
+    /// likely 7%`.
+    pub fn describe_with(&self, value: &dyn Fn(f64) -> String) -> String {
+        let (lo, hi) = self.support();
+        let bounds = |text: String| -> String {
+            let truncated = matches!(
+                &self.kind,
+                Kind::Normal { trunc: Some(_), .. } | Kind::LogNormal { trunc: Some(_), .. }
+            );
+            if !truncated {
+                return text;
+            }
+            match (lo.is_finite(), hi.is_finite()) {
+                (true, true) => format!("{text}, kept within {} to {}", value(lo), value(hi)),
+                (true, false) => format!("{text}, at least {}", value(lo)),
+                (false, true) => format!("{text}, at most {}", value(hi)),
+                (false, false) => text,
+            }
+        };
+        match &self.kind {
+            Kind::Fixed(v) => value(*v),
+            Kind::Uniform { lo, width } => {
+                format!("uniform, {} to {}", value(*lo), value(lo + width))
+            }
+            Kind::Normal { mean, sd, .. } => bounds(format!(
+                "normal, mean {}, standard deviation {}",
+                value(*mean),
+                value(*sd)
+            )),
+            Kind::LogNormal { mu, sigma, .. } => bounds(format!(
+                "lognormal, median {}, 90th percentile {}",
+                value(mu.pexp()),
+                value((mu + sigma * normal_quantile(0.9)).pexp())
+            )),
+            Kind::Triangular { min, mode, max } => format!(
+                "triangular, {} to {}, most likely {}",
+                value(*min),
+                value(*max),
+                value(*mode)
+            ),
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => {
+                if self.family == Family::Pert {
+                    let mode = min + scale * (alpha - 1.0) / (alpha + beta - 2.0);
+                    format!(
+                        "PERT, {} to {}, most likely {}",
+                        value(*min),
+                        value(min + scale),
+                        value(mode)
+                    )
+                } else {
+                    format!(
+                        "beta, mean {}, standard deviation {}, within {} to {}",
+                        value(self.mean()),
+                        value(self.variance().sqrt()),
+                        value(*min),
+                        value(min + scale)
+                    )
+                }
+            }
+            Kind::Bernoulli { p } => format!("1 with probability {}, else 0", g(*p)),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => values
+                .iter()
+                .zip(probabilities)
+                .map(|(v, p)| format!("{} with probability {}", value(*v), g(*p)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
     fn trunc_text(&self) -> String {
         let truncated = matches!(
             &self.kind,

@@ -434,6 +434,84 @@ pub struct Convergence {
     pub trace: Vec<TraceRow>,
 }
 
+/// The distributions of the gap and the shortfall, for charts: a common-bin histogram and a
+/// fine grid of quantiles (an exceedance curve is 1 − p against the quantile).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distributions {
+    /// Left edge of the first bin.
+    pub bin_start: f64,
+    /// Width of every bin.
+    pub bin_width: f64,
+    /// Counts of the gap in each bin (values outside the bins are in `gap_outside`).
+    pub gap_counts: Vec<u64>,
+    /// Counts of the shortfall in each bin.
+    pub shortfall_counts: Vec<u64>,
+    /// Gap values below / above the binned range.
+    pub gap_outside: (u64, u64),
+    /// Shortfall values below / above the binned range.
+    pub shortfall_outside: (u64, u64),
+    /// Probabilities 0.001, 0.002, …, 0.999.
+    pub quantile_p: Vec<f64>,
+    /// The gap's quantile at each of them.
+    pub gap_quantiles: Vec<f64>,
+    /// The shortfall's quantile at each of them.
+    pub shortfall_quantiles: Vec<f64>,
+}
+
+/// Bins of the chart histogram.
+pub const CHART_BINS: usize = 80;
+
+fn distributions(gap: &[f32], shortfall: &[f32]) -> Distributions {
+    let lo = quantile_sorted(gap, 0.001).min(quantile_sorted(shortfall, 0.001));
+    let hi = quantile_sorted(gap, 0.999).max(quantile_sorted(shortfall, 0.999));
+    let width = if hi > lo {
+        (hi - lo) / CHART_BINS as f64
+    } else {
+        1.0
+    };
+    let count = |v: &[f32]| -> (Vec<u64>, (u64, u64)) {
+        let mut counts = vec![0u64; CHART_BINS];
+        let (mut below, mut above) = (0, 0);
+        for &x in v {
+            let k = (f64::from(x) - lo) / width;
+            if k < 0.0 {
+                below += 1;
+            } else if k >= CHART_BINS as f64 {
+                // The top edge itself belongs to the last bin.
+                if f64::from(x) <= hi {
+                    counts[CHART_BINS - 1] += 1;
+                } else {
+                    above += 1;
+                }
+            } else {
+                counts[k as usize] += 1;
+            }
+        }
+        (counts, (below, above))
+    };
+    let (gap_counts, gap_outside) = count(gap);
+    let (shortfall_counts, shortfall_outside) = count(shortfall);
+    let quantile_p: Vec<f64> = (1..1000).map(|k| f64::from(k) / 1000.0).collect();
+    let round = |x: f64| (x * 1e4).round() / 1e4;
+    Distributions {
+        bin_start: lo,
+        bin_width: width,
+        gap_counts,
+        shortfall_counts,
+        gap_outside,
+        shortfall_outside,
+        gap_quantiles: quantile_p
+            .iter()
+            .map(|&p| round(quantile_sorted(gap, p)))
+            .collect(),
+        shortfall_quantiles: quantile_p
+            .iter()
+            .map(|&p| round(quantile_sorted(shortfall, p)))
+            .collect(),
+        quantile_p,
+    }
+}
+
 /// Facts about the model that was run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
@@ -509,6 +587,8 @@ pub struct Summary {
     pub convergence: Option<Convergence>,
     /// P1 … P99 of gap and shortfall.
     pub percentiles: Vec<PercentileRow>,
+    /// Histogram and fine quantiles of gap and shortfall, for charts.
+    pub distributions: Distributions,
 }
 
 /// What the caller knows about a run that the engine does not.
@@ -796,6 +876,7 @@ pub fn summarize(
                 }
             })
             .collect(),
+        distributions: distributions(&result.gap, &result.shortfall),
     }
 }
 

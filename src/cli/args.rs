@@ -36,6 +36,8 @@ pub enum Command {
     Run(RunArgs),
     /// Parse and check a model file without running it.
     Check(CheckArgs),
+    /// Rebuild the charts and the report of a finished run from its files.
+    Report(ReportArgs),
 }
 
 impl Default for Command {
@@ -83,6 +85,10 @@ pub struct RunArgs {
     /// (with a warning showing both) instead of stopping.
     #[arg(long)]
     pub repair_correlation: bool,
+
+    /// Do not draw charts or write the report (summary, percentiles and model only).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// Sampling methods on the command line.
@@ -106,6 +112,7 @@ impl Default for RunArgs {
             sampling: SamplingArg::Mc,
             precision: None,
             repair_correlation: false,
+            no_charts: false,
         }
     }
 }
@@ -118,6 +125,12 @@ pub struct CheckArgs {
     /// Accept correlations that cannot hold together, reporting the nearest valid matrix.
     #[arg(long)]
     pub repair_correlation: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run folder written by `gapsim run`.
+    pub run_dir: PathBuf,
 }
 
 fn parse_reserves(text: &str) -> Result<Decimal, String> {

@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod output;
 mod progress;
+mod report;
 mod run;
 
 use std::io::Write as _;
@@ -40,6 +41,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or_default() {
         Command::Run(a) => run::run(&a),
         Command::Check(a) => check::check(&a),
+        Command::Report(a) => report::report(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,7 +69,7 @@ pub struct Source {
 pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
     match path {
         None => Ok(Source {
-            label: format!("{} (built in)", gapsim::DEFAULT_MODEL_FILE),
+            label: format!("built-in {}", gapsim::DEFAULT_MODEL_FILE),
             text: gapsim::DEFAULT_MODEL.to_string(),
         }),
         Some(p) => {
@@ -124,4 +126,13 @@ pub fn print(text: &str) {
 /// Where runs go by default.
 pub fn outputs_dir() -> PathBuf {
     PathBuf::from("outputs")
+}
+
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -12,7 +12,6 @@ use gapsim::report;
 use gapsim::sample::Sampling;
 use gapsim::stats::{self, Provenance};
 use rust_decimal::prelude::ToPrimitive;
-use sha2::{Digest, Sha256};
 
 use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
@@ -98,7 +97,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let provenance = Provenance {
         file: source.label.clone(),
-        sha256: sha256_hex(source.text.as_bytes()),
+        sha256: super::sha256_hex(source.text.as_bytes()),
         program: format!("gapsim {}", env!("CARGO_PKG_VERSION")),
         reserves_overridden: args.reserves.is_some(),
         precision: args.precision,
@@ -111,18 +110,29 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     let json = report::json::serialize(&summary);
     let csv = report::csv::percentiles(&summary);
-    let dir = output::write(
-        &target,
-        &[
-            ("summary.json", &json),
-            ("percentiles.csv", &csv),
-            ("model.toml", source.text.as_bytes()),
-        ],
-    )?;
+    let report_start = Instant::now();
+    let extra = if args.no_charts {
+        Vec::new()
+    } else {
+        super::report::files(&summary, model)?
+    };
+    let report_secs = report_start.elapsed().as_secs_f64();
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("summary.json", &json),
+        ("percentiles.csv", &csv),
+        ("model.toml", source.text.as_bytes()),
+    ];
+    files.extend(extra.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
+    let dir = output::write(&target, &files)?;
 
     let secs = elapsed.as_secs_f64();
+    let wrote = if args.no_charts {
+        String::new()
+    } else {
+        format!(" (report.html, report.md and charts drawn in {report_secs:.2} s)")
+    };
     print(&format!(
-        "{}\nWrote {}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
+        "{}\nWrote {}{wrote}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
         report::terminal::render(&summary),
         dir.display(),
         secs,
@@ -133,11 +143,4 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         ),
     ));
     Ok(())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

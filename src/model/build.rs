@@ -1166,7 +1166,7 @@ impl Builder<'_> {
             "probability" => return self.current_label.clone(),
             other => other,
         };
-        format!("{}: {what}", self.current_label)
+        format!("{} — {what}", self.current_label)
     }
 
     fn declared_names(&self) -> Vec<String> {

@@ -5,7 +5,10 @@
 //! reader expects: £m to one decimal with thousands separators, percentages to one decimal.
 
 pub mod csv;
+pub mod document;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod terminal;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -99,6 +102,40 @@ pub fn describe_shift(s: &crate::stats::Shift, unit: &str) -> String {
     }
 }
 
+/// A short percentage for descriptions: `7%`, `2.5%`, `-1%` (up to two decimals, trailing
+/// zeros dropped).
+pub fn short_percent(x: f64) -> String {
+    let text = format!("{:.2}", x * 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    let text = if text == "-0" { "0" } else { text };
+    format!("{text}%")
+}
+
+/// A driver's distribution described for readers, in the units of what it measures.
+pub fn describe_driver(d: &crate::model::Driver, unit: &str) -> String {
+    use crate::model::Measure;
+    let trim = |x: f64, dp: usize| -> String {
+        let t = format!("{x:.dp$}");
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
+    };
+    match d.measure {
+        Measure::Fraction => d.dist.describe_with(&|x| short_percent(x)),
+        Measure::Money => d.dist.describe_with(&|x| {
+            if unit == "£m" {
+                format!("£{}m", trim(x, 2))
+            } else {
+                format!("£{}", trim(x, 0))
+            }
+        }),
+        Measure::Months => d.dist.describe_with(&|x| format!("{} months", trim(x, 1))),
+        Measure::Event | Measure::Number => d.dist.describe_with(&|x| trim(x, 4)),
+    }
+}
+
 /// A signed amount for effects: `+£1.2m`, `-£0.4m`.
 pub fn signed_money(value: Decimal, unit: &str) -> String {
     let text = money(value, unit);
@@ -137,5 +174,8 @@ mod tests {
         assert_eq!(percent(0.000_01), "<0.01%");
         assert_eq!(percent(0.0), "0.00%");
         assert_eq!(percent(0.99996), ">99.9%");
+        assert_eq!(short_percent(0.07), "7%");
+        assert_eq!(short_percent(0.025), "2.5%");
+        assert_eq!(short_percent(-0.01), "-1%");
     }
 }

@@ -8,5 +8,6 @@ mod common;
 mod distributions;
 mod errors;
 mod known_answers;
+mod reports;
 mod runs;
 mod statistics;

@@ -1,0 +1,564 @@
+//! The committee report's content, once, as a list of blocks that `html` and `markdown`
+//! render: the same words and numbers in both.
+//!
+//! Every number comes from the [`Summary`] (so it equals `summary.json`'s) and is formatted
+//! with this module's helpers: £m to one decimal, percentages to one decimal (two below
+//! 1%, so that a small risk and its interval stay distinguishable).
+
+use rust_decimal::Decimal;
+
+use super::{amount, describe_shift, money, percent, signed_money};
+use crate::model::{DriverOrigin, LineKind, Model, ReserveKind};
+use crate::stats::{Spread, Summary};
+
+/// One block of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A heading; level 1 is the title.
+    Heading(u8, String),
+    /// A paragraph of plain text.
+    Paragraph(String),
+    /// The headline sentence, set apart.
+    Headline(String),
+    /// A bulleted list.
+    List(Vec<String>),
+    /// A table: header cells and rows; `numeric[i]` right-aligns column i.
+    Table {
+        /// Header cells.
+        header: Vec<String>,
+        /// Body rows.
+        rows: Vec<Vec<String>>,
+        /// Which columns hold numbers.
+        numeric: Vec<bool>,
+    },
+    /// A chart, by file stem, with its caption.
+    Figure {
+        /// Chart file stem (`distribution`, ...).
+        chart: &'static str,
+        /// Caption.
+        caption: String,
+    },
+    /// Preformatted text (the command that reproduces the run).
+    Code(String),
+}
+
+/// The headline sentence: "There is an X% (95% interval a to b%) chance that …".
+pub fn headline(s: &Summary) -> String {
+    let p = &s.s114.probability;
+    let article = if percent(p.estimate).starts_with('8')
+        || percent(p.estimate).starts_with("11")
+        || percent(p.estimate).starts_with("18")
+    {
+        "an"
+    } else {
+        "a"
+    };
+    format!(
+        "There is {article} {} (95% interval {} to {}) chance that the {} shortfall exceeds \
+         usable reserves of {}.",
+        percent(p.estimate),
+        percent(p.ci95_low),
+        percent(p.ci95_high),
+        s.model.year,
+        money(s.reserves.usable, &s.model.unit)
+    )
+}
+
+fn pct_value(spread: &Spread, p: u32) -> Decimal {
+    spread
+        .percentiles
+        .iter()
+        .find(|x| x.p == p)
+        .map_or(Decimal::ZERO, |x| x.value)
+}
+
+/// Builds the report.
+pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let m = |d: Decimal| money(d, unit);
+    let mut out = Vec::new();
+    out.push(Block::Heading(
+        1,
+        format!("{}: budget gap risk", s.model.name),
+    ));
+    out.push(Block::Headline(headline(s)));
+
+    // Summary in words.
+    let row99 = s
+        .percentiles
+        .iter()
+        .find(|r| r.p == 99)
+        .map_or(Decimal::ZERO, |r| r.shortfall);
+    out.push(Block::Paragraph(format!(
+        "The central estimate of the gap before in-year mitigation is {} (the mean over {} \
+         simulated years). Contingency and management action absorb {} of it on average, \
+         leaving an expected shortfall of {}. In 90% of simulated years the shortfall is \
+         below {} and in 95% below {}: usable reserves of {} would cover it in 95% of years, \
+         and {} in 99%.",
+        m(s.gap.mean),
+        amount(Decimal::from(s.run.iterations), 0),
+        m(s.mitigation_used),
+        m(s.shortfall.mean),
+        m(pct_value(&s.shortfall, 90)),
+        m(pct_value(&s.shortfall, 95)),
+        m(pct_value(&s.shortfall, 95).max(Decimal::ZERO)),
+        m(row99.max(Decimal::ZERO)),
+    )));
+    out.push(Block::Paragraph(format!(
+        "The chance of any gap at all is {}. The expected shortfall beyond reserves, averaged \
+         over all years, is {}{}.",
+        percent(s.gap.p_positive.estimate),
+        super::money_dp(s.s114.expected_excess, unit, 2),
+        match s.s114.mean_excess_given_breach {
+            Some(x) => format!(
+                "; in the years that breach, the shortfall exceeds reserves by {} on average",
+                m(x)
+            ),
+            None => String::new(),
+        }
+    )));
+
+    out.push(Block::Heading(2, "The range of outcomes".into()));
+    let mut rows = Vec::new();
+    for (name, spread) in [
+        ("Gap before mitigation", &s.gap),
+        ("Shortfall after mitigation", &s.shortfall),
+    ] {
+        let mut row = vec![name.to_string()];
+        row.extend(spread.percentiles.iter().map(|p| amount(p.value, 1)));
+        row.push(amount(spread.mean, 1));
+        rows.push(row);
+    }
+    let mut header = vec![unit.to_string()];
+    header.extend(s.gap.percentiles.iter().map(|p| format!("P{}", p.p)));
+    header.push("Mean".into());
+    let columns = header.len();
+    out.push(Block::Table {
+        header,
+        rows,
+        numeric: (0..columns).map(|i| i > 0).collect(),
+    });
+    out.push(Block::Paragraph(
+        "P95 is the amount the gap stays below in 95% of simulated years. The shortfall is \
+         what is left after contingency and management action, which are used only as far \
+         as an overspend needs them."
+            .into(),
+    ));
+    out.push(Block::Figure {
+        chart: "distribution",
+        caption: format!(
+            "Distribution of the gap and the shortfall. Shaded: shortfall beyond usable \
+             reserves ({} of years).",
+            percent(s.s114.probability.estimate)
+        ),
+    });
+    out.push(Block::Figure {
+        chart: "exceedance",
+        caption: "Chance that the gap (before mitigation) and the shortfall (after) exceed \
+                  each amount, with usable reserves and the shortfall's P90 and P95."
+            .into(),
+    });
+
+    // Drivers.
+    out.push(Block::Heading(2, "What drives the gap".into()));
+    let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
+    if let Some(first) = top.first() {
+        let names: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|d| format!("\u{201c}{}\u{201d}", d.label))
+            .collect();
+        out.push(Block::Paragraph(format!(
+            "The gap is most sensitive to {}. When the first is in the highest tenth of its \
+             simulated values, the gap is {} higher than average; in its lowest tenth, {} \
+             lower. The table gives each driver's rank correlation with the gap, its \
+             approximate share of the variance, and the change in the mean gap when the driver \
+             is in its lowest or highest tenth. These effects include the drivers correlated \
+             with each one, so they overlap and do not add up.",
+            join_words(&names),
+            m(first.high_effect.abs()),
+            m(first.low_effect.abs()),
+        )));
+    }
+    let rows: Vec<Vec<String>> = top
+        .iter()
+        .map(|d| {
+            vec![
+                d.label.clone(),
+                format!("{:+.2}", d.rank_correlation),
+                format!("{:.0}%", d.variance_share * 100.0),
+                signed_money(d.low_effect, unit),
+                signed_money(d.high_effect, unit),
+            ]
+        })
+        .collect();
+    out.push(Block::Table {
+        header: vec![
+            "Driver".into(),
+            "Rank corr.".into(),
+            "Share of variance".into(),
+            "Lowest tenth".into(),
+            "Highest tenth".into(),
+        ],
+        rows,
+        numeric: vec![false, true, true, true, true],
+    });
+    out.push(Block::Figure {
+        chart: "tornado",
+        caption: "The ten drivers that move the gap most: change in the mean gap when each is \
+                  in its lowest or highest tenth."
+            .into(),
+    });
+
+    // The tail.
+    if let Some(t) = &s.tail {
+        out.push(Block::Heading(
+            2,
+            "What an S114-level year looks like".into(),
+        ));
+        let mut items: Vec<String> = t
+            .drivers
+            .iter()
+            .take(5)
+            .map(|x| describe_shift(x, unit))
+            .collect();
+        let breach_savings: f64 = t.savings.iter().map(|x| x.breach_mean).sum();
+        let all_savings: f64 = t.savings.iter().map(|x| x.mean).sum();
+        if !t.savings.is_empty() {
+            items.push(format!(
+                "Savings delivered: {} ({} over all years)",
+                m(Decimal::from_f64_retain(breach_savings)
+                    .unwrap_or_default()
+                    .round_dp(4)),
+                m(Decimal::from_f64_retain(all_savings)
+                    .unwrap_or_default()
+                    .round_dp(4)),
+            ));
+        }
+        out.push(Block::Paragraph(format!(
+            "In the {} simulated years ({}) whose shortfall exceeds usable reserves, the gap \
+             before mitigation averages {} against {} over all years, and management action \
+             absorbs {}. In those years, compared with all years:",
+            amount(Decimal::from(t.years), 0),
+            percent(s.s114.probability.estimate),
+            m(t.mean_gap),
+            m(s.gap.mean),
+            m(t.mean_mitigation_used),
+        )));
+        out.push(Block::List(items));
+    }
+
+    // Central case and savings.
+    out.push(Block::Heading(
+        2,
+        "The central case and savings at risk".into(),
+    ));
+    out.push(Block::Figure {
+        chart: "waterfall",
+        caption: "From a balanced budget to the expected gap and shortfall: mean pressures by \
+                  group, savings not delivered, funding, and mitigation used."
+            .into(),
+    });
+    let sv = &s.savings;
+    let share: f64 = if sv.planned.is_zero() {
+        0.0
+    } else {
+        (sv.mean / sv.planned).try_into().unwrap_or(0.0)
+    };
+    out.push(Block::Paragraph(format!(
+        "The budget counts on {} of savings. On average {} ({}) is delivered; in 80% of \
+         simulated years between {} and {}.",
+        m(sv.planned),
+        m(sv.mean),
+        percent(share),
+        m(sv.p10),
+        m(sv.p90)
+    )));
+    let mut savings: Vec<_> = sv.by_saving.iter().collect();
+    savings.sort_by_key(|x| std::cmp::Reverse(x.planned - x.expected));
+    out.push(Block::Table {
+        header: vec![
+            "Saving".into(),
+            format!("Planned ({unit})"),
+            format!("Expected ({unit})"),
+            format!("At risk ({unit})"),
+            "Recurs".into(),
+        ],
+        rows: savings
+            .iter()
+            .map(|x| {
+                vec![
+                    x.label.clone(),
+                    amount(x.planned, 1),
+                    amount(x.expected, 1),
+                    amount(x.planned - x.expected, 1),
+                    if x.recurring { "yes" } else { "no, one-off" }.into(),
+                ]
+            })
+            .collect(),
+        numeric: vec![false, true, true, true, false],
+    });
+    out.push(Block::Figure {
+        chart: "savings",
+        caption: "Each planned saving against its expected delivery.".into(),
+    });
+
+    out.extend(assumptions(s, model));
+    out.extend(method(s));
+    out
+}
+
+fn join_words(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// Every input with its source.
+fn assumptions(s: &Summary, model: &Model) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let mut out = vec![Block::Heading(2, "Assumptions and sources".into())];
+    out.push(Block::Paragraph(
+        "Every figure in the model, with where it comes from. Figures marked \"assumption\" \
+         have no public source and are the model author's judgement."
+            .into(),
+    ));
+    let mut rows = Vec::new();
+    for d in model
+        .drivers
+        .iter()
+        .filter(|d| d.origin == DriverOrigin::Declared)
+    {
+        rows.push(vec![
+            "Driver".into(),
+            d.label.clone(),
+            super::describe_driver(d, unit),
+            d.source.clone(),
+        ]);
+    }
+    for l in &model.lines {
+        let basis = match &l.kind {
+            LineKind::Cohort {
+                clients,
+                unit_cost,
+                periods,
+                period,
+                ..
+            } => format!(
+                "{} clients × £{} a {period} × {}; budget {}",
+                amount(*clients, 0),
+                amount(*unit_cost, 0),
+                amount(*periods, 0),
+                money(l.budget, unit)
+            ),
+            LineKind::Simple { base, .. } => {
+                format!(
+                    "base {}; budget {}",
+                    money(*base, unit),
+                    money(l.budget, unit)
+                )
+            }
+            LineKind::Risk {
+                probability,
+                impact,
+                ..
+            } => format!(
+                "{} chance; cost {}; budget {}",
+                percent((*probability).try_into().unwrap_or(0.0)),
+                super::describe_driver(model.driver(*impact), unit),
+                money(l.budget, unit)
+            ),
+        };
+        rows.push(vec![
+            "Spending line".into(),
+            l.label.clone(),
+            basis,
+            l.source.clone(),
+        ]);
+    }
+    for sv in &model.savings {
+        let delivery = format!(
+            "{}{}; happens with probability {}; fraction delivered {}; months late {}",
+            money(sv.amount, unit),
+            if sv.recurring {
+                ", recurring"
+            } else {
+                ", one-off"
+            },
+            percent(sv.probability.try_into().unwrap_or(0.0)),
+            super::describe_driver(model.driver(sv.delivered), unit),
+            super::describe_driver(model.driver(sv.slippage), unit),
+        );
+        rows.push(vec![
+            "Saving".into(),
+            sv.label.clone(),
+            delivery,
+            sv.source.clone(),
+        ]);
+    }
+    for f in &model.funding {
+        let variation: Vec<String> = f
+            .variation
+            .iter()
+            .map(|v| super::describe_driver(model.driver(*v), unit))
+            .collect();
+        rows.push(vec![
+            "Funding".into(),
+            f.label.clone(),
+            format!(
+                "budget {}; variation {}",
+                money(f.budget, unit),
+                if variation.is_empty() {
+                    "none".into()
+                } else {
+                    variation.join(" × ")
+                }
+            ),
+            f.source.clone(),
+        ]);
+    }
+    for mi in &model.mitigations {
+        rows.push(vec![
+            "Mitigation".into(),
+            mi.label.clone(),
+            format!(
+                "capacity {}",
+                super::describe_driver(model.driver(mi.capacity), unit)
+            ),
+            mi.source.clone(),
+        ]);
+    }
+    for r in &model.reserves {
+        let kind = match r.kind {
+            ReserveKind::GeneralFund => "general fund".to_string(),
+            ReserveKind::Earmarked if r.releasable => "earmarked, releasable".into(),
+            ReserveKind::Earmarked => "earmarked, not releasable".into(),
+        };
+        rows.push(vec![
+            "Reserve".into(),
+            r.label.clone(),
+            format!("{} ({kind})", money(r.amount, unit)),
+            r.source.clone(),
+        ]);
+    }
+    for c in &model.correlation.entries {
+        let names: Vec<String> = c
+            .drivers
+            .iter()
+            .map(|d| model.driver(*d).label.clone())
+            .collect();
+        rows.push(vec![
+            "Correlation".into(),
+            c.name.clone(),
+            format!("rank {} between {}", c.rank, names.join("; ")),
+            c.source.clone(),
+        ]);
+    }
+    out.push(Block::Table {
+        header: vec![
+            "Kind".into(),
+            "Item".into(),
+            "Figure".into(),
+            "Source".into(),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|c| squash(&c)).collect())
+            .collect(),
+        numeric: vec![false; 4],
+    });
+    out
+}
+
+/// Collapses line breaks and runs of spaces (multi-line TOML strings) into single spaces.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How the figures were made, and how to reproduce them.
+fn method(s: &Summary) -> Vec<Block> {
+    let mut out = vec![Block::Heading(2, "Method".into())];
+    out.push(Block::Paragraph(
+        "gapsim simulates the budget year many times over. In each simulated year it draws \
+         every uncertain figure (inflation, unit costs, demand, savings delivery, mitigation) \
+         from the range the model gives it, keeping related figures moving together, and \
+         computes the outturn against the budget. The share of simulated years in which the \
+         shortfall after mitigation exceeds usable reserves estimates the chance of an \
+         S114-level shortfall. The 95% intervals show how precisely the simulation has \
+         estimated each figure; they do not cover errors in the model's assumptions, which \
+         the assumptions table sets out."
+            .into(),
+    ));
+    let mut items = vec![
+        format!(
+            "Simulated years: {} in {} batches of {}; seed {}.",
+            amount(Decimal::from(s.run.iterations), 0),
+            s.run.batches,
+            amount(Decimal::from(s.run.batch_size), 0),
+            s.run.seed
+        ),
+        format!(
+            "Sampling: {}.",
+            if s.run.sampling == "lhs" {
+                "Latin hypercube within each batch"
+            } else {
+                "Monte Carlo (independent draws)"
+            }
+        ),
+        format!("Correlation: {}.", s.correlation.method),
+        format!(
+            "Interval for the S114-level chance: {}.",
+            s.s114.probability.method
+        ),
+        format!(
+            "Percentiles: {}; sensitivity measured on the first {} simulated years.",
+            s.run.quantile_method,
+            amount(Decimal::from(s.sensitivity.iterations), 0)
+        ),
+        format!("Program: {}.", s.run.program),
+        format!(
+            "Model: {} ({}), SHA-256 {}.",
+            s.model.name, s.model.file, s.model.sha256
+        ),
+    ];
+    if s.correlation.repaired {
+        items.push(
+            "The model's correlations could not all hold together and were replaced by the \
+             nearest valid matrix (--repair-correlation)."
+                .into(),
+        );
+    }
+    if let Some(c) = &s.convergence {
+        items.push(format!(
+            "Run to a precision: stopped when the 95% interval of the S114-level chance was at \
+             most {} wide ({}).",
+            percent(c.target_width),
+            if c.reached {
+                "reached"
+            } else {
+                "not reached before the iteration cap"
+            }
+        ));
+    }
+    out.push(Block::List(items));
+    out.push(Block::Paragraph(
+        "To reproduce these figures exactly, run the model saved beside this report:".into(),
+    ));
+    let mut command = format!(
+        "gapsim run model.toml --seed {} --iterations {} --sampling {}",
+        s.run.seed, s.run.iterations, s.run.sampling
+    );
+    if let Some(c) = &s.convergence {
+        command.push_str(&format!(" --precision {}", c.target_width));
+    }
+    if s.reserves.overridden {
+        command.push_str(&format!(" --reserves {}", s.reserves.usable.normalize()));
+    }
+    if s.correlation.repaired {
+        command.push_str(" --repair-correlation");
+    }
+    out.push(Block::Code(command));
+    out
+}
