@@ -38,6 +38,13 @@ pub const SENSITIVITY_BATCHES: u64 = 10;
 /// `--precision` runs checks whether it has converged after every this many batches.
 pub const ROUND_BATCHES: u64 = 10;
 
+/// The largest gap, in the model's unit, that the engine accepts: far beyond any budget,
+/// and small enough that every figure derived from it converts exactly to a decimal.
+pub const LARGEST: f64 = 1e20;
+
+/// The most iterations a run may have: 8 bytes each, so 8 GB of results.
+pub const MAX_ITERATIONS: u64 = 1_000_000_000;
+
 /// Percentiles estimated per batch, for batch-means standard errors.
 pub const BATCH_PERCENTILES: [u32; 7] = [5, 10, 25, 50, 75, 90, 95];
 
@@ -63,8 +70,9 @@ pub enum EngineError {
     Cancelled,
     /// An iteration produced NaN or infinity (an overflow from an extreme distribution).
     #[error(
-        "iteration {iteration} produced a gap that is not a finite number; a driver's \
-         distribution allows values too extreme to compute with (check lognormal spreads)"
+        "iteration {iteration} produced a gap that is not a finite number or is beyond \
+         £10^20 in the model's unit; a driver's distribution allows values too extreme to \
+         compute with (check lognormal spreads and very wide ranges)"
     )]
     NotFinite {
         /// Index of the first such iteration.
@@ -73,6 +81,16 @@ pub enum EngineError {
     /// Nothing to run.
     #[error("the number of iterations must be at least 1")]
     NoIterations,
+    /// More iterations than memory allows.
+    #[error(
+        "{iterations} iterations would need {} GB of memory for the results; use at most \
+         1,000,000,000, or --precision to stop once the answer is precise enough",
+        iterations.saturating_mul(8) / 1_000_000_000
+    )]
+    TooMany {
+        /// Iterations asked for.
+        iterations: u64,
+    },
     /// The model's correlations cannot be imposed.
     #[error("the correlations cannot be imposed: {0}")]
     Correlation(#[from] crate::correlation::CorrelationError),
@@ -133,12 +151,13 @@ pub struct BatchSummary {
     pub n: u64,
     /// Σ gap.
     pub sum_gap: f64,
-    /// Σ gap².
-    pub sum_gap_sq: f64,
+    /// Σ (gap − batch mean)²: merged with Chan's formula, which keeps its precision when
+    /// the mean is large against the spread (Σx² − n·x̄² does not).
+    pub m2_gap: f64,
     /// Σ shortfall after mitigation.
     pub sum_shortfall: f64,
-    /// Σ shortfall².
-    pub sum_shortfall_sq: f64,
+    /// Σ (shortfall − batch mean)², as `m2_gap`.
+    pub m2_shortfall: f64,
     /// Iterations with gap > 0.
     pub gap_positive: u64,
     /// Iterations with shortfall > 0.
@@ -147,8 +166,8 @@ pub struct BatchSummary {
     pub breaches: u64,
     /// Σ max(shortfall − reserves, 0).
     pub sum_excess: f64,
-    /// Σ max(shortfall − reserves, 0)².
-    pub sum_excess_sq: f64,
+    /// Σ (excess − batch mean excess)², as `m2_gap`.
+    pub m2_excess: f64,
     /// Σ savings delivered.
     pub sum_savings: f64,
     /// Smallest savings delivered in an iteration.
@@ -196,14 +215,14 @@ impl BatchSummary {
         BatchSummary {
             n: 0,
             sum_gap: 0.0,
-            sum_gap_sq: 0.0,
+            m2_gap: 0.0,
             sum_shortfall: 0.0,
-            sum_shortfall_sq: 0.0,
+            m2_shortfall: 0.0,
             gap_positive: 0,
             shortfall_positive: 0,
             breaches: 0,
             sum_excess: 0.0,
-            sum_excess_sq: 0.0,
+            m2_excess: 0.0,
             sum_savings: 0.0,
             min_savings: f64::INFINITY,
             max_savings: f64::NEG_INFINITY,
@@ -230,16 +249,30 @@ impl BatchSummary {
     /// however the batches were grouped across threads or machines. Per-batch percentiles
     /// are not merged.
     pub fn merge(&mut self, o: &BatchSummary) {
+        self.m2_gap = chan(self.n, self.sum_gap, self.m2_gap, o.n, o.sum_gap, o.m2_gap);
+        self.m2_shortfall = chan(
+            self.n,
+            self.sum_shortfall,
+            self.m2_shortfall,
+            o.n,
+            o.sum_shortfall,
+            o.m2_shortfall,
+        );
+        self.m2_excess = chan(
+            self.n,
+            self.sum_excess,
+            self.m2_excess,
+            o.n,
+            o.sum_excess,
+            o.m2_excess,
+        );
         self.n += o.n;
         self.sum_gap += o.sum_gap;
-        self.sum_gap_sq += o.sum_gap_sq;
         self.sum_shortfall += o.sum_shortfall;
-        self.sum_shortfall_sq += o.sum_shortfall_sq;
         self.gap_positive += o.gap_positive;
         self.shortfall_positive += o.shortfall_positive;
         self.breaches += o.breaches;
         self.sum_excess += o.sum_excess;
-        self.sum_excess_sq += o.sum_excess_sq;
         self.sum_savings += o.sum_savings;
         self.min_savings = self.min_savings.min(o.min_savings);
         self.max_savings = self.max_savings.max(o.max_savings);
@@ -264,6 +297,32 @@ impl BatchSummary {
         self.breach_mitigation_used += o.breach_mitigation_used;
         self.sensitivity.merge(&o.sensitivity);
     }
+}
+
+/// Chan et al.'s pairwise update: the sum of squared deviations of two groups combined,
+/// from each group's count, sum and sum of squared deviations.
+fn chan(na: u64, sa: f64, m2a: f64, nb: u64, sb: f64, m2b: f64) -> f64 {
+    if na == 0 {
+        return m2b;
+    }
+    if nb == 0 {
+        return m2a;
+    }
+    let (na, nb) = (na as f64, nb as f64);
+    let delta = sb / nb - sa / na;
+    m2a + m2b + delta * delta * na * nb / (na + nb)
+}
+
+/// Σ (x − mean)² over a batch, by two passes (the batch is in memory).
+fn m2(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let (n, sum) = values
+        .clone()
+        .fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if n == 0 {
+        return 0.0;
+    }
+    let mean = sum / n as f64;
+    values.map(|x| (x - mean) * (x - mean)).sum()
 }
 
 fn add<T: Copy + std::ops::AddAssign>(into: &mut [T], from: &[T]) {
@@ -514,10 +573,18 @@ impl<'m> Simulation<'m> {
         cancel: &AtomicBool,
     ) -> Result<(), EngineError> {
         let start = self.gap.len();
-        let end = usize::try_from(iterations).map_err(|_| EngineError::NoIterations)?;
+        let too_many = EngineError::TooMany { iterations };
+        if iterations > MAX_ITERATIONS {
+            return Err(too_many);
+        }
+        let end = usize::try_from(iterations).map_err(|_| too_many.clone())?;
         if end <= start {
             return Ok(());
         }
+        self.gap
+            .try_reserve_exact(end - start)
+            .and_then(|()| self.shortfall.try_reserve_exact(end - start))
+            .map_err(|_| too_many)?;
         // Batches start at multiples of BATCH_SIZE; only the run's last batch is short.
         debug_assert_eq!(start % BATCH_SIZE, 0);
         let first_batch = (start / BATCH_SIZE) as u64;
@@ -672,13 +739,15 @@ fn run_batch(
                 terms.fill(*coefficient);
                 for g in growth {
                     for (t, x) in terms.iter_mut().zip(&cols[g.0]) {
-                        *t *= 1.0 + x;
+                        // A growth rate below −100% (allowed only as a one-in-a-million
+                        // excursion of an unbounded distribution) stops at zero spend.
+                        *t *= (1.0 + x).max(0.0);
                     }
                 }
             }
             PlanLine::Risk { occurs, impact, .. } => {
                 for ((t, o), i) in terms.iter_mut().zip(&cols[occurs.0]).zip(&cols[impact.0]) {
-                    *t = o * i;
+                    *t = o * i.max(0.0);
                 }
             }
         }
@@ -713,7 +782,7 @@ fn run_batch(
         terms.fill(fu.budget);
         for v in &fu.variation {
             for (t, x) in terms.iter_mut().zip(&cols[v.0]) {
-                *t *= 1.0 + x;
+                *t *= (1.0 + x).max(0.0);
             }
         }
         let mut actual = 0.0;
@@ -727,6 +796,7 @@ fn run_batch(
     for (k, m) in plan.mitigations.iter().enumerate() {
         let mut total = 0.0;
         for (c, x) in s.capacity.iter_mut().zip(&cols[m.0]) {
+            let x = x.max(0.0);
             *c += x;
             total += x;
         }
@@ -738,19 +808,18 @@ fn run_batch(
     let mut breach_rows: Vec<usize> = Vec::new();
     for i in 0..n {
         let gap = s.gap[i];
-        if !gap.is_finite() {
+        if !gap.is_finite() || gap.abs() > LARGEST {
             return Err(EngineError::NotFinite {
                 iteration: b * BATCH_SIZE as u64 + i as u64,
             });
         }
         // Mitigation covers an overspend only: it is not spent in a year that balances.
-        let used = gap.clamp(0.0, s.capacity[i]);
+        // (Capacity is never negative: each mitigation's draw is floored at zero.)
+        let used = gap.max(0.0).min(s.capacity[i]);
         let shortfall = gap - used;
         let excess = (shortfall - reserves).max(0.0);
         sum.sum_gap += gap;
-        sum.sum_gap_sq += gap * gap;
         sum.sum_shortfall += shortfall;
-        sum.sum_shortfall_sq += shortfall * shortfall;
         sum.gap_positive += u64::from(gap > 0.0);
         sum.shortfall_positive += u64::from(shortfall > 0.0);
         if shortfall > reserves {
@@ -760,7 +829,6 @@ fn run_batch(
             breach_rows.push(i);
         }
         sum.sum_excess += excess;
-        sum.sum_excess_sq += excess * excess;
         sum.sum_mitigation_used += used;
         let saved = s.savings[i];
         sum.sum_savings += saved;
@@ -772,7 +840,11 @@ fn run_batch(
         }
         gap_out[i] = gap as f32;
         shortfall_out[i] = shortfall as f32;
+        s.term[i] = excess;
     }
+    sum.m2_gap = m2(s.gap.iter().copied());
+    sum.m2_shortfall = m2(shortfall_out.iter().map(|&x| f64::from(x)));
+    sum.m2_excess = m2(s.term.iter().copied());
 
     // What the years that breach look like.
     for (d, col) in cols.iter().enumerate() {

@@ -3,8 +3,14 @@
 //! `f64::exp`, `ln` and friends call the platform's C maths library, whose last bit can
 //! differ between systems and library versions. A run split across machines must merge
 //! into exactly the one-machine figures, so everything on the sampling path uses the `libm`
-//! crate instead: pure Rust, the same code everywhere. (rand_distr already does, by
-//! default.) Square roots are exact in IEEE arithmetic and need no replacement.
+//! crate instead: pure Rust, the same code everywhere. Square roots are exact in IEEE
+//! arithmetic and need no replacement.
+//!
+//! This is also why gapsim samples normals and Betas with its own code (`dist`) rather than
+//! rand_distr's: rand_distr computes through num-traits, which switches to the platform's
+//! maths library as soon as any crate in the build enables num-traits' `std` feature
+//! (plotters and statrs do), so the same seed gave different last digits in the test build
+//! and the release build.
 
 /// Portable versions of the `f64` methods used on the sampling path.
 pub trait Portable {

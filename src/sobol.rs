@@ -119,7 +119,7 @@ pub fn sobol<F: Fn(&[f64]) -> f64>(
     };
     let se = |pick: &dyn Fn(&Estimate) -> f64| -> f64 {
         let per: Vec<(f64, u64)> = groups.iter().map(|g| (pick(g), size as u64)).collect();
-        batch_means_se(&per).unwrap_or(f64::NAN)
+        batch_means_se(&per, 2).unwrap_or(f64::NAN)
     };
     SobolIndices {
         first_se: (0..k).map(|i| se(&|g| g.0[i])).collect(),

@@ -64,7 +64,9 @@ pub fn quantile_interval(sorted: &[f32], p: f64) -> (f64, f64) {
     let half = Z95 * (nf * p * (1.0 - p)).sqrt();
     let lo = ((nf * p - half).floor().max(1.0) as usize).min(n) - 1;
     let hi = ((nf * p + half).ceil().max(1.0) as usize).min(n) - 1;
-    (f64::from(sorted[lo]), f64::from(sorted[hi]))
+    // In a tiny run the ranks can round past the estimate; the interval always holds it.
+    let q = quantile_sorted(sorted, p);
+    (f64::from(sorted[lo]).min(q), f64::from(sorted[hi]).max(q))
 }
 
 /// Wilson score 95% interval for a binomial proportion k/n.
@@ -112,24 +114,27 @@ pub fn clopper_pearson(k: u64, n: u64) -> (f64, f64) {
     (lo, hi)
 }
 
-/// Batch-means standard error of an estimate made from batches: the weighted spread of the
-/// per-batch estimates around the overall one, divided by √(batches). `None` with fewer
-/// than two batches.
-pub fn batch_means_se(estimates: &[(f64, u64)]) -> Option<f64> {
-    if estimates.len() < 2 {
+/// Fewest batches for a batch-means standard error: with fewer, the spread of the batch
+/// estimates is itself too uncertain (with 20, the standard error is known to about ±16%).
+pub const MIN_BATCHES: usize = 20;
+
+/// Batch-means standard error of an estimate made from batches of possibly unequal size:
+/// σ̂² = Σ n_b·(x_b − x̄)² / (k − 1) estimates the variance of one iteration's contribution
+/// (a short batch's estimate is noisier in proportion), and the standard error of the
+/// weighted mean x̄ is σ̂/√N. `None` with fewer than `min_batches` batches.
+pub fn batch_means_se(estimates: &[(f64, u64)], min_batches: usize) -> Option<f64> {
+    let k = estimates.len();
+    if k < min_batches.max(2) {
         return None;
     }
     let total: f64 = estimates.iter().map(|&(_, n)| n as f64).sum();
     let mean: f64 = estimates.iter().map(|&(x, n)| x * n as f64).sum::<f64>() / total;
-    let k = estimates.len() as f64;
-    // Var(Σ w_b x_b) with w_b = n_b / N, from the spread of the x_b.
-    let var: f64 = estimates
+    let s2: f64 = estimates
         .iter()
-        .map(|&(x, n)| (n as f64 / total).powi(2) * (x - mean).powi(2))
+        .map(|&(x, n)| n as f64 * (x - mean).powi(2))
         .sum::<f64>()
-        * k
-        / (k - 1.0);
-    Some(var.sqrt())
+        / (k as f64 - 1.0);
+    Some((s2 / total).sqrt())
 }
 
 /// A probability with its 95% interval.
@@ -158,7 +163,7 @@ impl Probability {
             estimate: count as f64 / n as f64,
             ci95_low: lo,
             ci95_high: hi,
-            se_batch_means: batch_means_se(per_batch),
+            se_batch_means: batch_means_se(per_batch, MIN_BATCHES),
             count,
             method: "exact binomial (Clopper-Pearson)".into(),
         }
@@ -633,7 +638,7 @@ struct SpreadInput<'a> {
     sorted: &'a [f32],
     n: u64,
     sum: f64,
-    sum_sq: f64,
+    m2: f64,
     positive: u64,
     batch_means: Vec<(f64, u64)>,
     batch_positive: Vec<(f64, u64)>,
@@ -643,11 +648,11 @@ struct SpreadInput<'a> {
 fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
     let nf = s.n as f64;
     let mean = s.sum / nf;
-    let var = ((s.sum_sq - nf * mean * mean) / (nf - 1.0).max(1.0)).max(0.0);
+    let var = s.m2 / (nf - 1.0).max(1.0);
     let m = |x| money(unit, x);
     Spread {
         mean: m(mean),
-        mean_se: m(batch_means_se(&s.batch_means).unwrap_or((var / nf).sqrt())),
+        mean_se: m(batch_means_se(&s.batch_means, MIN_BATCHES).unwrap_or((var / nf).sqrt())),
         sd: m(var.sqrt()),
         min: m(f64::from(s.sorted[0])),
         max: m(f64::from(s.sorted[s.sorted.len() - 1])),
@@ -662,7 +667,10 @@ fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
                     value: m(quantile_sorted(s.sorted, q)),
                     ci95_low: m(lo),
                     ci95_high: m(hi),
-                    se: batch_means_se(&s.batch_percentiles[k]).map(m),
+                    // With too few batches, a quarter of the order-statistic interval's
+                    // width (which spans about ±1.96 standard errors).
+                    se: Some(m(batch_means_se(&s.batch_percentiles[k], MIN_BATCHES)
+                        .unwrap_or((hi - lo) / (2.0 * Z95)))),
                 }
             })
             .collect(),
@@ -707,12 +715,11 @@ pub fn summarize(
     let batches = &result.batches;
     let n = t.n;
     let nf = n as f64;
-    result.gap.sort_unstable_by(f32::total_cmp);
-    result.shortfall.sort_unstable_by(f32::total_cmp);
+    crate::correlation::sort_f32(&mut result.gap);
+    crate::correlation::sort_f32(&mut result.shortfall);
 
     let excess_mean = t.sum_excess / nf;
-    let excess_var =
-        ((t.sum_excess_sq - nf * excess_mean * excess_mean) / (nf - 1.0).max(1.0)).max(0.0);
+    let excess_var = t.m2_excess / (nf - 1.0).max(1.0);
     let planned = model.planned_savings();
     let planned_f = f(planned);
     let width = planned_f / SAVINGS_BINS as f64;
@@ -760,7 +767,7 @@ pub fn summarize(
                 sorted: &result.gap,
                 n,
                 sum: t.sum_gap,
-                sum_sq: t.sum_gap_sq,
+                m2: t.m2_gap,
                 positive: t.gap_positive,
                 batch_means: per_batch(batches, |b| b.sum_gap / b.n as f64),
                 batch_positive: share(|b| b.gap_positive),
@@ -773,7 +780,7 @@ pub fn summarize(
                 sorted: &result.shortfall,
                 n,
                 sum: t.sum_shortfall,
-                sum_sq: t.sum_shortfall_sq,
+                m2: t.m2_shortfall,
                 positive: t.shortfall_positive,
                 batch_means: per_batch(batches, |b| b.sum_shortfall / b.n as f64),
                 batch_positive: share(|b| b.shortfall_positive),
@@ -783,9 +790,10 @@ pub fn summarize(
         s114: S114 {
             probability: Probability::new(t.breaches, n, &share(|b| b.breaches)),
             expected_excess: m(excess_mean),
-            expected_excess_se: m(batch_means_se(&per_batch(batches, |b| {
-                b.sum_excess / b.n as f64
-            }))
+            expected_excess_se: m(batch_means_se(
+                &per_batch(batches, |b| b.sum_excess / b.n as f64),
+                MIN_BATCHES,
+            )
             .unwrap_or((excess_var / nf).sqrt())),
             mean_excess_given_breach: (t.breaches > 0).then(|| m(t.sum_excess / t.breaches as f64)),
         },
@@ -887,7 +895,14 @@ fn sensitivity(
     unit: Unit,
 ) -> Sensitivity {
     let s = &t.sensitivity;
-    let n = s.n.max(1) as f64;
+    if s.n == 0 {
+        // Too few iterations to measure (fewer than 10 in the first batch).
+        return Sensitivity {
+            iterations: 0,
+            drivers: Vec::new(),
+        };
+    }
+    let n = s.n as f64;
     let mean_gap = s.gap / n;
     let measured: Vec<&BatchSummary> = batches
         .iter()
@@ -920,7 +935,8 @@ fn sensitivity(
                 name: d.name.clone(),
                 label: d.label.clone(),
                 rank_correlation: s.spearman[i] / n,
-                rank_correlation_se: batch_means_se(&per),
+                // Ten batches: enough for a rough (±25%) standard error of a correlation.
+                rank_correlation_se: batch_means_se(&per, 5),
                 variance_share: 0.0,
                 low_effect: effect(s.low_gap[i], s.low_n[i]),
                 high_effect: effect(s.high_gap[i], s.high_n[i]),
@@ -1122,9 +1138,28 @@ mod tests {
     fn batch_means_of_equal_batches_is_the_standard_error_of_their_mean() {
         let est = [(1.0, 10), (2.0, 10), (3.0, 10), (4.0, 10)];
         // sd of 1..4 is √(5/3); divided by √4.
-        let se = batch_means_se(&est).unwrap();
+        let se = batch_means_se(&est, 2).unwrap();
         assert!((se - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12, "{se}");
-        assert_eq!(batch_means_se(&est[..1]), None);
+        assert_eq!(batch_means_se(&est, MIN_BATCHES), None);
+    }
+
+    #[test]
+    fn a_short_last_batch_does_not_shrink_the_standard_error() {
+        // 40 batches of 100 iid N(0, 1) means would have SE 1/√4000. A last batch of one
+        // iteration is just one more draw: the SE must stay near 1/√4001, not collapse.
+        let mut est: Vec<(f64, u64)> = (0..40)
+            .map(|i| (if i % 2 == 0 { 0.1 } else { -0.1 }, 100))
+            .collect();
+        let full = batch_means_se(&est, MIN_BATCHES).unwrap();
+        est.push((1.5, 1));
+        let with_short = batch_means_se(&est, MIN_BATCHES).unwrap();
+        // Batch means of ±0.1 over 100 draws say σ ≈ 1; the short batch's 1.5 is a typical
+        // single draw and barely moves the estimate.
+        assert!((full - 1.0 / 4000f64.sqrt()).abs() / full < 0.05, "{full}");
+        assert!(
+            (with_short / full - 1.0).abs() < 0.1,
+            "{with_short} vs {full}"
+        );
     }
 
     #[test]

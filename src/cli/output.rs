@@ -19,17 +19,31 @@ pub enum Target {
     Exact(PathBuf),
 }
 
-/// Checks the target can be used, before any simulation time is spent.
+/// Checks the target can be used, before any simulation time is spent: it must not exist,
+/// and its parent must be a folder we can create folders in.
 pub fn precheck(target: &Target) -> anyhow::Result<()> {
-    if let Target::Exact(dir) = target
-        && dir.exists()
-    {
-        bail!(
-            "{} already exists; gapsim never overwrites a run: choose another --out folder \
-             or remove it",
-            dir.display()
-        );
-    }
+    let parent = match target {
+        Target::Exact(dir) => {
+            if dir.exists() {
+                bail!(
+                    "{} already exists; gapsim never overwrites a run: choose another --out \
+                     folder or remove it",
+                    dir.display()
+                );
+            }
+            match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        }
+        Target::Auto { parent, .. } => parent.clone(),
+    };
+    fs::create_dir_all(&parent)
+        .with_context(|| format!("could not create the folder {}", parent.display()))?;
+    let probe = parent.join(format!(".gapsim-probe-{}", std::process::id()));
+    fs::create_dir(&probe)
+        .with_context(|| format!("cannot write a run into {}", parent.display()))?;
+    let _ = fs::remove_dir(&probe);
     Ok(())
 }
 

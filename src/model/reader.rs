@@ -19,6 +19,11 @@ use super::diagnostic::{Diagnostic, ProblemKind, closest};
 /// A TOML value with its span.
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
+/// The largest magnitude a number in a model may have: far beyond any budget (in £ or £m),
+/// and small enough that sums and products of model figures stay exact in decimals and
+/// finite in floating point.
+const LARGEST: i64 = 1_000_000_000_000_000;
+
 /// The diagnostics gathered so far.
 #[derive(Debug, Default)]
 pub(crate) struct Ctx {
@@ -125,13 +130,14 @@ pub(crate) fn number(ctx: &mut Ctx, path: &str, v: &Value<'_>) -> Option<Num> {
         }
     };
     match parsed {
-        Some(value) => Some(Num { value, span }),
-        None => {
+        Some(value) if value.abs() <= Decimal::from(LARGEST) => Some(Num { value, span }),
+        _ => {
             ctx.error(
                 ProblemKind::OutOfRange,
                 span,
-                format!("`{path}` cannot be held exactly (too large or too many digits)"),
-                "use at most 28 significant digits",
+                format!("`{path}` is too large or too precise to be a budget figure"),
+                "use a number below 1,000,000,000,000,000 (10^15) with at most 28 significant \
+                 digits",
             );
             None
         }

@@ -299,13 +299,77 @@ fn check_accepts_the_shipped_models_and_fixtures() {
 
 #[test]
 fn bad_command_line_values_are_rejected() {
-    for args in [
-        &["run", "--reserves", "-5"][..],
-        &["run", "--reserves", "lots"],
-        &["run", "--iterations", "0"],
-        &["run", "--threads", "0"],
+    // Run in an empty folder, so that a regression that ran anyway would not write into the
+    // repository; and check nothing was written.
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, words) in [
+        (&["run", "--reserves=-5"][..], "cannot be negative"),
+        (&["run", "--reserves", "lots"], "is not a number"),
+        (&["run", "--reserves", "60mm"], "is not a number"),
+        (&["run", "--reserves", "1e30"], "is not a number"),
+        (&["run", "--iterations", "0"], "iterations"),
+        (
+            &["run", "--iterations", "18446744073709551615"],
+            "iterations",
+        ),
+        (&["run", "--threads", "0"], "threads"),
+        (&["run", "--precision", "1.5"], "between 0 and 1"),
+        (&["run", "--sampling", "sobol"], "sampling"),
     ] {
-        let out = gapsim().args(args).output().unwrap();
+        let out = gapsim()
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(words), "{args:?}: {err}");
     }
+    assert!(!tmp.path().join("outputs").exists());
+}
+
+#[test]
+fn figures_too_large_for_a_budget_are_errors_not_panics() {
+    for (what, text) in [
+        ("huge clients", replace("clients = 100", "clients = 1e20")),
+        (
+            "huge amount",
+            replace("amount = 1.5", "amount = 99999999999999999999999"),
+        ),
+        ("huge reserve", replace("amount = 1\n", "amount = 5e28\n")),
+    ] {
+        let err = Model::from_toml("big.toml", &text).expect_err(what);
+        assert!(
+            err.error_kinds().contains(&ProblemKind::OutOfRange),
+            "{what}: {err}"
+        );
+        assert!(err.to_string().contains("too large"), "{what}: {err}");
+    }
+}
+
+#[test]
+fn an_overflowing_simulation_is_an_error_not_a_panic_or_a_nan() {
+    // A lognormal whose 90th percentile is 10^14 times its median overflows any budget.
+    let text = replace(
+        "cost = { dist = \"pert\", min = 0.0, mode = 0.05, max = 0.2 }",
+        "cost = { dist = \"lognormal\", median = 1, p90 = 1e14 }",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("wild.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = gapsim()
+        .current_dir(tmp.path())
+        .args(["run", "--iterations", "200000"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a finite number") || err.contains("too extreme"),
+        "{err}"
+    );
+    // Nothing written but the (empty) outputs folder.
+    let left = std::fs::read_dir(tmp.path().join("outputs")).map_or(0, |d| d.count());
+    assert_eq!(left, 0);
 }

@@ -59,6 +59,46 @@ fn a_sum_of_normals_matches_the_normal_cdf() {
 }
 
 #[test]
+fn reported_standard_errors_match_the_true_ones() {
+    // Normal gap, σ = √43.25: the mean's standard error is σ/√n, and a percentile's is
+    // √(q(1−q)/n)/f(x_q). Batch means from k = 40 batches estimate them with relative
+    // error about 1/√(2(k−1)) = 11%, so 4 of those (45%) is the tolerance.
+    let n = 400_000u64;
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", &n.to_string(), "--seed", "21"],
+    );
+    let s = &r.summary;
+    let sigma = 43.25_f64.sqrt();
+    let nf = n as f64;
+    let tolerance = 4.0 / (2.0 * 39.0_f64).sqrt();
+    let rel = |got: f64, want: f64| (got / want - 1.0).abs();
+    let mean_se = num(s, "/gap/mean_se");
+    // Reported to £100 (4 dp): compare with what the rounding allows.
+    assert!(
+        rel(mean_se, sigma / nf.sqrt()) <= tolerance + 0.00005 / mean_se,
+        "mean se {mean_se} vs {}",
+        sigma / nf.sqrt()
+    );
+    for p in s["gap"]["percentiles"].as_array().unwrap() {
+        let q = p["p"].as_f64().unwrap() / 100.0;
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let z = Normal::standard().inverse_cdf(q);
+        let truth = (q * (1.0 - q) / nf).sqrt() / (normal_pdf(z) / sigma);
+        let se = p["se"].as_f64().unwrap();
+        assert!(
+            rel(se, truth) <= tolerance + 0.00005 / se,
+            "P{}: se {se} vs {truth}",
+            p["p"]
+        );
+    }
+    let p_hat = num(s, "/s114/probability/estimate");
+    let se = num(s, "/s114/probability/se_batch_means");
+    let truth = (p_hat * (1.0 - p_hat) / nf).sqrt();
+    assert!(rel(se, truth) <= tolerance, "P(S114) se {se} vs {truth}");
+}
+
+#[test]
 fn all_or_nothing_savings_match_their_exact_distribution() {
     let r = run(
         Some(&fixture("bernoulli-savings.toml")),

@@ -214,6 +214,8 @@ fn correlations_reach_their_targets_and_keep_every_marginal() {
             }
         }
         let id = |name: &str| model.driver_named(name).unwrap().0;
+        // The issue's requirement: achieved rank correlations within 0.02 of the targets at
+        // 10^5 iterations (the sampling error of a Spearman estimate is about 0.003 here).
         for (a, b, target) in [
             ("inflation", "fees", 0.6),
             ("inflation", "pay", 0.6),
@@ -234,6 +236,74 @@ fn correlations_reach_their_targets_and_keep_every_marginal() {
             let p = ks_p_value(ks_statistic(&mut x, |v| dist.cdf(v)), x.len());
             assert!(p > KS_ALPHA, "{sampling:?}: {name} marginal p = {p:.2e}");
         }
+    }
+}
+
+#[test]
+fn latin_hypercube_puts_one_draw_in_each_stratum_of_every_driver() {
+    let model = Model::from_toml("correlated.toml", CORRELATED)
+        .unwrap()
+        .model;
+    let sampler = Sampler::new(&model, Sampling::LatinHypercube).unwrap();
+    let n = 1000;
+    let mut cols = vec![vec![0.0; n]; model.drivers.len()];
+    sampler.fill(9, 3, &mut cols);
+    for (d, col) in model.drivers.iter().zip(&cols) {
+        if d.dist.is_fixed() {
+            continue;
+        }
+        // Each value's CDF falls in a different stratum [k/n, (k+1)/n).
+        let mut strata: Vec<usize> = col
+            .iter()
+            .map(|&x| ((d.dist.cdf(x) * n as f64) as usize).min(n - 1))
+            .collect();
+        strata.sort_unstable();
+        strata.dedup();
+        // Discrete laws (the risk's Bernoulli) cannot separate values inside an atom.
+        if !matches!(d.dist.family(), gapsim::dist::Family::Bernoulli) {
+            assert_eq!(strata.len(), n, "{}", d.name);
+        }
+    }
+}
+
+#[test]
+fn a_negative_excursion_of_capacity_is_floored_not_a_panic() {
+    // Capacity ~ N(4.8, 1) passes validation (P(< 0) = 8e-7, under one in a million) but
+    // over 2,000,000 draws is negative about 1.6 times on average; the engine floors it.
+    let text = r#"
+[meta]
+name = "Capacity"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+
+[lines.pressure]
+kind = "simple"
+base = 100
+growth = { dist = "normal", mean = 0.05, sd = 0.05 }
+budget = 100
+source = "assumption: test"
+
+[mitigation.action]
+capacity = { dist = "normal", mean = 4.8, sd = 1 }
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 10
+source = "assumption: test"
+"#;
+    let model = Model::from_toml("capacity.toml", text).unwrap().model;
+    let config = RunConfig {
+        seed: 3,
+        iterations: 2_000_000,
+        reserves: 10.0,
+        sampling: Sampling::MonteCarlo,
+    };
+    let r = engine::run(&model, &config, &|_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(r.total.sum_mitigation_used >= 0.0);
+    for (g, s) in r.gap.iter().zip(&r.shortfall) {
+        assert!(s <= g || *g <= 0.0, "mitigation never adds to a gap");
     }
 }
 
@@ -320,10 +390,19 @@ fn latin_hypercube_narrows_the_standard_error_of_the_mean() {
     };
     let (m_mc, sd_mc) = sd(Sampling::MonteCarlo);
     let (m_lhs, sd_lhs) = sd(Sampling::LatinHypercube);
-    // Plain MC: σ/√n = 6.58/√20000 = 0.0465 per run.
-    assert!((sd_mc - 0.0465).abs() < 0.02, "MC sd {sd_mc}");
+    // Plain MC: σ/√n = 6.58/√20000 = 0.0465 per run. A standard deviation from 30 runs has
+    // relative standard error 1/√(2·29) = 13%, so 4 of those allow ±0.024.
+    assert!((sd_mc - 0.0465).abs() < 0.024, "MC sd {sd_mc}");
     assert_within("MC mean", m_mc, 6.5, sd_mc / (seeds as f64).sqrt(), 4.0);
-    assert_within("LHS mean", m_lhs, 6.5, 0.0465 / (seeds as f64).sqrt(), 4.0);
+    // LHS is unbiased: its mean over the seeds is within 4 of its own standard errors (which
+    // are at most MC's) of the truth.
+    assert_within(
+        "LHS mean",
+        m_lhs,
+        6.5,
+        sd_lhs.max(1e-6) / (seeds as f64).sqrt(),
+        4.0,
+    );
     let ratio = sd_lhs / sd_mc;
     eprintln!("LHS/MC standard error of the mean: {ratio:.4} ({sd_lhs:.5} / {sd_mc:.5})");
     assert!(ratio < 0.2, "LHS/MC = {ratio}");
