@@ -69,30 +69,6 @@ pub fn quantile_interval(sorted: &[f32], p: f64) -> (f64, f64) {
     (f64::from(sorted[lo]).min(q), f64::from(sorted[hi]).max(q))
 }
 
-/// Wilson score 95% interval for a binomial proportion k/n.
-pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
-    let z2 = Z95 * Z95;
-    let denom = 1.0 + z2 / n;
-    let centre = (p + z2 / (2.0 * n)) / denom;
-    let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    let lo = if k == 0.0 {
-        0.0
-    } else {
-        (centre - half).max(0.0)
-    };
-    let hi = if k == n {
-        1.0
-    } else {
-        (centre + half).min(1.0)
-    };
-    (lo, hi)
-}
-
 /// The exact (Clopper–Pearson) 95% interval for a binomial proportion k/n: the
 /// 2.5% and 97.5% points of Beta(k, n − k + 1) and Beta(k + 1, n − k). It never covers
 /// less than 95%, which is what a committee relying on it needs.
@@ -1103,17 +1079,6 @@ mod tests {
         assert!((quantile_sorted(&v, 0.9) - 3.7).abs() < 1e-6);
         assert_eq!(quantile_sorted(&v, 0.0), 1.0);
         assert_eq!(quantile_sorted(&v, 1.0), 4.0);
-    }
-
-    #[test]
-    fn wilson_matches_a_published_value() {
-        // Newcombe (1998), Table I: 81 of 263 gives 0.2553 to 0.3662.
-        let (lo, hi) = wilson_interval(81, 263);
-        assert!((lo - 0.2553).abs() < 5e-5, "{lo}");
-        assert!((hi - 0.3662).abs() < 5e-5, "{hi}");
-        let (lo, hi) = wilson_interval(0, 100);
-        assert_eq!(lo, 0.0);
-        assert!(hi > 0.03 && hi < 0.04);
     }
 
     #[test]

@@ -463,10 +463,14 @@ impl Builder<'_> {
                         }
                     }
                     other => {
+                        let found = match other {
+                            DeValue::Array(items) => format!("a list of {}", items.len()),
+                            _ => type_name(other).to_string(),
+                        };
                         self.ctx.error(
                             ProblemKind::WrongType,
                             v.span(),
-                            format!("`{}.drivers` should be a list of two or more driver names, found {}", t.path, type_name(other)),
+                            format!("`{}.drivers` should be a list of two or more driver names, found {found}", t.path),
                             "write drivers = [\"a\", \"b\"]",
                         );
                         ok = false;

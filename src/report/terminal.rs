@@ -128,15 +128,23 @@ fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
     let Some((_, first)) = rows.first() else {
         return;
     };
+    // Columns wide enough for the widest figure, so large £ amounts never run together.
+    let width = rows
+        .iter()
+        .flat_map(|(_, s)| s.percentiles.iter().map(|p| amount(p.value, 1).len()))
+        .max()
+        .unwrap_or(0)
+        .max(6)
+        + 3;
     let mut header = format!("  {:<10}", "");
     for p in &first.percentiles {
-        let _ = write!(header, "{:>9}", format!("P{}", p.p));
+        let _ = write!(header, "{:>width$}", format!("P{}", p.p));
     }
     let _ = writeln!(out, "{header}");
     for (name, spread) in rows {
         let mut line = format!("  {name:<10}");
         for p in &spread.percentiles {
-            let _ = write!(line, "{:>9}", amount(p.value, 1));
+            let _ = write!(line, "{:>width$}", amount(p.value, 1));
         }
         let _ = writeln!(out, "{line}");
     }
