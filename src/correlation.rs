@@ -414,21 +414,6 @@ pub fn sort_floats(v: &mut [f64]) {
     }
 }
 
-/// Sorts f32 values ascending (total order) by radix-sorting their order-preserving bit
-/// patterns: the run's million-value gap and shortfall columns sort in a few milliseconds.
-pub fn sort_f32(v: &mut [f32]) {
-    let order = |x: f32| -> u32 {
-        let b = x.to_bits();
-        if b >> 31 == 1 { !b } else { b | (1 << 31) }
-    };
-    let back = |k: u32| -> f32 { f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k }) };
-    let mut keys: Vec<u64> = v.iter().map(|&x| u64::from(order(x))).collect();
-    radix_sort(&mut keys);
-    for (x, k) in v.iter_mut().zip(keys) {
-        *x = back(k as u32);
-    }
-}
-
 /// Least-significant-digit radix sort of u64 keys, a byte at a time, skipping bytes that
 /// every key shares. For the 10,000-key batches here it is several times faster than a
 /// comparison sort, and the result is the same (keys are plain integers).
