@@ -42,6 +42,13 @@ pub const ROUND_BATCHES: u64 = 10;
 /// and small enough that every figure derived from it converts exactly to a decimal.
 pub const LARGEST: f64 = 1e20;
 
+/// Amounts that differ by less than this fraction of the budget's scale (the sum of every
+/// line's budget, saving and funding stream) count as equal when the engine asks whether a
+/// gap is positive or a shortfall exceeds reserves: about £1 on a £1bn budget. Without it,
+/// a model whose shortfall equals its reserves exactly in decimals (a deterministic one)
+/// would breach or not by the last bit of binary rounding.
+pub const TOLERANCE: f64 = 1e-9;
+
 /// The most iterations a run may have: 8 bytes each, so 8 GB of results.
 pub const MAX_ITERATIONS: u64 = 1_000_000_000;
 
@@ -70,13 +77,16 @@ pub enum EngineError {
     Cancelled,
     /// An iteration produced NaN or infinity (an overflow from an extreme distribution).
     #[error(
-        "iteration {iteration} produced a gap that is not a finite number or is beyond \
-         £10^20 in the model's unit; a driver's distribution allows values too extreme to \
-         compute with (check lognormal spreads and very wide ranges)"
+        "simulated year {iteration} gave {item} an amount that is not a finite number or is \
+         beyond 10^20 in the model's unit: the distributions it uses allow values too \
+         extreme to compute with; narrow them (for a lognormal, bring p90 closer to the \
+         median) or bound them with `min` and `max`"
     )]
     NotFinite {
-        /// Index of the first such iteration.
+        /// Index of the first such iteration (the earliest in batch order).
         iteration: u64,
+        /// What went out of range, in words ("the line `older_people`").
+        item: String,
     },
     /// Nothing to run.
     #[error("the number of iterations must be at least 1")]
@@ -103,16 +113,21 @@ pub struct SensitivitySums {
     pub n: u64,
     /// Per driver: Σ over batches of (Spearman correlation with the gap × batch size).
     pub spearman: Vec<f64>,
-    /// Per driver: Σ gap over iterations with the driver at or below its batch P10.
-    pub low_gap: Vec<f64>,
-    /// Per driver: how many such iterations.
-    pub low_n: Vec<u64>,
-    /// Per driver: Σ gap over iterations with the driver at or above its batch P90.
-    pub high_gap: Vec<f64>,
-    /// Per driver: how many such iterations.
-    pub high_n: Vec<u64>,
+    /// Per driver: Σ of its values.
+    pub driver_sum: Vec<f64>,
+    /// Per driver: Σ (value − mean)(gap − mean gap), merged with Chan's formula.
+    pub comoment: Vec<f64>,
+    /// Per driver: Σ of its lowest tenth of values in each batch (the ⌊n/10⌋ smallest,
+    /// so ties, as in a yes/no driver, count exactly a tenth).
+    pub low_sum: Vec<f64>,
+    /// Per driver: Σ of its highest tenth of values in each batch.
+    pub high_sum: Vec<f64>,
+    /// Values in each driver's lowest (and highest) tenth, over the batches.
+    pub tenth_n: u64,
     /// Σ gap over the measured iterations.
     pub gap: f64,
+    /// Σ (gap − mean gap)² over the measured iterations.
+    pub m2_gap: f64,
     /// For each pair (i < j) of the model's correlated drivers, in row order: Σ over
     /// batches of (achieved Spearman correlation × batch size).
     pub pairs: Vec<f64>,
@@ -121,26 +136,44 @@ pub struct SensitivitySums {
 impl SensitivitySums {
     fn new(drivers: usize, correlated: usize) -> Self {
         SensitivitySums {
-            n: 0,
             spearman: vec![0.0; drivers],
-            low_gap: vec![0.0; drivers],
-            low_n: vec![0; drivers],
-            high_gap: vec![0.0; drivers],
-            high_n: vec![0; drivers],
-            gap: 0.0,
+            driver_sum: vec![0.0; drivers],
+            comoment: vec![0.0; drivers],
+            low_sum: vec![0.0; drivers],
+            high_sum: vec![0.0; drivers],
             pairs: vec![0.0; correlated * correlated.saturating_sub(1) / 2],
+            ..SensitivitySums::default()
         }
     }
 
     fn merge(&mut self, o: &SensitivitySums) {
+        if o.n == 0 {
+            return;
+        }
+        if self.n > 0 {
+            let (na, nb) = (self.n as f64, o.n as f64);
+            let weight = na * nb / (na + nb);
+            let dg = o.gap / nb - self.gap / na;
+            for ((c, oc), (sx, ox)) in self
+                .comoment
+                .iter_mut()
+                .zip(&o.comoment)
+                .zip(self.driver_sum.iter().zip(&o.driver_sum))
+            {
+                *c += oc + (ox / nb - sx / na) * dg * weight;
+            }
+        } else {
+            self.comoment.copy_from_slice(&o.comoment);
+        }
+        self.m2_gap = chan(self.n, self.gap, self.m2_gap, o.n, o.gap, o.m2_gap);
         self.n += o.n;
         self.gap += o.gap;
+        self.tenth_n += o.tenth_n;
         add(&mut self.pairs, &o.pairs);
         add(&mut self.spearman, &o.spearman);
-        add(&mut self.low_gap, &o.low_gap);
-        add(&mut self.low_n, &o.low_n);
-        add(&mut self.high_gap, &o.high_gap);
-        add(&mut self.high_n, &o.high_n);
+        add(&mut self.driver_sum, &o.driver_sum);
+        add(&mut self.low_sum, &o.low_sum);
+        add(&mut self.high_sum, &o.high_sum);
     }
 }
 
@@ -357,12 +390,19 @@ pub struct RunResult {
     pub shortfall: Vec<f32>,
     /// For a run to a precision, the estimate after each round.
     pub trace: Vec<TracePoint>,
+    /// Per driver: the slope of the gap at the drivers' means, in the model's unit per
+    /// unit of the driver (0 for fixed drivers).
+    pub slopes: Vec<f64>,
 }
 
 /// The model compiled to plain numbers in the model's unit, for the hot loop.
 #[derive(Debug, Clone)]
 struct Plan {
     drivers: usize,
+    /// Amounts closer than this count as equal (see [`Plan::tolerance`]).
+    tolerance: f64,
+    /// What each line, saving and funding stream is called, for error messages.
+    names: Names,
     lines: Vec<PlanLine>,
     savings: Vec<PlanSaving>,
     funding: Vec<PlanFunding>,
@@ -372,6 +412,13 @@ struct Plan {
     varying: Vec<bool>,
     /// Drivers with imposed correlations, in matrix order.
     correlated: Vec<DriverId>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Names {
+    lines: Vec<String>,
+    savings: Vec<String>,
+    funding: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -467,8 +514,21 @@ impl Plan {
                 variation: fu.variation.clone(),
             })
             .collect();
+        let scale: f64 = model.lines.iter().map(|l| f(l.budget).abs()).sum::<f64>()
+            + model.savings.iter().map(|s| f(s.amount).abs()).sum::<f64>()
+            + model
+                .funding
+                .iter()
+                .map(|fu| f(fu.budget).abs())
+                .sum::<f64>();
         Plan {
             drivers: model.drivers.len(),
+            tolerance: TOLERANCE * scale.max(1.0),
+            names: Names {
+                lines: model.lines.iter().map(|l| l.name.clone()).collect(),
+                savings: model.savings.iter().map(|s| s.name.clone()).collect(),
+                funding: model.funding.iter().map(|fu| fu.name.clone()).collect(),
+            },
             lines,
             savings,
             funding,
@@ -484,43 +544,172 @@ impl Plan {
     }
 }
 
+/// The model evaluated on a set of driver values (one row per simulated year).
+#[derive(Default)]
+struct Evaluation {
+    /// Gap before mitigation.
+    gap: Vec<f64>,
+    /// Savings delivered.
+    savings: Vec<f64>,
+    /// Mitigation capacity.
+    capacity: Vec<f64>,
+    /// Each line's outturn.
+    line_terms: Vec<Vec<f64>>,
+    /// Each saving's delivery.
+    saving_terms: Vec<Vec<f64>>,
+    /// Each funding stream's actual.
+    funding_terms: Vec<Vec<f64>>,
+}
+
 /// Per-thread working space for one batch.
 #[derive(Default)]
 struct Scratch {
     columns: Vec<Vec<f64>>,
-    gap: Vec<f64>,
+    eval: Evaluation,
     term: Vec<f64>,
-    savings: Vec<f64>,
-    capacity: Vec<f64>,
-    line_terms: Vec<Vec<f64>>,
-    saving_terms: Vec<Vec<f64>>,
-    funding_terms: Vec<Vec<f64>>,
     sorted: Vec<f64>,
 }
 
-impl Scratch {
+/// Resizes every column of `v` to `k` columns of `n` zeros.
+fn zeroed(v: &mut Vec<Vec<f64>>, k: usize, n: usize) {
+    v.resize_with(k, Vec::new);
+    for c in v.iter_mut() {
+        c.clear();
+        c.resize(n, 0.0);
+    }
+}
+
+impl Evaluation {
     fn resize(&mut self, plan: &Plan, n: usize) {
-        let sized = |v: &mut Vec<Vec<f64>>, k: usize| {
-            v.resize_with(k, Vec::new);
-            for c in v.iter_mut() {
-                c.clear();
-                c.resize(n, 0.0);
-            }
-        };
-        sized(&mut self.columns, plan.drivers);
-        sized(&mut self.line_terms, plan.lines.len());
-        sized(&mut self.saving_terms, plan.savings.len());
-        sized(&mut self.funding_terms, plan.funding.len());
-        for v in [
-            &mut self.gap,
-            &mut self.term,
-            &mut self.savings,
-            &mut self.capacity,
-        ] {
+        zeroed(&mut self.line_terms, plan.lines.len(), n);
+        zeroed(&mut self.saving_terms, plan.savings.len(), n);
+        zeroed(&mut self.funding_terms, plan.funding.len(), n);
+        for v in [&mut self.gap, &mut self.savings, &mut self.capacity] {
             v.clear();
             v.resize(n, 0.0);
         }
     }
+}
+
+/// A floor at zero that lets NaN through, so that an overflow is caught downstream rather
+/// than silently turned into zero (`f64::max` would return 0 for NaN).
+#[inline]
+fn floor0(x: f64) -> f64 {
+    if x < 0.0 { 0.0 } else { x }
+}
+
+/// Evaluates the model column-wise on driver values `cols` (one column per driver, every
+/// column of the same length): the whole of the model's arithmetic, used both for the
+/// simulated batches and for the slopes of the gap at the drivers' means.
+fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluation) {
+    e.resize(plan, n);
+    for (line, terms) in plan.lines.iter().zip(e.line_terms.iter_mut()) {
+        match line {
+            PlanLine::Product {
+                coefficient,
+                growth,
+                ..
+            } => {
+                terms.fill(*coefficient);
+                for g in growth {
+                    for (t, x) in terms.iter_mut().zip(&cols[g.0]) {
+                        // A growth rate below −100% (allowed only as a one-in-a-million
+                        // excursion of an unbounded distribution) stops at zero spend.
+                        *t *= floor0(1.0 + x);
+                    }
+                }
+            }
+            PlanLine::Risk { occurs, impact, .. } => {
+                for ((t, o), i) in terms.iter_mut().zip(&cols[occurs.0]).zip(&cols[impact.0]) {
+                    *t = o * floor0(*i);
+                }
+            }
+        }
+        let budget = line.budget();
+        for (gap, t) in e.gap.iter_mut().zip(terms.iter()) {
+            *gap += t - budget;
+        }
+    }
+    for (sv, terms) in plan.savings.iter().zip(e.saving_terms.iter_mut()) {
+        let happens = &cols[sv.happens.0];
+        let fraction = &cols[sv.delivered.0];
+        let slip = &cols[sv.slippage.0];
+        for i in 0..n {
+            let months = slip[i].clamp(0.0, 12.0);
+            let d = sv.amount * happens[i] * fraction[i].clamp(0.0, 1.0) * (12.0 - months) / 12.0;
+            terms[i] = d;
+            e.savings[i] += d;
+            e.gap[i] += sv.amount - d;
+        }
+    }
+    for (fu, terms) in plan.funding.iter().zip(e.funding_terms.iter_mut()) {
+        terms.fill(fu.budget);
+        for v in &fu.variation {
+            for (t, x) in terms.iter_mut().zip(&cols[v.0]) {
+                *t *= floor0(1.0 + x);
+            }
+        }
+        for (gap, t) in e.gap.iter_mut().zip(terms.iter()) {
+            *gap -= t - fu.budget;
+        }
+    }
+    for m in &plan.mitigations {
+        for (c, x) in e.capacity.iter_mut().zip(&cols[m.0]) {
+            *c += floor0(*x);
+        }
+    }
+}
+
+/// What in row `i` is out of range, in words, for [`EngineError::NotFinite`].
+fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> String {
+    let bad = |x: f64| !x.is_finite() || x.abs() > LARGEST;
+    let named = |kind: &str, names: &[String], terms: &[Vec<f64>]| {
+        terms
+            .iter()
+            .position(|t| bad(t[i]))
+            .map(|k| format!("the {kind} `{}`", names[k]))
+    };
+    named("line", &plan.names.lines, &e.line_terms)
+        .or_else(|| named("saving", &plan.names.savings, &e.saving_terms))
+        .or_else(|| named("funding stream", &plan.names.funding, &e.funding_terms))
+        .or_else(|| bad(e.capacity[i]).then(|| "the mitigation capacity".to_string()))
+        .unwrap_or_else(|| "the gap".to_string())
+}
+
+/// The slope of the gap with respect to each driver at the drivers' means (0 for fixed
+/// drivers), by central differences through [`evaluate`] itself.
+///
+/// The gap is multilinear in the drivers (each enters a product or a sum once), so the
+/// slope is exact for any step as long as no floor or clamp binds, which a step of a
+/// thousandth of a standard deviation around the mean ensures. Sensitivity uses it to
+/// separate a driver's own effect from that of the drivers correlated with it.
+fn slopes(plan: &Plan, model: &Model) -> Vec<f64> {
+    let varying: Vec<(usize, f64)> = model
+        .drivers
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.dist.is_fixed())
+        .map(|(i, d)| (i, 1e-3 * d.dist.variance().sqrt()))
+        .filter(|&(_, h)| h > 0.0 && h.is_finite())
+        .collect();
+    let rows = 1 + 2 * varying.len();
+    let mut cols: Vec<Vec<f64>> = model
+        .drivers
+        .iter()
+        .map(|d| vec![d.dist.mean(); rows])
+        .collect();
+    for (k, &(i, h)) in varying.iter().enumerate() {
+        cols[i][1 + 2 * k] += h;
+        cols[i][2 + 2 * k] -= h;
+    }
+    let mut e = Evaluation::default();
+    evaluate(plan, &cols, rows, &mut e);
+    let mut out = vec![0.0; model.drivers.len()];
+    for (k, &(i, h)) in varying.iter().enumerate() {
+        let slope = (e.gap[1 + 2 * k] - e.gap[2 + 2 * k]) / (2.0 * h);
+        out[i] = if slope.is_finite() { slope } else { 0.0 };
+    }
+    out
 }
 
 /// A run in progress: batches so far and their outputs.
@@ -528,6 +717,7 @@ pub struct Simulation<'m> {
     sampler: Sampler<'m>,
     config: RunConfig,
     plan: Plan,
+    slopes: Vec<f64>,
     batches: Vec<BatchSummary>,
     gap: Vec<f32>,
     shortfall: Vec<f32>,
@@ -539,10 +729,12 @@ impl<'m> Simulation<'m> {
     /// # Errors
     /// When the model's correlations cannot be imposed.
     pub fn new(model: &'m Model, config: &RunConfig) -> Result<Self, EngineError> {
+        let plan = Plan::new(model);
         Ok(Simulation {
             sampler: Sampler::new(model, config.sampling)?,
             config: config.clone(),
-            plan: Plan::new(model),
+            slopes: slopes(&plan, model),
+            plan,
             batches: Vec::new(),
             gap: Vec::new(),
             shortfall: Vec::new(),
@@ -608,6 +800,9 @@ impl<'m> Simulation<'m> {
                     Ok(summary)
                 },
             )
+            .collect::<Vec<Result<BatchSummary, EngineError>>>()
+            // The first error in batch order, so the message is the same on every run.
+            .into_iter()
             .collect::<Result<_, _>>()?;
         self.batches.extend(new);
         Ok(())
@@ -631,6 +826,7 @@ impl<'m> Simulation<'m> {
             gap: self.gap,
             shortfall: self.shortfall,
             trace,
+            slopes: self.slopes,
         }
     }
 }
@@ -656,8 +852,9 @@ pub fn run(
     Ok(sim.finish(Vec::new()))
 }
 
-/// Computes (estimate, low, high) of P(S114-level) from the batches so far.
-pub type IntervalFn = dyn Fn(&[BatchSummary]) -> (f64, f64, f64);
+/// Computes (estimate, low, high, width to stop on) of P(S114-level) from the batches so
+/// far. The width to stop on is at least high − low (see [`crate::stats::s114_precision`]).
+pub type IntervalFn = dyn Fn(&[BatchSummary]) -> (f64, f64, f64, f64);
 
 /// Runs rounds of [`ROUND_BATCHES`] batches until the 95% interval of P(S114-level), as
 /// computed by `interval` from the batches so far, is no wider than `width`, or
@@ -683,14 +880,14 @@ pub fn run_to_precision(
     loop {
         let next = (sim.iterations() + round).min(config.iterations);
         sim.extend_to(next, progress, cancel)?;
-        let (estimate, low, high) = interval(sim.batches());
+        let (estimate, low, high, stop_width) = interval(sim.batches());
         trace.push(TracePoint {
             iterations: sim.iterations(),
             estimate,
             low,
             high,
         });
-        if high - low <= width || sim.iterations() >= config.iterations {
+        if stop_width <= width || sim.iterations() >= config.iterations {
             break;
         }
     }
@@ -721,108 +918,50 @@ fn run_batch(
     shortfall_out: &mut [f32],
 ) -> Result<BatchSummary, EngineError> {
     let n = gap_out.len();
-    s.resize(plan, n);
+    zeroed(&mut s.columns, plan.drivers, n);
     sampler.fill(config.seed, b, &mut s.columns);
+    evaluate(plan, &s.columns, n, &mut s.eval);
+    let (cols, e) = (&s.columns, &s.eval);
 
     let mut sum = BatchSummary::new(plan);
     sum.n = n as u64;
-    let cols = &s.columns;
-
-    for (k, line) in plan.lines.iter().enumerate() {
-        let terms = &mut s.line_terms[k];
-        match line {
-            PlanLine::Product {
-                coefficient,
-                growth,
-                ..
-            } => {
-                terms.fill(*coefficient);
-                for g in growth {
-                    for (t, x) in terms.iter_mut().zip(&cols[g.0]) {
-                        // A growth rate below −100% (allowed only as a one-in-a-million
-                        // excursion of an unbounded distribution) stops at zero spend.
-                        *t *= (1.0 + x).max(0.0);
-                    }
-                }
-            }
-            PlanLine::Risk { occurs, impact, .. } => {
-                for ((t, o), i) in terms.iter_mut().zip(&cols[occurs.0]).zip(&cols[impact.0]) {
-                    *t = o * i.max(0.0);
-                }
-            }
+    let total = |terms: &[Vec<f64>], out: &mut [f64]| {
+        for (o, t) in out.iter_mut().zip(terms) {
+            *o = t.iter().sum();
         }
-        let budget = line.budget();
-        let mut outturn = 0.0;
-        for (gap, t) in s.gap.iter_mut().zip(terms.iter()) {
-            *gap += t - budget;
-            outturn += t;
-        }
-        sum.line_outturn[k] = outturn;
-    }
-
-    for (k, sv) in plan.savings.iter().enumerate() {
-        let terms = &mut s.saving_terms[k];
-        let happens = &cols[sv.happens.0];
-        let fraction = &cols[sv.delivered.0];
-        let slip = &cols[sv.slippage.0];
-        let mut delivered_sum = 0.0;
-        for i in 0..n {
-            let months = slip[i].clamp(0.0, 12.0);
-            let d = sv.amount * happens[i] * fraction[i].clamp(0.0, 1.0) * (12.0 - months) / 12.0;
-            terms[i] = d;
-            s.savings[i] += d;
-            s.gap[i] += sv.amount - d;
-            delivered_sum += d;
-        }
-        sum.saving_delivered[k] = delivered_sum;
-    }
-
-    for (k, fu) in plan.funding.iter().enumerate() {
-        let terms = &mut s.funding_terms[k];
-        terms.fill(fu.budget);
-        for v in &fu.variation {
-            for (t, x) in terms.iter_mut().zip(&cols[v.0]) {
-                *t *= (1.0 + x).max(0.0);
-            }
-        }
-        let mut actual = 0.0;
-        for (gap, t) in s.gap.iter_mut().zip(terms.iter()) {
-            *gap -= t - fu.budget;
-            actual += t;
-        }
-        sum.funding_actual[k] = actual;
-    }
-
-    for (k, m) in plan.mitigations.iter().enumerate() {
-        let mut total = 0.0;
-        for (c, x) in s.capacity.iter_mut().zip(&cols[m.0]) {
-            let x = x.max(0.0);
-            *c += x;
-            total += x;
-        }
-        sum.mitigation_capacity[k] = total;
+    };
+    total(&e.line_terms, &mut sum.line_outturn);
+    total(&e.saving_terms, &mut sum.saving_delivered);
+    total(&e.funding_terms, &mut sum.funding_actual);
+    for (o, m) in sum.mitigation_capacity.iter_mut().zip(&plan.mitigations) {
+        *o = cols[m.0].iter().map(|&x| floor0(x)).sum();
     }
 
     let reserves = config.reserves;
+    let tol = plan.tolerance;
     let bin_width = plan.planned_savings / SAVINGS_BINS as f64;
     let mut breach_rows: Vec<usize> = Vec::new();
+    s.term.clear();
+    s.term.resize(n, 0.0);
     for i in 0..n {
-        let gap = s.gap[i];
-        if !gap.is_finite() || gap.abs() > LARGEST {
+        let gap = e.gap[i];
+        let capacity = e.capacity[i];
+        if !gap.is_finite() || gap.abs() > LARGEST || !capacity.is_finite() {
             return Err(EngineError::NotFinite {
                 iteration: b * BATCH_SIZE as u64 + i as u64,
+                item: culprit(plan, e, i),
             });
         }
         // Mitigation covers an overspend only: it is not spent in a year that balances.
-        // (Capacity is never negative: each mitigation's draw is floored at zero.)
-        let used = gap.max(0.0).min(s.capacity[i]);
+        let used = gap.max(0.0).min(capacity);
         let shortfall = gap - used;
-        let excess = (shortfall - reserves).max(0.0);
+        let breach = shortfall - reserves > tol;
+        let excess = if breach { shortfall - reserves } else { 0.0 };
         sum.sum_gap += gap;
         sum.sum_shortfall += shortfall;
-        sum.gap_positive += u64::from(gap > 0.0);
-        sum.shortfall_positive += u64::from(shortfall > 0.0);
-        if shortfall > reserves {
+        sum.gap_positive += u64::from(gap > tol);
+        sum.shortfall_positive += u64::from(shortfall > tol);
+        if breach {
             sum.breaches += 1;
             sum.breach_gap += gap;
             sum.breach_mitigation_used += used;
@@ -830,7 +969,7 @@ fn run_batch(
         }
         sum.sum_excess += excess;
         sum.sum_mitigation_used += used;
-        let saved = s.savings[i];
+        let saved = e.savings[i];
         sum.sum_savings += saved;
         sum.min_savings = sum.min_savings.min(saved);
         sum.max_savings = sum.max_savings.max(saved);
@@ -842,7 +981,7 @@ fn run_batch(
         shortfall_out[i] = shortfall as f32;
         s.term[i] = excess;
     }
-    sum.m2_gap = m2(s.gap.iter().copied());
+    sum.m2_gap = m2(e.gap.iter().copied());
     sum.m2_shortfall = m2(shortfall_out.iter().map(|&x| f64::from(x)));
     sum.m2_excess = m2(s.term.iter().copied());
 
@@ -855,16 +994,16 @@ fn run_batch(
         let budget = line.budget();
         sum.breach_line_variance[k] = breach_rows
             .iter()
-            .map(|&i| s.line_terms[k][i] - budget)
+            .map(|&i| e.line_terms[k][i] - budget)
             .sum();
     }
-    for (k, terms) in s.saving_terms.iter().enumerate() {
+    for (k, terms) in e.saving_terms.iter().enumerate() {
         sum.breach_saving_delivered[k] = breach_rows.iter().map(|&i| terms[i]).sum();
     }
     for (k, fu) in plan.funding.iter().enumerate() {
         sum.breach_funding_variance[k] = breach_rows
             .iter()
-            .map(|&i| s.funding_terms[k][i] - fu.budget)
+            .map(|&i| e.funding_terms[k][i] - fu.budget)
             .sum();
     }
 
@@ -883,22 +1022,32 @@ fn run_batch(
     }
 
     if b < SENSITIVITY_BATCHES {
-        sensitivity(plan, cols, &s.gap, &mut sum.sensitivity);
+        sensitivity(plan, cols, &e.gap, &mut s.sorted, &mut sum.sensitivity);
     }
     Ok(sum)
 }
 
-/// Rank correlation of each varying driver with the gap, and the mean gap when the
-/// driver is in its bottom and top tenth, within one batch.
-fn sensitivity(plan: &Plan, cols: &[Vec<f64>], gap: &[f64], out: &mut SensitivitySums) {
+/// Within one batch: each varying driver's rank correlation with the gap, its co-moment
+/// with the gap, and the sums of its lowest and highest tenth of values.
+fn sensitivity(
+    plan: &Plan,
+    cols: &[Vec<f64>],
+    gap: &[f64],
+    sorted: &mut Vec<f64>,
+    out: &mut SensitivitySums,
+) {
     let n = gap.len();
     if n < 10 {
         return;
     }
+    let nf = n as f64;
     out.n = n as u64;
     out.gap = gap.iter().sum();
+    let mean_gap = out.gap / nf;
+    out.m2_gap = gap.iter().map(|g| (g - mean_gap) * (g - mean_gap)).sum();
+    let tenth = n / 10;
+    out.tenth_n = tenth as u64;
     let gap_ranks = ranks(gap);
-    let mut sorted = Vec::with_capacity(n);
     let correlated: &[DriverId] = &plan.correlated;
     let mut correlated_ranks: Vec<Vec<f64>> = vec![Vec::new(); correlated.len()];
     for (d, col) in cols.iter().enumerate() {
@@ -906,34 +1055,102 @@ fn sensitivity(plan: &Plan, cols: &[Vec<f64>], gap: &[f64], out: &mut Sensitivit
             continue;
         }
         let r = ranks(col);
-        out.spearman[d] = pearson(&r, &gap_ranks) * n as f64;
+        out.spearman[d] = pearson(&r, &gap_ranks) * nf;
         if let Some(k) = correlated.iter().position(|c| c.0 == d) {
             correlated_ranks[k] = r;
         }
+        out.driver_sum[d] = col.iter().sum();
+        let mean = out.driver_sum[d] / nf;
+        out.comoment[d] = col
+            .iter()
+            .zip(gap)
+            .map(|(x, g)| (x - mean) * (g - mean_gap))
+            .sum();
         sorted.clear();
         sorted.extend_from_slice(col);
-        sort_floats(&mut sorted);
-        let low = sorted[(n - 1) / 10];
-        let high = sorted[(n - 1) * 9 / 10];
-        for (x, g) in col.iter().zip(gap) {
-            if *x <= low {
-                out.low_gap[d] += g;
-                out.low_n[d] += 1;
-            }
-            if *x >= high {
-                out.high_gap[d] += g;
-                out.high_n[d] += 1;
-            }
-        }
+        sort_floats(sorted);
+        out.low_sum[d] = sorted[..tenth].iter().sum();
+        out.high_sum[d] = sorted[n - tenth..].iter().sum();
     }
     let mut k = 0;
     for i in 0..correlated_ranks.len() {
         for j in i + 1..correlated_ranks.len() {
             let (a, b) = (&correlated_ranks[i], &correlated_ranks[j]);
             if !a.is_empty() && !b.is_empty() {
-                out.pairs[k] = pearson(a, b) * n as f64;
+                out.pairs[k] = pearson(a, b) * nf;
             }
             k += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+[meta]
+name = "T"
+council = "T"
+year = "2024/25"
+unit = "£m"
+
+[lines.first]
+kind = "simple"
+base = 10
+growth = { dist = "normal", mean = 0, sd = 0.1 }
+budget = 10
+source = "assumption: test"
+
+[lines.second]
+kind = "simple"
+base = 20
+growth = { dist = "normal", mean = 0.1, sd = 0.1 }
+budget = 20
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 1
+source = "assumption: test"
+"#;
+
+    #[test]
+    fn an_overflowed_draw_reaches_the_gap_and_is_named() {
+        // The floor on growth must not turn NaN into −100% (f64::max would): an overflow
+        // has to surface as a non-finite gap, which the engine refuses, naming the line.
+        assert!(floor0(f64::NAN).is_nan());
+        assert_eq!(floor0(-2.0), 0.0);
+        let model = Model::from_toml("t.toml", MODEL).unwrap().model;
+        let plan = Plan::new(&model);
+        let second = model
+            .drivers
+            .iter()
+            .position(|d| d.name == "lines.second.growth")
+            .unwrap();
+        let mut cols = vec![vec![0.05; 3]; model.drivers.len()];
+        cols[second][1] = f64::NAN;
+        cols[second][2] = f64::INFINITY;
+        let mut e = Evaluation::default();
+        evaluate(&plan, &cols, 3, &mut e);
+        assert!(e.gap[0].is_finite());
+        assert!(e.gap[1].is_nan() && e.gap[2].is_infinite());
+        assert_eq!(culprit(&plan, &e, 1), "the line `second`");
+        assert_eq!(culprit(&plan, &e, 2), "the line `second`");
+    }
+
+    #[test]
+    fn slopes_at_the_means_are_exact_for_a_linear_line() {
+        let model = Model::from_toml("t.toml", MODEL).unwrap().model;
+        let plan = Plan::new(&model);
+        let s = slopes(&plan, &model);
+        for (d, slope) in model.drivers.iter().zip(&s) {
+            let expected = match d.name.as_str() {
+                "lines.first.growth" => 10.0,
+                "lines.second.growth" => 20.0,
+                _ => 0.0,
+            };
+            assert!((slope - expected).abs() < 1e-9, "{}: {slope}", d.name);
         }
     }
 }

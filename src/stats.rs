@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{
     BATCH_PERCENTILES, BATCH_SIZE, BatchSummary, RunConfig, RunResult, SAVINGS_BINS,
-    SENSITIVITY_BATCHES,
+    SENSITIVITY_BATCHES, SensitivitySums,
 };
 use crate::model::{Measure, Model, Unit};
 use crate::special::beta_quantile;
@@ -315,28 +315,49 @@ pub struct DriverSensitivity {
     pub name: String,
     /// Its label.
     pub label: String,
-    /// Spearman rank correlation with the gap.
+    /// What its values measure: `fraction`, `money`, `months`, `event` or `number`.
+    pub measure: String,
+    /// Spearman rank correlation with the gap: how closely the gap follows the driver,
+    /// including through the drivers correlated with it.
     pub rank_correlation: f64,
     /// Its batch-means standard error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank_correlation_se: Option<f64>,
-    /// Share of variance: its squared rank correlation over the sum for all drivers (an
-    /// approximation that double-counts correlated drivers).
-    pub variance_share: f64,
-    /// Mean gap when the driver is in its lowest tenth, minus the mean gap.
+    /// Its contribution to the variance of the gap: slope × Cov(driver, gap) / Var(gap).
+    /// The contributions of all drivers add up to [`Sensitivity::explained`]; the
+    /// covariance of two correlated drivers is shared between them.
+    pub contribution: f64,
+    /// Its batch-means standard error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contribution_se: Option<f64>,
+    /// Change in the gap, in the model's unit, per unit of the driver (per 1.0, so per
+    /// 100 percentage points of a growth rate), at the drivers' means.
+    pub slope: f64,
+    /// The driver's mean.
+    pub mean_value: f64,
+    /// Its mean over its lowest tenth of simulated values.
+    pub low_value: f64,
+    /// Its mean over its highest tenth.
+    pub high_value: f64,
+    /// Its own effect on the gap when it is in its lowest tenth, the other drivers at
+    /// their means: slope × (low value − mean).
     #[serde(with = "exact")]
     pub low_effect: Decimal,
-    /// Mean gap when the driver is in its highest tenth, minus the mean gap.
+    /// The same for its highest tenth.
     #[serde(with = "exact")]
     pub high_effect: Decimal,
 }
 
-/// What drives the gap, ranked by |rank correlation|.
+/// What drives the gap, ranked by contribution to its variance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sensitivity {
     /// Iterations it was measured on.
     pub iterations: u64,
-    /// Drivers, most influential first.
+    /// Share of the gap's variance that the drivers' own effects account for (the sum of
+    /// their contributions); the rest comes from drivers acting together, such as more
+    /// clients at a higher unit cost.
+    pub explained: f64,
+    /// Drivers, largest contribution first.
     pub drivers: Vec<DriverSensitivity>,
 }
 
@@ -616,6 +637,21 @@ pub fn s114_interval(batches: &[BatchSummary]) -> (f64, f64, f64) {
     (k as f64 / n.max(1) as f64, lo, hi)
 }
 
+/// P(S114-level) for a run to a precision: (estimate, low, high, width to stop on).
+///
+/// The width to stop on is the larger of the interval's width and the width the interval
+/// would have if the true chance were at its upper end. Stopping on the observed width
+/// alone stops early in runs where the estimate happens to be low (a rare event seen
+/// rarely looks precise), which biases the estimate down and lets the true value exceed
+/// the upper bound more often than 2.5% of the time; judging the width at the upper end
+/// removes that early stop.
+pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
+    let (estimate, low, high) = s114_interval(batches);
+    let n = batches.iter().map(|b| b.n).sum::<u64>().max(1) as f64;
+    let at_high = 2.0 * Z95 * (high * (1.0 - high) / n).sqrt();
+    (estimate, low, high, (high - low).max(at_high))
+}
+
 fn per_batch(batches: &[BatchSummary], f: impl Fn(&BatchSummary) -> f64) -> Vec<(f64, u64)> {
     batches.iter().map(|b| (f(b), b.n)).collect()
 }
@@ -789,8 +825,14 @@ pub fn summarize(
             mean: m(t.sum_savings / nf),
             min: m(t.min_savings),
             max: m(t.max_savings),
-            p10: m(histogram_quantile(&t.savings_histogram, width, 0.1).min(planned_f)),
-            p90: m(histogram_quantile(&t.savings_histogram, width, 0.9).min(planned_f)),
+            // Bin centres are within half a bin (0.05% of the programme) of the truth; kept
+            // within the simulated range so that P10 never falls below the minimum.
+            p10: m(histogram_quantile(&t.savings_histogram, width, 0.1)
+                .max(t.min_savings)
+                .min(t.max_savings)),
+            p90: m(histogram_quantile(&t.savings_histogram, width, 0.9)
+                .max(t.min_savings)
+                .min(t.max_savings)),
             by_saving: model
                 .savings
                 .iter()
@@ -840,7 +882,7 @@ pub fn summarize(
                 expected: m(c / nf),
             })
             .collect(),
-        sensitivity: sensitivity(model, batches, t, unit),
+        sensitivity: sensitivity(model, batches, t, &result.slopes, unit),
         tail: tail(model, t, unit),
         correlation: correlation_info(model, t),
         convergence: provenance.precision.map(|target| Convergence {
@@ -878,22 +920,26 @@ fn sensitivity(
     model: &Model,
     batches: &[BatchSummary],
     t: &BatchSummary,
+    slopes: &[f64],
     unit: Unit,
 ) -> Sensitivity {
     let s = &t.sensitivity;
-    if s.n == 0 {
-        // Too few iterations to measure (fewer than 10 in the first batch).
+    if s.n < 2 || s.tenth_n == 0 || s.m2_gap <= 0.0 {
+        // Too few iterations (fewer than 10 in the first batch), or a gap that never
+        // varies: nothing to attribute.
         return Sensitivity {
-            iterations: 0,
+            iterations: s.n,
+            explained: 0.0,
             drivers: Vec::new(),
         };
     }
     let n = s.n as f64;
-    let mean_gap = s.gap / n;
-    let measured: Vec<&BatchSummary> = batches
+    let tenth = s.tenth_n as f64;
+    let measured: Vec<&SensitivitySums> = batches
         .iter()
         .take(SENSITIVITY_BATCHES as usize)
-        .filter(|b| b.sensitivity.n > 0)
+        .map(|b| &b.sensitivity)
+        .filter(|b| b.n > 0 && b.m2_gap > 0.0)
         .collect();
     let mut drivers: Vec<DriverSensitivity> = model
         .drivers
@@ -901,50 +947,42 @@ fn sensitivity(
         .enumerate()
         .filter(|(_, d)| !d.dist.is_fixed())
         .map(|(i, d)| {
-            let per: Vec<(f64, u64)> = measured
-                .iter()
-                .map(|b| {
-                    (
-                        b.sensitivity.spearman[i] / b.sensitivity.n as f64,
-                        b.sensitivity.n,
-                    )
-                })
-                .collect();
-            let effect = |sum: f64, count: u64| {
-                if count == 0 {
-                    Decimal::ZERO
-                } else {
-                    money(unit, sum / count as f64 - mean_gap)
-                }
+            let per = |f: &dyn Fn(&SensitivitySums) -> f64| -> Vec<(f64, u64)> {
+                measured.iter().map(|b| (f(b), b.n)).collect()
             };
+            let slope = slopes.get(i).copied().unwrap_or(0.0);
+            // The slope is taken at the distributions' means, so effects are measured from
+            // them too (not from this sample's mean, which would add its noise).
+            let mean_value = d.dist.mean();
+            let low_value = s.low_sum[i] / tenth;
+            let high_value = s.high_sum[i] / tenth;
+            // Ten batches: enough for a rough (±25%) standard error.
             DriverSensitivity {
                 name: d.name.clone(),
                 label: d.label.clone(),
+                measure: measure_name(d.measure).into(),
                 rank_correlation: s.spearman[i] / n,
-                // Ten batches: enough for a rough (±25%) standard error of a correlation.
-                rank_correlation_se: batch_means_se(&per, 5),
-                variance_share: 0.0,
-                low_effect: effect(s.low_gap[i], s.low_n[i]),
-                high_effect: effect(s.high_gap[i], s.high_n[i]),
+                rank_correlation_se: batch_means_se(&per(&|b| b.spearman[i] / b.n as f64), 5),
+                contribution: slope * s.comoment[i] / s.m2_gap,
+                contribution_se: batch_means_se(&per(&|b| slope * b.comoment[i] / b.m2_gap), 5),
+                slope,
+                mean_value,
+                low_value,
+                high_value,
+                low_effect: money(unit, slope * (low_value - mean_value)),
+                high_effect: money(unit, slope * (high_value - mean_value)),
             }
         })
         .collect();
-    let total: f64 = drivers.iter().map(|d| d.rank_correlation.powi(2)).sum();
-    for d in &mut drivers {
-        d.variance_share = if total > 0.0 {
-            d.rank_correlation.powi(2) / total
-        } else {
-            0.0
-        };
-    }
     drivers.sort_by(|a, b| {
-        b.rank_correlation
+        b.contribution
             .abs()
-            .total_cmp(&a.rank_correlation.abs())
+            .total_cmp(&a.contribution.abs())
             .then_with(|| a.name.cmp(&b.name))
     });
     Sensitivity {
         iterations: s.n,
+        explained: drivers.iter().map(|d| d.contribution).sum(),
         drivers,
     }
 }

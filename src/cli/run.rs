@@ -79,9 +79,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let tick = |n| progress.tick(n);
     let outcome = pool.install(|| match args.precision {
         None => engine::run(model, &config, &tick, &cancel),
-        Some(width) => {
-            engine::run_to_precision(model, &config, width, &stats::s114_interval, &tick, &cancel)
-        }
+        Some(width) => engine::run_to_precision(
+            model,
+            &config,
+            width,
+            &stats::s114_precision,
+            &tick,
+            &cancel,
+        ),
     });
     progress.finish();
     let mut result = match outcome {

@@ -7,7 +7,10 @@
 
 use rust_decimal::Decimal;
 
-use super::{amount, describe_shift, money, percent, signed_money};
+use super::{
+    amount, describe_shift, measured_value, money, money_up, percent, percent_interval, share,
+    signed_money,
+};
 use crate::model::{DriverOrigin, LineKind, Model, ReserveKind};
 use crate::stats::{Spread, Summary};
 
@@ -45,20 +48,20 @@ pub enum Block {
 /// The headline sentence: "There is an X% (95% interval a to b%) chance that …".
 pub fn headline(s: &Summary) -> String {
     let p = &s.s114.probability;
-    let article = if percent(p.estimate).starts_with('8')
-        || percent(p.estimate).starts_with("11")
-        || percent(p.estimate).starts_with("18")
+    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
+    let article = if estimate.starts_with('8')
+        || estimate.starts_with("11.")
+        || estimate.starts_with("18.")
+        || estimate.starts_with("11%")
+        || estimate.starts_with("18%")
     {
         "an"
     } else {
         "a"
     };
     format!(
-        "There is {article} {} (95% interval {} to {}) chance that the {} shortfall exceeds \
-         usable reserves of {}.",
-        percent(p.estimate),
-        percent(p.ci95_low),
-        percent(p.ci95_high),
+        "There is {article} {estimate} (95% interval {low} to {high}) chance that the {} \
+         shortfall exceeds usable reserves of {}.",
         s.model.year,
         money(s.reserves.usable, &s.model.unit)
     )
@@ -82,6 +85,17 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
         format!("{}: budget gap risk", s.model.name),
     ));
     out.push(Block::Headline(headline(s)));
+    if let Some(warning) = super::few_iterations_warning(s) {
+        out.push(Block::Paragraph(warning));
+    }
+    if s.reserves.overridden {
+        out.push(Block::Paragraph(format!(
+            "Usable reserves of {} were set for this run on the command line; the model \
+             file's reserves, listed under assumptions, add up to {}.",
+            m(s.reserves.usable),
+            m(s.reserves.model_usable)
+        )));
+    }
 
     // Summary in words.
     let row99 = s
@@ -101,8 +115,8 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
         m(s.shortfall.mean),
         m(pct_value(&s.shortfall, 90)),
         m(pct_value(&s.shortfall, 95)),
-        m(pct_value(&s.shortfall, 95).max(Decimal::ZERO)),
-        m(row99.max(Decimal::ZERO)),
+        money_up(pct_value(&s.shortfall, 95).max(Decimal::ZERO), unit),
+        money_up(row99.max(Decimal::ZERO), unit),
     )));
     out.push(Block::Paragraph(format!(
         "The chance of any gap at all is {}. The expected shortfall beyond reserves, averaged \
@@ -160,55 +174,7 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
     });
 
     // Drivers.
-    out.push(Block::Heading(2, "What drives the gap".into()));
-    let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
-    if let Some(first) = top.first() {
-        let names: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|d| format!("\u{201c}{}\u{201d}", d.label))
-            .collect();
-        out.push(Block::Paragraph(format!(
-            "The gap is most sensitive to {}. When the first is in the highest tenth of its \
-             simulated values, the gap is {} higher than average; in its lowest tenth, {} \
-             lower. The table gives each driver's rank correlation with the gap, its \
-             approximate share of the variance, and the change in the mean gap when the driver \
-             is in its lowest or highest tenth. These effects include the drivers correlated \
-             with each one, so they overlap and do not add up.",
-            join_words(&names),
-            m(first.high_effect.abs()),
-            m(first.low_effect.abs()),
-        )));
-    }
-    let rows: Vec<Vec<String>> = top
-        .iter()
-        .map(|d| {
-            vec![
-                d.label.clone(),
-                format!("{:+.2}", d.rank_correlation),
-                format!("{:.0}%", d.variance_share * 100.0),
-                signed_money(d.low_effect, unit),
-                signed_money(d.high_effect, unit),
-            ]
-        })
-        .collect();
-    out.push(Block::Table {
-        header: vec![
-            "Driver".into(),
-            "Rank corr.".into(),
-            "Share of variance".into(),
-            "Lowest tenth".into(),
-            "Highest tenth".into(),
-        ],
-        rows,
-        numeric: vec![false, true, true, true, true],
-    });
-    out.push(Block::Figure {
-        chart: "tornado",
-        caption: "The ten drivers that move the gap most: change in the mean gap when each is \
-                  in its lowest or highest tenth."
-            .into(),
-    });
+    out.extend(drivers(s));
 
     // The tail.
     if let Some(t) = &s.tail {
@@ -246,13 +212,22 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
             m(t.mean_mitigation_used),
         )));
         out.push(Block::List(items));
+        let money_items = super::tail_money(t, unit, 6);
+        if !money_items.is_empty() {
+            out.push(Block::Paragraph(
+                "Where the money goes in those years, against the average year:".into(),
+            ));
+            out.push(Block::List(money_items));
+        }
     }
 
     // Central case and savings.
-    out.push(Block::Heading(
-        2,
-        "The central case and savings at risk".into(),
-    ));
+    let heading = if s.savings.planned.is_zero() {
+        "The central case"
+    } else {
+        "The central case and savings at risk"
+    };
+    out.push(Block::Heading(2, heading.into()));
     out.push(Block::Figure {
         chart: "waterfall",
         caption: "From a balanced budget to the expected gap and shortfall: mean pressures by \
@@ -260,17 +235,28 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
             .into(),
     });
     let sv = &s.savings;
-    let share: f64 = if sv.planned.is_zero() {
-        0.0
-    } else {
-        (sv.mean / sv.planned).try_into().unwrap_or(0.0)
-    };
+    if !sv.planned.is_zero() {
+        out.extend(savings(s));
+    }
+
+    out.extend(assumptions(s, model));
+    out.extend(method(s));
+    out
+}
+
+/// Savings at risk, for a model that plans savings.
+fn savings(s: &Summary) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let m = |d: Decimal| money(d, unit);
+    let mut out = Vec::new();
+    let sv = &s.savings;
+    let delivered_share: f64 = (sv.mean / sv.planned).try_into().unwrap_or(0.0);
     out.push(Block::Paragraph(format!(
         "The budget counts on {} of savings. On average {} ({}) is delivered; in 80% of \
          simulated years between {} and {}.",
         m(sv.planned),
         m(sv.mean),
-        percent(share),
+        percent(delivered_share),
         m(sv.p10),
         m(sv.p90)
     )));
@@ -302,9 +288,80 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
         chart: "savings",
         caption: "Each planned saving against its expected delivery.".into(),
     });
+    out
+}
 
-    out.extend(assumptions(s, model));
-    out.extend(method(s));
+/// What drives the gap: each driver's share of the variance and its own effect.
+fn drivers(s: &Summary) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let m = |d: Decimal| money(d, unit);
+    let mut out = vec![Block::Heading(2, "What drives the gap".into())];
+    let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
+    let Some(first) = top.first() else {
+        out.push(Block::Paragraph(
+            "No driver varies enough in this run to measure what drives the gap.".into(),
+        ));
+        return out;
+    };
+    let names: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|d| format!("\u{201c}{}\u{201d}", d.label))
+        .collect();
+    let three: f64 = top.iter().take(3).map(|d| d.contribution).sum();
+    let v = |x: f64| measured_value(&first.measure, x, unit);
+    out.push(Block::Paragraph(format!(
+        "The gap is most sensitive to {}: together they account for {} of its variance. \
+         When the first is in the highest tenth of its simulated values (on average {}, \
+         against a mean of {}), it adds {} to the gap by itself; in its lowest tenth (on \
+         average {}), it takes off {}.",
+        join_words(&names),
+        share(three),
+        v(first.high_value),
+        v(first.mean_value),
+        m(first.high_effect.abs()),
+        v(first.low_value),
+        m(first.low_effect.abs()),
+    )));
+    out.push(Block::Paragraph(format!(
+        "The table gives each driver's share of the variance of the gap: its own effect, \
+         with the part two correlated drivers share split between them. The shares of all \
+         drivers add up to {}; the rest comes from drivers acting together, such as more \
+         clients at a higher unit cost. The lowest and highest tenth columns give the \
+         driver's own effect on the gap, the other drivers at their averages. The rank \
+         correlation shows how closely the gap follows the driver, including through the \
+         drivers correlated with it.",
+        share(s.sensitivity.explained)
+    )));
+    let rows: Vec<Vec<String>> = top
+        .iter()
+        .map(|d| {
+            vec![
+                d.label.clone(),
+                share(d.contribution),
+                signed_money(d.low_effect, unit),
+                signed_money(d.high_effect, unit),
+                format!("{:+.2}", d.rank_correlation),
+            ]
+        })
+        .collect();
+    out.push(Block::Table {
+        header: vec![
+            "Driver".into(),
+            "Share of variance".into(),
+            "Lowest tenth".into(),
+            "Highest tenth".into(),
+            "Rank corr.".into(),
+        ],
+        rows,
+        numeric: vec![false, true, true, true, true],
+    });
+    out.push(Block::Figure {
+        chart: "tornado",
+        caption: "The drivers with the largest share of the variance: the change in the gap \
+                  each causes by itself in its lowest or highest tenth."
+            .into(),
+    });
     out
 }
 

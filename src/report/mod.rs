@@ -69,22 +69,137 @@ pub fn percent(p: f64) -> String {
     }
 }
 
+/// A probability and its 95% interval, with the decimals needed to tell them apart: one
+/// (two below 1%, as [`percent`]), and more while the interval is narrower than two units of
+/// the last digit, up to three. "1.3% (1.2% to 1.3%)" becomes "1.27% (1.25% to 1.29%)".
+pub fn percent_interval(estimate: f64, low: f64, high: f64) -> [String; 3] {
+    let plain = [percent(estimate), percent(low), percent(high)];
+    if plain
+        .iter()
+        .any(|t| t.starts_with('<') || t.starts_with('>'))
+    {
+        return plain;
+    }
+    let mut dp: i32 = if estimate < 0.01 { 2 } else { 1 };
+    while dp < 3 && (high - low) * 100.0 < 2.0 * 10f64.powi(-dp) {
+        dp += 1;
+    }
+    let f = |p: f64| format!("{:.*}%", dp as usize, p * 100.0);
+    [f(estimate), f(low), f(high)]
+}
+
+/// A share as a percentage to one decimal, never "-0.0%": `17.2%`.
+pub fn share(x: f64) -> String {
+    let text = format!("{:.1}%", x * 100.0);
+    if text == "-0.0%" { "0.0%".into() } else { text }
+}
+
+/// A warning for runs too short to trust, or `None`.
+pub fn few_iterations_warning(s: &crate::stats::Summary) -> Option<String> {
+    (s.run.iterations < MIN_TRUSTED_ITERATIONS).then(|| {
+        format!(
+            "Warning: only {} simulated years. Figures this rough can mislead, and their \
+             standard errors cannot be estimated well; run at least {} (the default is \
+             1,000,000).",
+            amount(Decimal::from(s.run.iterations), 0),
+            amount(Decimal::from(MIN_TRUSTED_ITERATIONS), 0)
+        )
+    })
+}
+
+/// Below this many simulated years (two batches) reports carry a warning.
+pub const MIN_TRUSTED_ITERATIONS: u64 = 20_000;
+
+/// Money rounded up to the displayed precision: for a reserve that must cover an amount,
+/// rounding down would state a figure that falls just short.
+pub fn money_up(value: Decimal, unit: &str) -> String {
+    let dp = if unit == "£m" { 1 } else { 0 };
+    money(
+        value.round_dp_with_strategy(dp, RoundingStrategy::ToPositiveInfinity),
+        unit,
+    )
+}
+
+/// A value of something a driver measures, in its own units: `5.7%`, `£12.0m`,
+/// `1.5 months`.
+pub fn measured_value(measure: &str, x: f64, unit: &str) -> String {
+    match measure {
+        "fraction" => share(x),
+        "money" => money(
+            Decimal::from_f64_retain(x).unwrap_or_default().round_dp(4),
+            unit,
+        ),
+        "months" => format!("{x:.1} months"),
+        "event" => format!("{x:.2}"),
+        _ => format!("{x:.3}"),
+    }
+}
+
+/// Where the money goes in the years that breach: the lines, savings and funding streams
+/// that are worse than on average, worst first, e.g. "Older people placements: £24.2m over
+/// budget (£6.3m over all years)". At most `limit` items.
+pub fn tail_money(t: &crate::stats::Tail, unit: &str, limit: usize) -> Vec<String> {
+    let m = |x: f64| {
+        money(
+            Decimal::from_f64_retain(x).unwrap_or_default().round_dp(4),
+            unit,
+        )
+    };
+    let signed = |x: f64, over: &str, under: &str| {
+        if x >= 0.0 {
+            format!("{} {over}", m(x))
+        } else {
+            format!("{} {under}", m(-x))
+        }
+    };
+    // (how much worse in breach years, sentence)
+    let mut items: Vec<(f64, String)> = Vec::new();
+    for l in &t.lines {
+        items.push((
+            l.breach_mean - l.mean,
+            format!(
+                "{}: {} ({} over all years)",
+                l.label,
+                signed(l.breach_mean, "over budget", "under budget"),
+                m(l.mean)
+            ),
+        ));
+    }
+    for s in &t.savings {
+        items.push((
+            s.mean - s.breach_mean,
+            format!(
+                "{}: {} delivered ({} over all years)",
+                s.label,
+                m(s.breach_mean),
+                m(s.mean)
+            ),
+        ));
+    }
+    for f in &t.funding {
+        items.push((
+            f.mean - f.breach_mean,
+            format!(
+                "{}: {} ({} over all years)",
+                f.label,
+                signed(f.breach_mean, "above budget", "below budget"),
+                m(f.mean)
+            ),
+        ));
+    }
+    items.sort_by(|a, b| b.0.total_cmp(&a.0));
+    items
+        .into_iter()
+        .filter(|(worse, _)| *worse > 0.0)
+        .take(limit)
+        .map(|(_, text)| text)
+        .collect()
+}
+
 /// One sentence on how a quantity differs in S114-level years, e.g. "Older people: weekly
 /// cost drift averages 11.4% (5.0% over all years)".
 pub fn describe_shift(s: &crate::stats::Shift, unit: &str) -> String {
-    let value = |x: f64| -> String {
-        match s.measure.as_str() {
-            "fraction" => format!("{:.1}%", x * 100.0),
-            "money" => money(
-                rust_decimal::Decimal::from_f64_retain(x)
-                    .unwrap_or_default()
-                    .round_dp(4),
-                unit,
-            ),
-            "months" => format!("{x:.1} months"),
-            _ => format!("{x:.3}"),
-        }
-    };
+    let value = |x: f64| measured_value(&s.measure, x, unit);
     if s.measure == "event" {
         format!(
             "{}: happens in {} of them ({} of all years)",
@@ -177,5 +292,32 @@ mod tests {
         assert_eq!(short_percent(0.07), "7%");
         assert_eq!(short_percent(0.025), "2.5%");
         assert_eq!(short_percent(-0.01), "-1%");
+    }
+
+    #[test]
+    fn an_interval_gets_the_decimals_that_tell_its_ends_apart() {
+        assert_eq!(
+            percent_interval(0.0127, 0.0125, 0.0129),
+            ["1.27%", "1.25%", "1.29%"]
+        );
+        assert_eq!(
+            percent_interval(0.052, 0.040, 0.064),
+            ["5.2%", "4.0%", "6.4%"]
+        );
+        assert_eq!(
+            percent_interval(0.02534, 0.02526, 0.02543),
+            ["2.534%", "2.526%", "2.543%"]
+        );
+        assert_eq!(
+            percent_interval(0.0029, 0.0020, 0.0040),
+            ["0.29%", "0.20%", "0.40%"]
+        );
+    }
+
+    #[test]
+    fn a_reserve_that_must_cover_an_amount_is_rounded_up() {
+        assert_eq!(money_up(d("1.03"), "£m"), "£1.1m");
+        assert_eq!(money_up(d("60.5"), "£m"), "£60.5m");
+        assert_eq!(money_up(d("1234.2"), "£"), "£1,235");
     }
 }

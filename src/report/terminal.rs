@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::{amount, money, percent};
+use super::{amount, money, percent, percent_interval};
 use crate::stats::{Spread, Summary};
 
 /// Renders the summary as plain text for a terminal, ending in a newline.
@@ -25,11 +25,14 @@ pub fn render(s: &Summary) -> String {
         s.run.seed,
         amount(Decimal::from(s.run.iterations), 0),
     );
+    if let Some(warning) = super::few_iterations_warning(s) {
+        let _ = writeln!(out, "{warning}");
+    }
     out.push('\n');
 
     let _ = writeln!(
         out,
-        "Budget gap before mitigation, {unit} (positive = overspend)"
+        "Budget gap before mitigation and shortfall after it, {unit} (positive = overspend)"
     );
     let _ = writeln!(
         out,
@@ -73,13 +76,20 @@ pub fn render(s: &Summary) -> String {
         money(s.reserves.usable, unit)
     );
     let p = &s.s114.probability;
+    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
     let _ = writeln!(
         out,
-        "  chance                              {}  (95% interval {} to {})",
-        percent(p.estimate),
-        percent(p.ci95_low),
-        percent(p.ci95_high)
+        "  chance                              {estimate}  (95% interval {low} to {high})"
     );
+    if let Some(c) = s.convergence.as_ref().filter(|c| !c.reached) {
+        let _ = writeln!(
+            out,
+            "  the interval is wider than the {} asked for with --precision: the cap of {} \
+             simulated years came first; raise --iterations",
+            percent(c.target_width),
+            amount(Decimal::from(s.run.iterations), 0)
+        );
+    }
     let given = match s.s114.mean_excess_given_breach {
         Some(x) => format!("; {} on average in the years that breach", money(x, unit)),
         None => String::new(),
@@ -157,18 +167,40 @@ fn sensitivity(out: &mut String, s: &Summary) {
     if top.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "What drives the gap (rank correlation with the gap · share of variance · gap when \
-         the driver is in its lowest / highest tenth)"
-    );
     let width = top
         .iter()
         .map(|d| d.label.chars().count())
         .max()
         .unwrap_or(0)
-        .min(64);
-    for (i, d) in top.iter().enumerate() {
+        .clamp(20, 48);
+    let effects: Vec<String> = top
+        .iter()
+        .map(|d| {
+            format!(
+                "{} / {}",
+                super::signed_money(d.low_effect, unit),
+                super::signed_money(d.high_effect, unit)
+            )
+        })
+        .collect();
+    let effect_width = effects
+        .iter()
+        .map(|e| e.chars().count())
+        .chain(std::iter::once("lowest / highest tenth".len()))
+        .max()
+        .unwrap_or(0);
+    let indent = width + 5;
+    let _ = writeln!(
+        out,
+        "{:<indent$}  {:>8}  {:<effect_width$}  rank",
+        "What drives the gap", "share of", "its own effect:",
+    );
+    let _ = writeln!(
+        out,
+        "{:<indent$}  {:>8}  {:<effect_width$}  corr.",
+        "", "variance", "lowest / highest tenth",
+    );
+    for (i, (d, effect)) in top.iter().zip(&effects).enumerate() {
         let label: String = if d.label.chars().count() > width {
             let mut cut: String = d.label.chars().take(width - 1).collect();
             cut.push('…');
@@ -178,14 +210,18 @@ fn sensitivity(out: &mut String, s: &Summary) {
         };
         let _ = writeln!(
             out,
-            "  {}. {label:<width$}  {:+.2}  {:>4.0}%  {} / {}",
+            "  {}. {label:<width$}  {:>8}  {effect:<effect_width$}  {:+.2}",
             i + 1,
+            super::share(d.contribution),
             d.rank_correlation,
-            d.variance_share * 100.0,
-            super::signed_money(d.low_effect, unit),
-            super::signed_money(d.high_effect, unit),
         );
     }
+    let _ = writeln!(
+        out,
+        "  The drivers' own effects account for {} of the variance;\n  the rest comes from \
+         drivers acting together.",
+        super::share(s.sensitivity.explained)
+    );
     out.push('\n');
 }
 
@@ -210,6 +246,13 @@ fn tail(out: &mut String, s: &Summary) {
     );
     for shift in t.drivers.iter().take(5) {
         let _ = writeln!(out, "  {}", super::describe_shift(shift, unit));
+    }
+    let money_items = super::tail_money(t, unit, 4);
+    if !money_items.is_empty() {
+        let _ = writeln!(out, "  where the money goes:");
+        for item in money_items {
+            let _ = writeln!(out, "    {item}");
+        }
     }
     let breach_savings: f64 = t.savings.iter().map(|x| x.breach_mean).sum();
     let all_savings: f64 = t.savings.iter().map(|x| x.mean).sum();

@@ -258,3 +258,56 @@ fn a_model_without_uncertainty_gives_the_hand_computed_figures() {
     close("/s114/expected_excess", 0.028);
     close("/gap/sd", 0.0);
 }
+
+/// Runs a model given as text through the library, with `reserves`.
+fn run_text(
+    text: &str,
+    reserves: f64,
+    iterations: u64,
+) -> Result<gapsim::engine::RunResult, gapsim::engine::EngineError> {
+    use gapsim::engine::{self, RunConfig};
+    use gapsim::sample::Sampling;
+    let model = gapsim::model::Model::from_toml("test.toml", text)
+        .expect("a valid model")
+        .model;
+    let config = RunConfig {
+        seed: 5,
+        iterations,
+        reserves,
+        sampling: Sampling::MonteCarlo,
+    };
+    engine::run(
+        &model,
+        &config,
+        &|_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+}
+
+fn one_line(growth: &str) -> String {
+    format!(
+        "[meta]\nname = \"T\"\ncouncil = \"T\"\nyear = \"2024/25\"\nunit = \"£m\"\n\n\
+         [lines.l]\nkind = \"simple\"\nbase = 10\ngrowth = {growth}\nbudget = 10\n\
+         source = \"assumption: test\"\n\n\
+         [reserves.general_fund]\nkind = \"general_fund\"\namount = 1\nsource = \"assumption: test\"\n"
+    )
+}
+
+#[test]
+fn a_shortfall_equal_to_reserves_in_decimals_is_not_a_breach() {
+    // 10 × 1.03 − 10 is 0.3 in decimals but 0.30000000000000071 in binary; 10 × 1.01 − 10
+    // is 0.09999999999999964. Neither may decide an S114-level year by its last bit.
+    for (growth, reserves) in [("0.03", 0.3), ("0.01", 0.1), ("0.07", 0.7)] {
+        let r = run_text(&one_line(growth), reserves, 1000).unwrap();
+        assert_eq!(r.total.breaches, 0, "growth {growth}, reserves {reserves}");
+        assert_eq!(
+            r.total.gap_positive, 1000,
+            "growth {growth}: every year has a gap"
+        );
+        let below = run_text(&one_line(growth), reserves - 0.001, 1000).unwrap();
+        assert_eq!(
+            below.total.breaches, 1000,
+            "growth {growth}: a £1,000 margin breaches"
+        );
+    }
+}

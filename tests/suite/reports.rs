@@ -76,7 +76,7 @@ fn a_run_writes_valid_charts_in_png_and_svg() {
         ),
         (
             "tornado",
-            &["Change in the mean gap", "Older people: unit cost drift"],
+            &["Change in the gap", "Older people: unit cost drift"],
         ),
         (
             "waterfall",

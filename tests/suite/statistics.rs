@@ -12,7 +12,8 @@ use statrs::distribution::{
 };
 
 use crate::common::{
-    KS_ALPHA, MC_SE_TOLERANCE, assert_within, fixture, gapsim, ks_p_value, ks_statistic, num, run,
+    KS_ALPHA, MC_SE_TOLERANCE, Run, assert_within, fixture, gapsim, ks_p_value, ks_statistic, num,
+    run,
 };
 
 const KS_DRAWS: usize = 100_000;
@@ -470,15 +471,154 @@ fn rank_correlations_with_the_gap_match_the_bivariate_normal_answer() {
         let se = d["rank_correlation_se"].as_f64().unwrap();
         assert!(se < 0.005, "{name}: se {se}");
         assert_within(&format!("Spearman {name}"), est, truth, se, 4.0);
-        // The tornado: E[gap | driver in its top tenth] − E[gap] for a normal is
-        // σ_i·E[Z | Z > z₀.₉] = σ_i·φ(1.2816)/0.1 = 1.755·σ_i.
+        // Independent drivers and a linear gap: the contribution is s_i²/σ².
+        assert_within(
+            &format!("contribution {name}"),
+            d["contribution"].as_f64().unwrap(),
+            s * s / 43.25,
+            d["contribution_se"].as_f64().unwrap(),
+            MC_SE_TOLERANCE,
+        );
+        // Its own effect in its highest tenth: s_i·E[Z | Z > z₀.₉] = s_i·φ(1.2816)/0.1 =
+        // 1.755·s_i. The mean of the top 10,000 of 100,000 normal draws has a standard
+        // error of √((σ_t² + 0.9·(μ_t − z₀.₉)²)/10,000) = 0.0061 (σ_t² = 0.169, μ_t − z₀.₉
+        // = 0.473, for the normal's upper tenth), in units of s_i.
         let high = d["high_effect"].as_f64().unwrap();
-        let expected_high = s * 1.754_983;
-        assert!(
-            (high - expected_high).abs() < 0.1 + 0.03 * expected_high,
-            "{name}: {high} vs {expected_high}"
+        assert_within(
+            &format!("highest-tenth effect of {name}"),
+            high,
+            s * 1.754_983,
+            s * 0.0061,
+            MC_SE_TOLERANCE,
         );
     }
+    assert_within(
+        "share explained",
+        r.summary["sensitivity"]["explained"].as_f64().unwrap(),
+        1.0,
+        1e-9,
+        1.0,
+    );
+}
+
+/// The sensitivity entry of a driver, by name.
+fn driver<'a>(r: &'a Run, name: &str) -> &'a serde_json::Value {
+    r.summary["sensitivity"]["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("no sensitivity for {name}"))
+}
+
+#[test]
+fn the_own_effect_of_a_yes_no_driver_is_exact() {
+    // See the fixture: the lowest and highest tenths of a Bernoulli driver whose rarer value
+    // has more than 10% of the mass are all of one value, so its effects are exact; ties must
+    // not make the tenth larger than a tenth.
+    let r = run(
+        Some(&fixture("events.toml")),
+        &["--iterations", "200000", "--seed", "12"],
+    );
+    for (name, low, high, share) in [
+        ("lines.risk.probability", -8.0, 2.0, 16.0 / 23.0),
+        ("savings.saving.probability", 3.0, -1.0, 3.0 / 23.0),
+        (
+            "lines.spend.growth",
+            -2.0 * 1.754_983,
+            2.0 * 1.754_983,
+            4.0 / 23.0,
+        ),
+    ] {
+        let d = driver(&r, name);
+        let tol = if name == "lines.spend.growth" {
+            4.0 * 2.0 * 0.0061
+        } else {
+            1e-9
+        };
+        for (what, got, want) in [
+            ("lowest", d["low_effect"].as_f64().unwrap(), low),
+            ("highest", d["high_effect"].as_f64().unwrap(), high),
+        ] {
+            assert!(
+                (got - want).abs() <= tol,
+                "{name}: {what}-tenth effect {got}, expected {want}"
+            );
+        }
+        assert_within(
+            &format!("contribution of {name}"),
+            d["contribution"].as_f64().unwrap(),
+            share,
+            d["contribution_se"].as_f64().unwrap(),
+            MC_SE_TOLERANCE,
+        );
+    }
+}
+
+#[test]
+fn contributions_of_multiplied_drivers_leave_the_product_term_unexplained() {
+    // See the fixture for the analytic values.
+    let r = run(
+        Some(&fixture("cohort-product.toml")),
+        &["--iterations", "200000", "--seed", "13"],
+    );
+    for (name, share) in [("d", 121.0 / 232.25), ("c", 110.25 / 232.25)] {
+        let d = driver(&r, name);
+        assert_within(
+            &format!("contribution of {name}"),
+            d["contribution"].as_f64().unwrap(),
+            share,
+            d["contribution_se"].as_f64().unwrap(),
+            MC_SE_TOLERANCE,
+        );
+        // The slope at the means is exact: the line is linear in each driver alone.
+        let slope = if name == "d" { 110.0 } else { 105.0 };
+        assert!((d["slope"].as_f64().unwrap() - slope).abs() < 1e-6);
+    }
+    let explained = r.summary["sensitivity"]["explained"].as_f64().unwrap();
+    let se = driver(&r, "d")["contribution_se"].as_f64().unwrap()
+        + driver(&r, "c")["contribution_se"].as_f64().unwrap();
+    assert_within(
+        "share explained",
+        explained,
+        1.0 - 1.0 / 232.25,
+        se,
+        MC_SE_TOLERANCE,
+    );
+    assert!(explained < 1.0);
+}
+
+#[test]
+fn correlated_drivers_share_their_covariance() {
+    // See the fixture: each driver is credited with its own variance and half the
+    // covariance, not with its partner's whole effect (which rank correlation includes).
+    let r = run(
+        Some(&fixture("correlated-sum.toml")),
+        &["--iterations", "200000", "--seed", "14"],
+    );
+    let rho = 2.0 * (std::f64::consts::PI * 0.6 / 6.0).sin();
+    let var = 13.0 + 12.0 * rho;
+    for (name, share) in [
+        ("x", (9.0 + 6.0 * rho) / var),
+        ("y", (4.0 + 6.0 * rho) / var),
+    ] {
+        let d = driver(&r, name);
+        assert_within(
+            &format!("contribution of {name}"),
+            d["contribution"].as_f64().unwrap(),
+            share,
+            d["contribution_se"].as_f64().unwrap(),
+            MC_SE_TOLERANCE,
+        );
+    }
+    // y's own effect in its highest tenth is 2·1.755 = £3.5m, whatever x does with it.
+    assert_within(
+        "y's own effect",
+        driver(&r, "y")["high_effect"].as_f64().unwrap(),
+        2.0 * 1.754_983,
+        2.0 * 0.0061,
+        4.0,
+    );
 }
 
 #[test]
