@@ -81,7 +81,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
         "Rebuilt {} files in {}: report.html, report.md and the charts\n",
         files.len(),
         dir.display()
-    ));
+    ))?;
     Ok(())
 }
 

@@ -141,6 +141,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             rust_decimal::Decimal::from((config.iterations as f64 / secs.max(1e-9)) as u64),
             0
         ),
-    ));
+    ))
+    .with_context(|| {
+        format!(
+            "the run was written to {}, but its summary could not be shown",
+            dir.display()
+        )
+    })?;
     Ok(())
 }

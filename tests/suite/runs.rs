@@ -190,3 +190,205 @@ fn an_interrupted_run_leaves_no_folder() {
     };
     assert_eq!(left, 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Closed and full output streams.
+
+/// A model whose correlations cannot hold together: `check --repair-correlation` accepts it
+/// with a warning on stderr.
+const NEEDS_REPAIR: &str = r#"
+[meta]
+name = "Needs repair"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+
+[drivers.inflation]
+dist = "normal"
+mean = 0.04
+sd = 0.01
+source = "assumption: test"
+
+[drivers.fees]
+dist = "pert"
+min = 0.0
+mode = 0.05
+max = 0.2
+source = "assumption: test"
+
+[drivers.shock]
+dist = "triangular"
+min = 0
+mode = 2
+max = 10
+source = "assumption: test"
+
+[lines.a]
+kind = "simple"
+base = 100
+growth = ["inflation", "fees"]
+budget = 110
+source = "assumption: test"
+
+[lines.b]
+kind = "risk"
+probability = 0.3
+impact = "shock"
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 10
+source = "assumption: test"
+
+[correlations.prices]
+drivers = ["inflation", "fees"]
+rank = 0.6
+source = "assumption: test"
+
+[correlations.shock_and_inflation]
+drivers = ["inflation", "shock"]
+rank = 0.9
+source = "assumption: test"
+
+[correlations.shock_and_fees]
+drivers = ["fees", "shock"]
+rank = -0.9
+source = "assumption: test"
+"#;
+
+/// Where a stream of the child goes in [`run_with_streams`].
+#[cfg(unix)]
+#[derive(Clone, Copy)]
+enum Stream {
+    /// Read by the test.
+    Read,
+    /// A pipe whose reading end is closed as soon as the child starts: its first write
+    /// fails with a broken pipe. (If the child writes before the test closes it, the test
+    /// proves nothing that time, but still passes or fails on the same grounds.)
+    Closed,
+    /// `/dev/full`: every write fails with "no space left on device".
+    Full,
+}
+
+/// Runs the binary with `args`, stdout and stderr as given; returns its exit code and what
+/// was read from the streams left readable.
+#[cfg(unix)]
+fn run_with_streams(
+    dir: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+    stdout: Stream,
+    stderr: Stream,
+) -> (Option<i32>, String, String) {
+    use std::process::{Command, Stdio};
+    let stdio = |s: Stream| match s {
+        Stream::Read | Stream::Closed => Stdio::piped(),
+        Stream::Full => std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full exists on Linux")
+            .into(),
+    };
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("gapsim"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(stdio(stdout))
+        .stderr(stdio(stderr))
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    if matches!(stdout, Stream::Closed) {
+        drop(out.take());
+    }
+    if matches!(stderr, Stream::Closed) {
+        drop(err.take());
+    }
+    fn reader(s: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut s) = s {
+                let _ = s.read_to_string(&mut text);
+            }
+            text
+        })
+    }
+    let (out, err) = (reader(out), reader(err));
+    let status = child.wait().unwrap();
+    (status.code(), out.join().unwrap(), err.join().unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_or_full_stderr_never_panics_and_keeps_the_exit_status() {
+    use std::ffi::OsStr;
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[meta]\nname = \"x\"\n").unwrap();
+    let repair = tmp.path().join("repair.toml");
+    std::fs::write(&repair, NEEDS_REPAIR).unwrap();
+    let check_bad = [OsStr::new("check"), bad.as_os_str()];
+    let check_repair = [
+        OsStr::new("check"),
+        repair.as_os_str(),
+        OsStr::new("--repair-correlation"),
+    ];
+
+    // Errors that cannot be shown still give status 2, not a panic (101).
+    for stderr in [Stream::Full, Stream::Closed] {
+        let (code, _, _) = run_with_streams(tmp.path(), &check_bad, Stream::Read, stderr);
+        assert_eq!(code, Some(2));
+    }
+    // Warnings that cannot be shown do not stop a good check.
+    for stderr in [Stream::Full, Stream::Closed] {
+        let (code, out, _) = run_with_streams(tmp.path(), &check_repair, Stream::Read, stderr);
+        assert_eq!(code, Some(0));
+        assert!(out.contains("ok"), "{out}");
+    }
+    // The error path of `run` (an --out that exists) too.
+    let run_taken = [
+        OsStr::new("run"),
+        OsStr::new("-n"),
+        OsStr::new("1"),
+        OsStr::new("--out"),
+        OsStr::new("."),
+    ];
+    let (code, _, _) = run_with_streams(tmp.path(), &run_taken, Stream::Read, Stream::Full);
+    assert_eq!(code, Some(2));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_stdout_is_a_quiet_stop_and_a_full_one_an_error() {
+    use std::ffi::OsStr;
+    let tmp = tempfile::tempdir().unwrap();
+    let model = fixture("deterministic.toml");
+    let check = [OsStr::new("check"), model.as_os_str()];
+    // `gapsim check model | head -0`: the reader wanted nothing more; not an error.
+    let (code, _, err) = run_with_streams(tmp.path(), &check, Stream::Closed, Stream::Read);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    // `> /dev/full`: what was asked for is lost, so status 2 and a message.
+    let (code, _, err) = run_with_streams(tmp.path(), &check, Stream::Full, Stream::Read);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("standard output"), "{err}");
+
+    // A run whose summary cannot be shown has still written its folder, and says where.
+    let run = [
+        OsStr::new("run"),
+        model.as_os_str(),
+        OsStr::new("-n"),
+        OsStr::new("1"),
+        OsStr::new("--no-charts"),
+        OsStr::new("--out"),
+        OsStr::new("full"),
+    ];
+    let (code, _, err) = run_with_streams(tmp.path(), &run, Stream::Full, Stream::Read);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("was written to full"), "{err}");
+    assert!(tmp.path().join("full/summary.json").exists());
+    let run = [&run[..6], &[OsStr::new("closed")]].concat();
+    let (code, _, err) = run_with_streams(tmp.path(), &run, Stream::Closed, Stream::Read);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(tmp.path().join("closed/summary.json").exists());
+}
