@@ -392,3 +392,42 @@ fn a_closed_stdout_is_a_quiet_stop_and_a_full_one_an_error() {
     assert_eq!(code, Some(0), "{err}");
     assert!(tmp.path().join("closed/summary.json").exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// The speed line.
+
+#[test]
+fn the_speed_of_a_run_to_a_precision_counts_the_years_actually_run() {
+    let r = run(Some(&fixture("normal-sum.toml")), &["--precision", "0.02"]);
+    let years = num(&r.summary, "/run/iterations");
+    let cap = 1_000_000.0;
+    assert!(years < cap, "the run stopped early: {years}");
+    // "Simulated in 0.17 s on 2 threads (588,235 years a second)."
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Simulated in "))
+        .unwrap_or_else(|| panic!("no speed line in\n{}", r.stdout));
+    let secs: f64 = line["Simulated in ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let speed: f64 = line
+        .split('(')
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    // The time shown is rounded to 0.01 s, so the true time t is within 0.005 s of it and
+    // the speed, years / t, is between years / (secs + 0.005) and years / (secs − 0.005).
+    // A speed computed from the cap claims ten times the years in the same time.
+    let (fastest, slowest) = ((secs - 0.005).max(0.0), secs + 0.005);
+    assert!(
+        speed * fastest <= years * 1.001 + 1.0 && speed * slowest >= years * 0.999 - 1.0,
+        "{line}: but {years} years were simulated"
+    );
+}
