@@ -431,3 +431,49 @@ fn the_speed_of_a_run_to_a_precision_counts_the_years_actually_run() {
         "{line}: but {years} years were simulated"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Numbers on the command line.
+
+#[test]
+fn command_line_numbers_get_messages_about_what_they_mean() {
+    for (args, words) in [
+        (
+            &["--reserves", "-5"][..],
+            "usable reserves cannot be negative",
+        ),
+        (&["--reserves=-5"][..], "usable reserves cannot be negative"),
+        (&["--reserves", "1e400"][..], "too large"),
+        (
+            &["--reserves", "1000000000000001"][..],
+            "at most 1,000,000,000,000,000",
+        ),
+        (&["--reserves", "lots"][..], "not a number"),
+        (
+            &["--seed", "-1"][..],
+            "0 to 18446744073709551615 (2^64 − 1)",
+        ),
+        (&["--seed", "18446744073709551616"][..], "(2^64 − 1)"),
+        (&["--iterations", "-5"][..], "from 1 to 1,000,000,000"),
+        (&["--iterations", "0"][..], "from 1 to 1,000,000,000"),
+        (&["--threads", "-1"][..], "from 1 to 1024"),
+        (&["--precision", "-0.1"][..], "between 0 and 1"),
+    ] {
+        let out = gapsim().arg("run").args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn reserves_up_to_the_limit_and_zero_are_accepted() {
+    let model = fixture("deterministic.toml");
+    let top = run(Some(&model), &["--iterations", "1", "--reserves", "1e15"]);
+    assert_eq!(num(&top.summary, "/reserves/usable"), 1e15);
+    let zero = run(Some(&model), &["--iterations", "1", "--reserves", "0"]);
+    assert_eq!(num(&zero.summary, "/reserves/usable"), 0.0);
+    // With no reserves, every year with a shortfall breaches (the fixture's is 1.028).
+    assert_eq!(num(&zero.summary, "/s114/probability/estimate"), 1.0);
+}
