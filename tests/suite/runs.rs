@@ -477,3 +477,119 @@ fn reserves_up_to_the_limit_and_zero_are_accepted() {
     // With no reserves, every year with a shortfall breaches (the fixture's is 1.028).
     assert_eq!(num(&zero.summary, "/s114/probability/estimate"), 1.0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Output folder names.
+
+/// `gapsim run` with ARGS in `dir`, on a run long enough (about a minute) that an error
+/// given within the timeout must have come before simulating.
+fn run_long(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    gapsim()
+        .current_dir(dir)
+        .args(["run", "--iterations", "20000000", "--threads", "1"])
+        .args(args)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn bad_out_folders_are_refused_before_simulating() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("afile"), "").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), tmp.path().join("dangling")).unwrap();
+    let long = "x".repeat(256);
+    let mut cases = vec![
+        ("newdir/.", "does not name a new folder"),
+        ("newdir/..", "does not name a new folder"),
+        ("afile/sub", "afile is a file, not a folder"),
+        ("afile/a/b", "afile is a file, not a folder"),
+        (long.as_str(), "too long"),
+    ];
+    if cfg!(unix) {
+        cases.push(("dangling", "symbolic link to something that does not exist"));
+    }
+    for (out, words) in cases {
+        let res = run_long(tmp.path(), &["--out", out]);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "--out {out}: {err}");
+        assert!(err.contains(words), "--out {out}: {err}");
+    }
+    // Nothing was created: no newdir, no staging or probe folders.
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let expected: Vec<&str> = if cfg!(unix) {
+        vec!["afile", "dangling"]
+    } else {
+        vec!["afile"]
+    };
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn the_longest_legal_folder_name_is_written() {
+    // The staging folder's name must not be longer than the run's: a 255-byte name (the
+    // limit of common file systems) failed after simulating with "File name too long".
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "r".repeat(255);
+    let res = gapsim()
+        .current_dir(tmp.path())
+        .args(["run", "--iterations", "1000", "--no-charts", "--out", &name])
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(tmp.path().join(&name).join("summary.json").exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn parallel_runs_with_automatic_names_all_get_their_own_folder() {
+    // Started in the same second, they all want the same name; each must take the next
+    // free suffix rather than fail after simulating (or overwrite another).
+    let tmp = tempfile::tempdir().unwrap();
+    let model = fixture("deterministic.toml");
+    let bin = assert_cmd::cargo::cargo_bin("gapsim");
+    let children: Vec<_> = (0..16)
+        .map(|_| {
+            std::process::Command::new(&bin)
+                .current_dir(tmp.path())
+                .arg("run")
+                .arg(&model)
+                .args(["--iterations", "1"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let outputs = tmp.path().join("outputs");
+    let names: Vec<String> = std::fs::read_dir(&outputs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 16, "{names:?}");
+    for n in &names {
+        assert!(!n.starts_with('.'), "no staging folders left: {n}");
+        assert_eq!(
+            std::fs::read_dir(outputs.join(n)).unwrap().count(),
+            15,
+            "{n}"
+        );
+    }
+}
