@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod report;
 mod run;
+mod validate;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -8,8 +8,8 @@ use gapsim::model::{LoadOptions, Model};
 use gapsim::report::{document, html, json, markdown};
 use gapsim::stats::Summary;
 
-use super::Failure;
 use super::args::ReportArgs;
+use super::{Failure, validate};
 
 /// The chart and report files of a run: (file name, bytes).
 pub fn files(summary: &Summary, model: &Model) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
@@ -73,6 +73,18 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
         },
         &options,
     )?;
+    let problems = validate::summary(&summary, &loaded.model);
+    if !problems.is_empty() {
+        let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} cannot be what gapsim run wrote:{list}\nIt has been edited or damaged since \
+             the run, so a report drawn from it would not describe the run; rebuild it with \
+             gapsim run {} and the original run's options (seed, iterations, reserves, \
+             sampling), which report.md's method note lists",
+            summary_path.display(),
+            model_path.display(),
+        )));
+    }
     let files = files(&summary, &loaded.model)?;
     for (name, bytes) in &files {
         replace_file(dir, name, bytes)?;

@@ -593,3 +593,168 @@ fn parallel_runs_with_automatic_names_all_get_their_own_folder() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// `gapsim report` on a summary.json that is not what `gapsim run` wrote.
+
+/// Runs `gapsim report DIR`.
+fn report(dir: &std::path::Path) -> std::process::Output {
+    gapsim().arg("report").arg(dir).output().unwrap()
+}
+
+/// A copy of `from` (a run folder) in a new temporary folder, with its summary changed by
+/// `tamper`.
+fn tampered(
+    from: &std::path::Path,
+    tamper: impl Fn(&mut serde_json::Value),
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let path = dir.join("summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    tamper(&mut summary);
+    std::fs::write(&path, serde_json::to_vec_pretty(&summary).unwrap()).unwrap();
+    (tmp, dir)
+}
+
+fn set(pointer: &'static str, value: serde_json::Value) -> impl Fn(&mut serde_json::Value) {
+    move |s| {
+        *s.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("summary has no {pointer}")) = value.clone();
+    }
+}
+
+#[test]
+fn report_refuses_a_summary_that_gapsim_run_could_not_have_written() {
+    use serde_json::json;
+    // Enough breaches for every part of the summary to be present.
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", "30000", "--reserves", "10"],
+    );
+    assert!(r.summary.get("tail").is_some());
+    let pop = |pointer: &'static str| {
+        move |s: &mut serde_json::Value| {
+            s.pointer_mut(pointer)
+                .and_then(serde_json::Value::as_array_mut)
+                .unwrap_or_else(|| panic!("{pointer} is a list"))
+                .pop();
+        }
+    };
+    type Tamper = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Tamper)> = vec![
+        // Panicked (index out of bounds) in the distribution chart.
+        (
+            "distributions.shortfall_counts",
+            Box::new(pop("/distributions/shortfall_counts")),
+        ),
+        // Printed as 750.0%.
+        (
+            "s114.probability.estimate",
+            Box::new(set("/s114/probability/estimate", json!(7.5))),
+        ),
+        ("run.iterations", Box::new(set("/run/iterations", json!(0)))),
+        (
+            "s114.probability.ci95_low",
+            Box::new(set("/s114/probability/ci95_low", json!(0.9))),
+        ),
+        (
+            "gap.p_positive.count",
+            Box::new(set("/gap/p_positive/count", json!(30001))),
+        ),
+        ("percentiles", Box::new(pop("/percentiles"))),
+        // P50 of the gap above P51.
+        (
+            "percentiles[49].gap",
+            Box::new(set("/percentiles/49/gap", json!(1000))),
+        ),
+        (
+            "gap.percentiles[3].value",
+            Box::new(set("/gap/percentiles/3/value", json!(-1000))),
+        ),
+        (
+            "distributions.bin_width",
+            Box::new(set("/distributions/bin_width", json!(-1.0))),
+        ),
+        (
+            "distributions.gap_quantiles[500]",
+            Box::new(set("/distributions/gap_quantiles/500", json!(1e300))),
+        ),
+        (
+            "distributions.gap_quantiles",
+            Box::new(pop("/distributions/gap_quantiles")),
+        ),
+        (
+            "distributions.gap_counts",
+            Box::new(set("/distributions/gap_counts/0", json!(u64::MAX))),
+        ),
+        ("tail.years", Box::new(set("/tail/years", json!(1)))),
+        (
+            "sensitivity.drivers[0].rank_correlation",
+            Box::new(set("/sensitivity/drivers/0/rank_correlation", json!(3.0))),
+        ),
+        (
+            "reserves.usable",
+            Box::new(set("/reserves/usable", json!(-5))),
+        ),
+        ("model.unit", Box::new(set("/model/unit", json!("$bn")))),
+    ];
+    for (field, tamper) in &cases {
+        let (_tmp, dir) = tampered(&r.dir, tamper);
+        let before = std::fs::read(dir.join("report.html")).unwrap();
+        let out = report(&dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{field}: {err}");
+        for words in [
+            "summary.json",
+            &format!("`{field}`"),
+            "rebuild it with gapsim run",
+        ] {
+            assert!(err.contains(words), "{field}: expected {words:?} in\n{err}");
+        }
+        assert_eq!(
+            std::fs::read(dir.join("report.html")).unwrap(),
+            before,
+            "{field}: nothing is rewritten"
+        );
+    }
+}
+
+#[test]
+fn report_accepts_every_summary_gapsim_run_writes() {
+    // No false alarms: plain, Latin hypercube, to a precision, a single year, no breaches,
+    // reserves from the command line, the built-in model.
+    for (model, args) in [
+        (Some("normal-sum.toml"), &["--iterations", "25000"][..]),
+        (
+            Some("normal-sum.toml"),
+            &["--sampling", "lhs", "--iterations", "25000"][..],
+        ),
+        (Some("normal-sum.toml"), &["--precision", "0.02"][..]),
+        (Some("deterministic.toml"), &["--iterations", "1"][..]),
+        (
+            Some("mitigated-normal.toml"),
+            &["--iterations", "12345", "--reserves", "0"][..],
+        ),
+        (
+            Some("bernoulli-savings.toml"),
+            &["--iterations", "20000"][..],
+        ),
+        (None, &["--iterations", "10000", "--reserves", "1e15"][..]),
+    ] {
+        let model = model.map(fixture);
+        let r = run(model.as_deref(), args);
+        let out = report(&r.dir);
+        assert!(
+            out.status.success(),
+            "{model:?} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
