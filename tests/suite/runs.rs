@@ -758,3 +758,51 @@ fn report_accepts_every_summary_gapsim_run_writes() {
         );
     }
 }
+
+#[test]
+fn report_changes_nothing_when_one_file_cannot_be_replaced() {
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", "20000"],
+    );
+    // Mark the old report, and put a folder where the third file (a chart) goes: the
+    // report pages are replaced first, then that rename fails.
+    std::fs::write(r.dir.join("report.html"), "old report").unwrap();
+    let md = std::fs::read(r.dir.join("report.md")).unwrap();
+    std::fs::remove_file(r.dir.join("distribution.png")).unwrap();
+    std::fs::create_dir(r.dir.join("distribution.png")).unwrap();
+    let out = report(&r.dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("distribution.png") && err.contains("is a folder, not a file"),
+        "{err}"
+    );
+    assert!(err.contains("nothing in"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(r.dir.join("report.html")).unwrap(),
+        "old report"
+    );
+    assert_eq!(std::fs::read(r.dir.join("report.md")).unwrap(), md);
+    let hidden: Vec<_> = std::fs::read_dir(&r.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "staging left behind: {hidden:?}");
+
+    // Once the folder is gone, the report is rebuilt, and nothing is left over.
+    std::fs::remove_dir(r.dir.join("distribution.png")).unwrap();
+    let out = report(&r.dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(
+        std::fs::read_to_string(r.dir.join("report.html")).unwrap(),
+        "old report"
+    );
+    assert!(r.dir.join("distribution.png").is_file());
+    assert_eq!(std::fs::read_dir(&r.dir).unwrap().count(), 15);
+}
