@@ -51,20 +51,25 @@ pub struct RunArgs {
     /// Model file (TOML). Without it, the built-in Kent 2024/25 model runs.
     pub model: Option<PathBuf>,
 
-    /// Number of simulated years.
-    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = clap::value_parser!(u64).range(1..=gapsim::engine::MAX_ITERATIONS))]
+    // Numeric options accept text that looks like a negative number as their value
+    // (`allow_negative_numbers`), so that `--seed -1` reaches our parser and gets a message
+    // about seeds, not clap's "unexpected argument '-1'".
+    /// Number of simulated years (1 to 1,000,000,000).
+    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
     pub iterations: u64,
 
-    /// Seed for the random numbers: the same model and seed give identical figures.
-    #[arg(short, long, default_value_t = DEFAULT_SEED)]
+    /// Seed for the random numbers (0 to 2^64 − 1): the same model and seed give identical
+    /// figures.
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
     pub threads: Option<u64>,
 
-    /// Usable reserves in the model's unit (e.g. 60 for £60m), replacing the model's figure.
-    #[arg(long, value_parser = parse_reserves)]
+    /// Usable reserves in the model's unit (e.g. 60 for £60m), replacing the model's figure;
+    /// zero or more, at most 10^15.
+    #[arg(long, value_parser = parse_reserves, allow_negative_numbers = true)]
     pub reserves: Option<Decimal>,
 
     /// Folder to write the run into (must not exist). Default: a new folder under outputs/.
@@ -78,7 +83,7 @@ pub struct RunArgs {
 
     /// Run until the 95% interval of P(S114-level) is at most this wide (e.g. 0.002 for
     /// ±0.1 points), checking every 100,000 years; --iterations is then the cap.
-    #[arg(long, value_parser = parse_precision)]
+    #[arg(long, value_parser = parse_precision, allow_negative_numbers = true)]
     pub precision: Option<f64>,
 
     /// If the model's correlations cannot hold together, use the nearest valid matrix
@@ -133,27 +138,96 @@ pub struct ReportArgs {
     pub run_dir: PathBuf,
 }
 
+/// The largest usable reserves accepted: the largest figure a model file may hold (every
+/// number in a model is at most 10^15 in magnitude, so sums of them stay exact).
+const MAX_RESERVES: i64 = 1_000_000_000_000_000;
+
 /// Usable reserves in the model's unit: a plain number, optionally after `£`.
+///
+/// Negative reserves are refused, as a model file refuses a negative reserve: usable
+/// reserves are a balance (the general fund and the earmarked reserves that could be
+/// released), never below zero. A council with less than nothing to fall back on already has
+/// an unfunded deficit, which is a Section 114 question today, not a risk to estimate.
+/// `--reserves 0` asks the nearest meaningful question: how likely is any shortfall at all.
 fn parse_reserves(text: &str) -> Result<Decimal, String> {
     let trimmed = text.trim();
-    let value: Decimal = trimmed
-        .strip_prefix('£')
-        .unwrap_or(trimmed)
-        .parse()
-        .map_err(|_| {
-            format!(
-                "`{text}` is not a number; write the amount in the model's unit, e.g. --reserves 60"
-            )
-        })?;
-    if value.is_sign_negative() {
-        return Err("usable reserves cannot be negative".into());
+    let number = trimmed.strip_prefix('£').unwrap_or(trimmed).trim();
+    let negative = || {
+        "usable reserves cannot be negative: they are the general fund plus the earmarked \
+         reserves that could be released, a balance of zero or more; use --reserves 0 for the \
+         chance of any shortfall at all"
+            .to_string()
+    };
+    let too_large = || {
+        format!(
+            "`{text}` is too large: usable reserves can be at most 1,000,000,000,000,000 \
+             (10^15) in the model's unit, the largest figure a model can hold"
+        )
+    };
+    let not_a_number = || {
+        format!(
+            "`{text}` is not a number; write the amount in the model's unit, e.g. --reserves 60"
+        )
+    };
+    let value: Decimal = match number.parse() {
+        Ok(v) => v,
+        // Not a decimal: too large, too precise, or not a number at all; f64 tells which.
+        Err(_) => {
+            return Err(match number.parse::<f64>() {
+                Ok(x) if x.is_nan() => not_a_number(),
+                Ok(x) if x < 0.0 => negative(),
+                Ok(x) if x > 1e15 => too_large(),
+                Ok(_) => "too many digits: write the amount in the model's unit with at most 28 \
+                          significant digits, e.g. --reserves 60"
+                    .to_string(),
+                Err(_) => not_a_number(),
+            });
+        }
+    };
+    if value < Decimal::ZERO {
+        return Err(negative());
     }
-    if value > Decimal::from(1_000_000_000_000_000i64) {
-        return Err("usable reserves must be below 10^15".into());
+    if value > Decimal::from(MAX_RESERVES) {
+        return Err(too_large());
     }
-    Ok(value)
+    // `-0` is zero.
+    Ok(value.abs())
 }
 
+/// A seed: any whole number a 64-bit generator key can hold.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| {
+        "seeds are whole numbers from 0 to 18446744073709551615 (2^64 − 1), e.g. --seed 2024"
+            .to_string()
+    })
+}
+
+/// Simulated years: 1 up to the engine's cap.
+fn parse_iterations(text: &str) -> Result<u64, String> {
+    let max = gapsim::engine::MAX_ITERATIONS;
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "the number of simulated years is a whole number from 1 to {} (10^9), e.g. \
+             --iterations 100000",
+            gapsim::report::amount(Decimal::from(max), 0)
+        )),
+    }
+}
+
+/// Worker threads: 1 to 1024.
+fn parse_threads(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(
+            "the number of threads is a whole number from 1 to 1024; leave --threads \
+                  out to use every core"
+                .to_string(),
+        ),
+    }
+}
+
+/// The target width of the P(S114-level) interval: a probability strictly between 0 and 1.
 fn parse_precision(text: &str) -> Result<f64, String> {
     let value: f64 = text
         .trim()

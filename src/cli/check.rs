@@ -27,6 +27,6 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         m.mitigations.len(),
         m.reserves.len(),
         gapsim::report::money(m.usable_reserves(), m.meta.unit.symbol()),
-    ));
+    ))?;
     Ok(())
 }

@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod report;
 mod run;
+mod validate;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -47,11 +48,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(2),
         Err(Failure::Interrupted) => {
-            eprintln!("gapsim: interrupted; nothing was written");
+            warn("gapsim: interrupted; nothing was written\n");
             ExitCode::from(130)
         }
         Err(Failure::Other(e)) => {
-            eprintln!("error: {e:#}");
+            warn(&format!("error: {e:#}\n"));
             ExitCode::from(2)
         }
     }
@@ -99,10 +100,11 @@ pub fn load(source: &Source, options: &LoadOptions) -> Result<Loaded, Failure> {
     match Model::from_toml_with(&source.label, &source.text, options) {
         Ok(loaded) => {
             if !loaded.warnings.is_empty() {
-                eprint!(
-                    "{}",
-                    diagnostic::render(&source.label, &source.text, &loaded.warnings)
-                );
+                warn(&diagnostic::render(
+                    &source.label,
+                    &source.text,
+                    &loaded.warnings,
+                ));
             }
             Ok(loaded)
         }
@@ -111,16 +113,38 @@ pub fn load(source: &Source, options: &LoadOptions) -> Result<Loaded, Failure> {
             text,
             diagnostics,
         }) => {
-            eprint!("{}", diagnostic::render(&file, &text, &diagnostics));
+            warn(&diagnostic::render(&file, &text, &diagnostics));
             Err(Failure::Reported)
         }
     }
 }
 
-/// Writes to stdout, treating a closed pipe (`gapsim run | head`) as a quiet stop.
-pub fn print(text: &str) {
+/// Writes to stdout.
+///
+/// A closed pipe (`gapsim run | head`) is a quiet stop, as in ripgrep: the reader has
+/// everything it wanted, so it is not an error. Any other failure (`> /dev/full`, a full
+/// disk behind a redirect) is one, because output the user asked for was lost.
+///
+/// # Errors
+/// When stdout cannot be written for any reason but a closed pipe.
+pub fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("could not write to standard output"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes warnings and errors for a person to stderr.
+///
+/// Never fails and never panics (`eprint!` panics when stderr is closed or full): if stderr
+/// cannot be written there is nowhere left to say so, and the exit status still tells the
+/// caller how the command went.
+pub fn warn(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
 /// Where runs go by default.

@@ -1,12 +1,21 @@
 //! The run folder: written whole or not at all, never over an existing one.
 //!
-//! Files are written into a hidden sibling folder (`.NAME.partial-PID`) and renamed into
-//! place in one step, so a failed or interrupted run leaves no half-written folder. A
-//! stale `.partial` folder can only remain if the process is killed outright during the
-//! few milliseconds of writing; it is hidden and never mistaken for a run.
+//! Files are written into a hidden staging folder beside the target (`.gapsim-PID.partial`,
+//! short whatever the target's name, so a long but legal name never fails for the staging
+//! name) and renamed into place in one step, so a failed or interrupted run leaves no
+//! half-written folder. A stale staging folder can only remain if the process is killed
+//! outright during the few milliseconds of writing; it is hidden and never mistaken for a
+//! run.
+//!
+//! A rename never replaces a folder that has files in it, so two runs racing for one name
+//! cannot overwrite each other: the loser gets an error (`--out`) or the next free
+//! automatic name. (POSIX rename does replace an *empty* folder; one created in the
+//! microseconds between our check and the rename would be replaced, losing nothing.)
 
+use std::ffi::OsStr;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::io::ErrorKind;
+use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
@@ -19,79 +28,155 @@ pub enum Target {
     Exact(PathBuf),
 }
 
+/// Longest model-name part of an automatic folder name, in bytes: with the 21-byte date and
+/// a numeric suffix the name stays far below the 255-byte limit of common file systems
+/// (and the 143 of encrypted home folders).
+const MAX_SLUG: usize = 100;
+
+/// Automatic names tried after the first (`NAME-2`, `NAME-3`, …) before giving up.
+const MAX_SUFFIX: u32 = 10_000;
+
 /// Checks the target can be used, before any simulation time is spent: it must not exist,
-/// and its parent must be a folder we can create folders in.
+/// its name must be one the file system accepts, and its nearest existing ancestor must be
+/// a folder we can create folders in. Creates nothing that outlives the check.
 pub fn precheck(target: &Target) -> anyhow::Result<()> {
-    let parent = match target {
+    let (parent, name) = match target {
         Target::Exact(dir) => {
-            if dir.exists() {
+            let name = final_name(dir)?;
+            if let Some(what) = existing(dir) {
                 bail!(
-                    "{} already exists; gapsim never overwrites a run: choose another --out \
-                     folder or remove it",
+                    "{} already exists ({what}); gapsim never overwrites a run: choose another \
+                     --out folder or remove it",
                     dir.display()
                 );
             }
-            match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            }
+            (parent_of(dir), name.to_os_string())
         }
-        Target::Auto { parent, .. } => parent.clone(),
+        // Room for a `-NN` suffix.
+        Target::Auto { parent, model_stem } => (
+            parent.clone(),
+            format!("{}-{MAX_SUFFIX}", auto_name(model_stem)).into(),
+        ),
     };
-    fs::create_dir_all(&parent)
-        .with_context(|| format!("could not create the folder {}", parent.display()))?;
-    let probe = parent.join(format!(".gapsim-probe-{}", std::process::id()));
-    fs::create_dir(&probe)
-        .with_context(|| format!("cannot write a run into {}", parent.display()))?;
-    let _ = fs::remove_dir(&probe);
+    let ancestor = existing_ancestor(&parent)?;
+    // Every folder still to be made, with the run's own name.
+    let mut to_create: Vec<&OsStr> = parent
+        .strip_prefix(&ancestor)
+        .unwrap_or(&parent)
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    to_create.push(name.as_os_str());
+    let longest = to_create.iter().map(|n| n.len()).max().unwrap_or(0);
+
+    // Can we make a folder there at all, and one with a name as long as ours?
+    let probe = probe_name(0);
+    try_create(&ancestor.join(&probe))
+        .with_context(|| format!("cannot write a run into {}", ancestor.display()))?;
+    if longest > probe.len() {
+        if let Err(e) = try_create(&ancestor.join(probe_name(longest))) {
+            let offender = to_create
+                .iter()
+                .find(|n| n.len() == longest)
+                .map_or_else(String::new, |n| abbreviated(n));
+            let fix = match target {
+                Target::Exact(_) => "choose a shorter --out",
+                Target::Auto { .. } => "use --out with a shorter name",
+            };
+            bail!(
+                "the folder name {offender} is too long for {} ({longest} bytes; {e}): {fix}",
+                ancestor.display()
+            );
+        }
+    }
     Ok(())
+}
+
+/// Creates and removes the folder `probe`. One left by a killed process that had our
+/// process id is proof enough.
+fn try_create(probe: &Path) -> std::io::Result<()> {
+    match fs::create_dir(probe) {
+        Ok(()) => {
+            let _ = fs::remove_dir(probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes `files` (name, bytes) into a new run folder and returns its path.
 pub fn write(target: &Target, files: &[(&str, &[u8])]) -> anyhow::Result<PathBuf> {
+    // Things may have changed during the run.
     precheck(target)?;
-    let dir = match target {
-        Target::Exact(dir) => dir.clone(),
-        Target::Auto { parent, model_stem } => {
-            let base = format!("{}_{}", utc_stamp(SystemTime::now()), slug(model_stem));
-            let mut dir = parent.join(&base);
-            let mut k = 2;
-            while dir.exists() {
-                dir = parent.join(format!("{base}-{k}"));
-                k += 1;
-            }
-            dir
-        }
-    };
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    let parent = match target {
+        Target::Exact(dir) => parent_of(dir),
+        Target::Auto { parent, .. } => parent.clone(),
     };
     fs::create_dir_all(&parent)
         .with_context(|| format!("could not create the folder {}", parent.display()))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    let partial = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let outcome = write_all(&partial, files).and_then(|()| {
-        if dir.exists() {
+    let staging = parent.join(format!(".gapsim-{}.partial", std::process::id()));
+    let outcome = write_all(&staging, files).and_then(|()| move_into_place(&staging, target));
+    if outcome.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    outcome
+}
+
+/// Renames the finished `staging` folder to the target's name. An automatic name that
+/// another run took first moves on to the next suffix; an `--out` folder that appeared is
+/// an error.
+fn move_into_place(staging: &Path, target: &Target) -> anyhow::Result<PathBuf> {
+    let candidates: Box<dyn Iterator<Item = PathBuf>> = match target {
+        Target::Exact(dir) => Box::new(std::iter::once(dir.clone())),
+        Target::Auto { parent, model_stem } => {
+            let base = auto_name(model_stem);
+            let first = parent.join(&base);
+            Box::new(
+                std::iter::once(first)
+                    .chain((2..=MAX_SUFFIX).map(move |k| parent.join(format!("{base}-{k}")))),
+            )
+        }
+    };
+    let auto = matches!(target, Target::Auto { .. });
+    for dir in candidates {
+        if existing(&dir).is_some() {
+            if auto {
+                continue;
+            }
             bail!(
                 "{} appeared while the run was being written; not overwriting it",
                 dir.display()
             );
         }
-        fs::rename(&partial, &dir)
-            .with_context(|| format!("could not move the run into {}", dir.display()))
-    });
-    if let Err(e) = outcome {
-        let _ = fs::remove_dir_all(&partial);
-        return Err(e);
+        match fs::rename(staging, &dir) {
+            Ok(()) => return Ok(dir),
+            // Another run took the name between the check and the rename.
+            Err(_) if auto && existing(&dir).is_some() => {}
+            Err(e) => {
+                if existing(&dir).is_some() {
+                    bail!(
+                        "{} appeared while the run was being written; not overwriting it",
+                        dir.display()
+                    );
+                }
+                return Err(anyhow::Error::new(e)
+                    .context(format!("could not move the run into {}", dir.display())));
+            }
+        }
     }
-    Ok(dir)
+    bail!(
+        "could not find a free folder name in {} after {MAX_SUFFIX} tries; use --out",
+        parent_of(staging).display()
+    )
 }
 
 fn write_all(partial: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
+    // The name holds our process id, so one that exists is stale, left by a killed process.
+    let _ = fs::remove_dir_all(partial);
     fs::create_dir(partial)
         .with_context(|| format!("could not create the folder {}", partial.display()))?;
     for (name, bytes) in files {
@@ -99,6 +184,107 @@ fn write_all(partial: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
         fs::write(&path, bytes).with_context(|| format!("could not write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The automatic folder name for a run started now: `2026-11-22T23-59-01Z_kent-2024-25`.
+fn auto_name(model_stem: &str) -> String {
+    format!("{}_{}", utc_stamp(SystemTime::now()), slug(model_stem))
+}
+
+/// The last component of an `--out` path: the name of the folder to create. `newdir/.` and
+/// `newdir/..` name no new folder (the rename into place would fail after simulating).
+fn final_name(dir: &Path) -> anyhow::Result<&OsStr> {
+    let last = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .rsplit(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
+        .find(|part| !part.is_empty());
+    match (last, dir.file_name()) {
+        (Some(b".") | Some(b".."), _) | (_, None) => bail!(
+            "--out {} does not name a new folder: give the folder's own name, e.g. --out \
+             outputs/my-run",
+            dir.display()
+        ),
+        (_, Some(name)) => Ok(name),
+    }
+}
+
+/// What is at `path` if anything, without following a final symbolic link: a dangling link
+/// still occupies the name.
+fn existing(path: &Path) -> Option<String> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    Some(if meta.file_type().is_symlink() {
+        match fs::metadata(path) {
+            Ok(_) => "a symbolic link".into(),
+            Err(_) => "a symbolic link to something that does not exist".into(),
+        }
+    } else if meta.is_dir() {
+        "a folder".into()
+    } else {
+        "a file".into()
+    })
+}
+
+/// The deepest existing folder that `dir` is in or is, which must be a folder (or a link to
+/// one): `afile/sub` fails here, saying that afile is a file.
+fn existing_ancestor(dir: &Path) -> anyhow::Result<PathBuf> {
+    for a in dir.ancestors() {
+        let a = shown(a);
+        match fs::metadata(a) {
+            Ok(m) if m.is_dir() => return Ok(a.to_path_buf()),
+            Ok(_) => bail!(
+                "{} is a file, not a folder, so a run cannot be written inside it: choose \
+                 another --out",
+                a.display()
+            ),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if fs::symlink_metadata(a).is_ok() {
+                    bail!(
+                        "{} is a symbolic link to something that does not exist: choose \
+                         another --out, or repair the link",
+                        a.display()
+                    );
+                }
+            }
+            // Not a folder somewhere above; the loop reaches it and says what it is.
+            Err(_) => {}
+        }
+    }
+    // The current folder exists unless it was deleted under us.
+    bail!("the current folder no longer exists")
+}
+
+/// The parent folder of `dir`: `.` for a bare name.
+fn parent_of(dir: &Path) -> PathBuf {
+    dir.parent()
+        .map_or_else(|| PathBuf::from("."), |p| shown(p).to_path_buf())
+}
+
+/// An empty relative path, as `ancestors` ends with, is the current folder.
+fn shown(p: &Path) -> &Path {
+    if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    }
+}
+
+/// A name cut to its first 40 characters, for messages.
+fn abbreviated(name: &OsStr) -> String {
+    let name = name.to_string_lossy();
+    match name.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name.into_owned(),
+    }
+}
+
+/// A hidden probe folder name, padded to `len` bytes if longer than the plain name.
+fn probe_name(len: usize) -> String {
+    let mut name = format!(".gapsim-probe-{}", std::process::id());
+    while name.len() < len {
+        name.push('x');
+    }
+    name
 }
 
 /// A file-name-safe version of a model name.
@@ -113,8 +299,14 @@ fn slug(text: &str) -> String {
             }
         })
         .collect();
-    let s = s.trim_matches('-').to_string();
-    if s.is_empty() { "model".into() } else { s }
+    // ASCII only, so any byte length is a character boundary.
+    let s = s.trim_matches('-');
+    let s = s[..s.len().min(MAX_SLUG)].trim_end_matches('-');
+    if s.is_empty() {
+        "model".into()
+    } else {
+        s.into()
+    }
 }
 
 /// `2026-11-22T23-59-01Z`: UTC, sortable, and valid in file names on every system.
@@ -161,5 +353,6 @@ mod tests {
     fn slugs_are_file_name_safe() {
         assert_eq!(slug("kent 2024/25"), "kent-2024-25");
         assert_eq!(slug("///"), "model");
+        assert_eq!(slug(&"a".repeat(300)).len(), MAX_SLUG);
     }
 }

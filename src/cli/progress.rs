@@ -16,13 +16,7 @@ impl Progress {
     /// A hidden bar for `total` simulated years.
     pub fn new(total: u64) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} simulating {human_pos}/{human_len} years [{bar:30}] {percent}% · {eta} left",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
+        bar.set_style(style());
         Progress {
             bar,
             start: Instant::now(),
@@ -44,5 +38,91 @@ impl Progress {
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// The bar's look: at most 79 columns wide (so it never wraps on an 80-column terminal,
+/// which would leave a trail of half-lines as it redraws) for any run up to the 10^9-year cap, with
+/// a fixed-width bar so that wide terminals do not stretch it. The longest line, with the
+/// longest estimate of time left indicatif writes (`59m`, `23h`, `6d`; four characters
+/// allowed), is
+/// `⠁ simulating 1,000,000,000/1,000,000,000 years [==============] 100% 59m left`.
+fn style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{spinner} simulating {human_pos}/{human_len} years [{bar:14}] {percent:>3}% {eta} left",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// One less than a standard 80-column terminal.
+    const MAX_COLUMNS: usize = 79;
+
+    /// A terminal that records what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl indicatif::TermLike for Recorder {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(s.to_string());
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_bar_fits_an_80_column_terminal_at_the_iteration_cap() {
+        let cap = gapsim::engine::MAX_ITERATIONS;
+        let term = Recorder::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(cap),
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+        );
+        bar.set_style(style());
+        bar.set_position(cap);
+        // Draws the final state whatever the refresh rate.
+        bar.finish();
+        let drawn = term.0.lock().unwrap().clone();
+        let line = drawn
+            .iter()
+            .rev()
+            .find(|l| l.contains("years"))
+            .expect("the bar was drawn");
+        assert!(line.contains("1,000,000,000/1,000,000,000"), "{line}");
+        // The estimate of time left is `0s` here; allow for the longest one.
+        let eta_room = 4 - "0s".len();
+        let columns = line.chars().count() + eta_room;
+        assert!(
+            columns <= MAX_COLUMNS,
+            "{columns} columns with the longest time left: {line}"
+        );
     }
 }

@@ -8,8 +8,8 @@ use gapsim::model::{LoadOptions, Model};
 use gapsim::report::{document, html, json, markdown};
 use gapsim::stats::Summary;
 
-use super::Failure;
 use super::args::ReportArgs;
+use super::{Failure, validate};
 
 /// The chart and report files of a run: (file name, bytes).
 pub fn files(summary: &Summary, model: &Model) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
@@ -35,7 +35,8 @@ pub fn files(summary: &Summary, model: &Model) -> anyhow::Result<Vec<(String, Ve
 }
 
 /// Rebuilds the charts and report of `args.run_dir` from its `summary.json` and
-/// `model.toml`, without simulating again.
+/// `model.toml`, without simulating again. The new files replace the old ones together or
+/// not at all.
 pub fn report(args: &ReportArgs) -> Result<(), Failure> {
     let dir = &args.run_dir;
     let summary_path = dir.join("summary.json");
@@ -73,26 +74,117 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
         },
         &options,
     )?;
-    let files = files(&summary, &loaded.model)?;
-    for (name, bytes) in &files {
-        replace_file(dir, name, bytes)?;
+    let problems = validate::summary(&summary, &loaded.model);
+    if !problems.is_empty() {
+        let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} cannot be what gapsim run wrote:{list}\nIt has been edited or damaged since \
+             the run, so a report drawn from it would not describe the run; rebuild it with \
+             gapsim run {} and the original run's options (seed, iterations, reserves, \
+             sampling), which report.md's method note lists",
+            summary_path.display(),
+            model_path.display(),
+        )));
     }
+    let files = files(&summary, &loaded.model)?;
+    replace_files(dir, &files)?;
     super::print(&format!(
         "Rebuilt {} files in {}: report.html, report.md and the charts\n",
         files.len(),
         dir.display()
-    ));
+    ))?;
     Ok(())
 }
 
-/// Writes `name` in `dir` through a temporary file and a rename, so a reader never sees a
-/// half-written file.
-fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
-    let target = dir.join(name);
-    if let Err(e) = fs::write(&tmp, bytes) {
-        let _ = fs::remove_file(&tmp);
-        bail!("could not write {}: {e}", tmp.display());
+/// Replaces `files` (name, bytes) in `dir`, all of them or none.
+///
+/// The new files are written to a hidden staging folder inside `dir` (so on the same file
+/// system, where a rename is atomic); the files they replace are linked (or copied) into it
+/// too. Only when everything is there do the renames into place start, and if one of those
+/// fails (a folder where a file should be), the files already moved are put back. A full
+/// disk or an unwritable file therefore changes nothing: report.md never links to charts
+/// that were not rewritten.
+fn replace_files(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    let staging = dir.join(format!(".gapsim-{}.partial", std::process::id()));
+    // Our process id, so one that exists is stale, left by a killed process.
+    let _ = fs::remove_dir_all(&staging);
+    let outcome = stage(&staging, dir, files).and_then(|old| swap_in(&staging, dir, files, &old));
+    let _ = fs::remove_dir_all(&staging);
+    outcome
+}
+
+/// Writes the new files into `staging/new` and keeps the ones they replace in
+/// `staging/old`; returns, for each file, whether an old one was kept.
+fn stage(staging: &Path, dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<Vec<bool>> {
+    let unchanged = |what: String, e: std::io::Error| {
+        anyhow::anyhow!("{what}: {e}; nothing in {} was changed", dir.display())
+    };
+    for sub in ["new", "old"] {
+        let path = staging.join(sub);
+        fs::create_dir_all(&path)
+            .map_err(|e| unchanged(format!("could not create {}", path.display()), e))?;
     }
-    fs::rename(&tmp, &target).with_context(|| format!("could not write {}", target.display()))
+    let mut kept = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let new = staging.join("new").join(name);
+        fs::write(&new, bytes)
+            .map_err(|e| unchanged(format!("could not write {}", new.display()), e))?;
+        // A file (or a link) to put back if the swap fails; a folder in the way makes the
+        // swap fail, and is left alone.
+        let target = dir.join(name);
+        let keep = fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir());
+        if keep {
+            let old = staging.join("old").join(name);
+            // A second link costs no space; a copy is the fallback where links are not
+            // supported.
+            fs::hard_link(&target, &old)
+                .or_else(|_| fs::copy(&target, &old).map(|_| ()))
+                .map_err(|e| {
+                    unchanged(format!("could not keep a copy of {}", target.display()), e)
+                })?;
+        }
+        kept.push(keep);
+    }
+    Ok(kept)
+}
+
+/// Renames each staged file into place; on a failure, puts back the ones already moved.
+fn swap_in(
+    staging: &Path,
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    kept: &[bool],
+) -> anyhow::Result<()> {
+    for (k, (name, _)) in files.iter().enumerate() {
+        let target = dir.join(name);
+        if let Err(e) = fs::rename(staging.join("new").join(name), &target) {
+            let mut undone = true;
+            for (j, (done, _)) in files.iter().enumerate().take(k).rev() {
+                let back = if kept[j] {
+                    fs::rename(staging.join("old").join(done), dir.join(done))
+                } else {
+                    fs::remove_file(dir.join(done))
+                };
+                undone &= back.is_ok();
+            }
+            let why = if target.is_dir() {
+                "it is a folder, not a file: remove or rename it, then run gapsim report \
+                 again"
+                    .to_string()
+            } else {
+                e.to_string()
+            };
+            let outcome = if undone {
+                format!("nothing in {} was changed", dir.display())
+            } else {
+                format!(
+                    "some files in {} could not be put back; run gapsim report again once \
+                     the problem is fixed",
+                    dir.display()
+                )
+            };
+            bail!("could not replace {}: {why}; {outcome}", target.display());
+        }
+    }
+    Ok(())
 }

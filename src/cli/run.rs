@@ -136,6 +136,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         format!(" (report.html, report.md and charts drawn in {report_secs:.2} s)")
     };
+    // The years actually simulated: a run to a precision usually stops before the cap.
+    let years = summary.run.iterations;
     print(&format!(
         "{}\nWrote {}{wrote}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
         report::terminal::render(&summary),
@@ -143,9 +145,15 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         secs,
         if threads == 1 { "" } else { "s" },
         report::amount(
-            rust_decimal::Decimal::from((config.iterations as f64 / secs.max(1e-9)) as u64),
+            rust_decimal::Decimal::from((years as f64 / secs.max(1e-9)) as u64),
             0
         ),
-    ));
+    ))
+    .with_context(|| {
+        format!(
+            "the run was written to {}, but its summary could not be shown",
+            dir.display()
+        )
+    })?;
     Ok(())
 }
