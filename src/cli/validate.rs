@@ -482,13 +482,27 @@ impl Check {
                 "lists drivers, but `sensitivity.iterations` is 0 (nothing was measured)",
             );
         }
+        self.number("sensitivity.explained", sens.explained);
         for (k, d) in sens.drivers.iter().enumerate() {
             let field = |x: &str| format!("sensitivity.drivers[{k}].{x}");
             self.correlation(&field("rank_correlation"), d.rank_correlation);
             if let Some(se) = d.rank_correlation_se {
                 self.standard_error(&field("rank_correlation_se"), se);
             }
-            self.share(&field("variance_share"), d.variance_share);
+            // A contribution can fall outside [0, 1] when correlated drivers pull against
+            // each other, so it is only required to be a number.
+            self.number(&field("contribution"), d.contribution);
+            if let Some(se) = d.contribution_se {
+                self.standard_error(&field("contribution_se"), se);
+            }
+            for (name, x) in [
+                ("slope", d.slope),
+                ("mean_value", d.mean_value),
+                ("low_value", d.low_value),
+                ("high_value", d.high_value),
+            ] {
+                self.number(&field(name), x);
+            }
             self.money(&field("low_effect"), d.low_effect);
             self.money(&field("high_effect"), d.high_effect);
         }
