@@ -13,19 +13,23 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         },
     )?;
     let m = &loaded.model;
+    let count = |n: usize, one: &str, many: &str| gapsim::report::count(n as u64, one, many);
     print(&format!(
-        "{}: ok — {} drivers, {} spending lines, {} savings, {} funding streams, {} mitigations, \
-         {} reserves ({} usable)\n",
+        "{}: ok — {}, {}, {}, {}, {}, {} ({} usable)\n",
         source.label,
-        m.drivers
-            .iter()
-            .filter(|d| d.origin == gapsim::model::DriverOrigin::Declared)
-            .count(),
-        m.lines.len(),
-        m.savings.len(),
-        m.funding.len(),
-        m.mitigations.len(),
-        m.reserves.len(),
+        count(
+            m.drivers
+                .iter()
+                .filter(|d| d.origin == gapsim::model::DriverOrigin::Declared)
+                .count(),
+            "driver",
+            "drivers"
+        ),
+        count(m.lines.len(), "spending line", "spending lines"),
+        count(m.savings.len(), "saving", "savings"),
+        count(m.funding.len(), "funding stream", "funding streams"),
+        count(m.mitigations.len(), "mitigation", "mitigations"),
+        count(m.reserves.len(), "reserve", "reserves"),
         gapsim::report::money(m.usable_reserves(), m.meta.unit.symbol()),
     ))?;
     Ok(())

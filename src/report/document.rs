@@ -104,13 +104,13 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
         .find(|r| r.p == 99)
         .map_or(Decimal::ZERO, |r| r.shortfall);
     out.push(Block::Paragraph(format!(
-        "The central estimate of the gap before in-year mitigation is {} (the mean over {} \
-         simulated years). Contingency and management action absorb {} of it on average, \
+        "The central estimate of the gap before in-year mitigation is {} (the mean over {}). \
+         Contingency and management action absorb {} of it on average, \
          leaving an expected shortfall of {}. In 90% of simulated years the shortfall is \
          below {} and in 95% below {}: usable reserves of {} would cover it in 95% of years, \
          and {} in 99%.",
         m(s.gap.mean),
-        amount(Decimal::from(s.run.iterations), 0),
+        super::count(s.run.iterations, "simulated year", "simulated years"),
         m(s.mitigation_used),
         m(s.shortfall.mean),
         m(pct_value(&s.shortfall, 90)),
@@ -202,10 +202,10 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
             ));
         }
         out.push(Block::Paragraph(format!(
-            "In the {} simulated years ({}) whose shortfall exceeds usable reserves, the gap \
+            "In the {} ({}) whose shortfall exceeds usable reserves, the gap \
              before mitigation averages {} against {} over all years, and management action \
              absorbs {}. In those years, compared with all years:",
-            amount(Decimal::from(t.years), 0),
+            super::count(t.years, "simulated year", "simulated years"),
             percent(s.s114.probability.estimate),
             m(t.mean_gap),
             m(s.gap.mean),

@@ -88,6 +88,15 @@ pub fn percent_interval(estimate: f64, low: f64, high: f64) -> [String; 3] {
     [f(estimate), f(low), f(high)]
 }
 
+/// A count with its noun: `1 simulated year`, `1,000,000 simulated years`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        amount(Decimal::from(n), 0),
+        if n == 1 { one } else { many }
+    )
+}
+
 /// A share as a percentage to one decimal, never "-0.0%": `17.2%`.
 pub fn share(x: f64) -> String {
     let text = format!("{:.1}%", x * 100.0);
@@ -98,10 +107,9 @@ pub fn share(x: f64) -> String {
 pub fn few_iterations_warning(s: &crate::stats::Summary) -> Option<String> {
     (s.run.iterations < MIN_TRUSTED_ITERATIONS).then(|| {
         format!(
-            "Warning: only {} simulated years. Figures this rough can mislead, and their \
-             standard errors cannot be estimated well; run at least {} (the default is \
-             1,000,000).",
-            amount(Decimal::from(s.run.iterations), 0),
+            "Warning: only {}. Figures this rough can mislead, and their standard errors \
+             cannot be estimated well; run at least {} (the default is 1,000,000).",
+            count(s.run.iterations, "simulated year", "simulated years"),
             amount(Decimal::from(MIN_TRUSTED_ITERATIONS), 0)
         )
     })

@@ -18,12 +18,12 @@ pub fn render(s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "{} · model {}, sha256 {} · seed {} · {} simulated years",
+        "{} · model {}, sha256 {} · seed {} · {}",
         s.run.program,
         s.model.file,
         &s.model.sha256[..12.min(s.model.sha256.len())],
         s.run.seed,
-        amount(Decimal::from(s.run.iterations), 0),
+        super::count(s.run.iterations, "simulated year", "simulated years"),
     );
     if let Some(warning) = super::few_iterations_warning(s) {
         let _ = writeln!(out, "{warning}");
@@ -233,9 +233,9 @@ fn tail(out: &mut String, s: &Summary) {
     };
     let _ = writeln!(
         out,
-        "What an S114-level year looks like ({} of {} simulated years)",
+        "What an S114-level year looks like ({} of {})",
         amount(Decimal::from(t.years), 0),
-        amount(Decimal::from(s.run.iterations), 0)
+        super::count(s.run.iterations, "simulated year", "simulated years")
     );
     let _ = writeln!(
         out,
