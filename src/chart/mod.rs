@@ -11,6 +11,7 @@ mod axis;
 mod distribution;
 mod exceedance;
 mod layout;
+mod rows;
 mod savings;
 mod tornado;
 mod waterfall;
