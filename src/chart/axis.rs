@@ -381,6 +381,27 @@ mod tests {
     }
 
     #[test]
+    fn money_ticks_fit_side_by_side_and_differ() {
+        super::super::fonts().unwrap();
+        for (lo, hi, unit) in [
+            (-0.02, 0.03, "£m"),
+            (-15e6, 28e6, "£"),
+            (-25.0, 127.0, "£m"),
+            (0.0, 1.3, "£m"),
+        ] {
+            let (t, money) = money_axis(lo, hi, unit, 1000, 21);
+            let labels: Vec<String> = t.ticks.iter().map(|&v| money.tick(v)).collect();
+            let mut distinct = labels.clone();
+            distinct.dedup();
+            assert_eq!(distinct, labels, "{lo}..{hi} {unit}");
+            assert!(labels.len() >= 3, "{labels:?}");
+            let widest = labels.iter().map(|l| text_width(l, 21)).max().unwrap();
+            let room = 1000.0 * t.step / (t.hi - t.lo);
+            assert!(f64::from(widest) < room, "{labels:?} in {room} px each");
+        }
+    }
+
+    #[test]
     fn nice_steps() {
         assert_eq!(nice_step(100.2, 8.0), 20.0);
         assert_eq!(nice_step(1.0, 4.0), 0.25);

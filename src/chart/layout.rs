@@ -611,6 +611,20 @@ mod tests {
     }
 
     #[test]
+    fn titles_use_the_bold_face() {
+        super::super::fonts().unwrap();
+        // The bold glyphs are wider; with plotters' `style(Bold)` the regular face was
+        // measured and drawn in the PNG.
+        let title = "How big could the 2024/25 gap be?";
+        let regular = width_in(&font(34), title);
+        let heavy = width_in(&bold(34), title);
+        assert!(
+            heavy > regular + 20,
+            "bold {heavy} px, regular {regular} px"
+        );
+    }
+
+    #[test]
     fn the_placer_avoids_what_is_drawn_and_stays_inside() {
         let mut p = Placer::new(Rect::new((0, 0), (100, 100)));
         p.block(Rect::new((0, 0), (50, 50)));
