@@ -1,162 +1,240 @@
-//! The exceedance (S-) curve: the chance the gap, and the shortfall after mitigation,
-//! exceed each amount, with usable reserves and P90/P95 marked.
+//! The exceedance (S-) curve: the chance that the gap, and the shortfall after mitigation,
+//! exceed each amount, with usable reserves and the shortfall's P90 and P95 marked.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rust_decimal::Decimal;
 
+use super::axis::{ReservesAt, amount_range, money_axis, percent_axis};
+use super::layout::{
+    Label, Placer, Rect, Swatch, around_point, beside_line, fit, header, leader, text_width,
+};
 use super::palette::{BLUE, INK, SKY, VERMILLION};
-use super::{Draw, FONT, axis_money, msg, nice_range, size};
-use crate::report::{money, percent};
+use super::{Draw, FONT, msg, size};
+use crate::report::percent;
 use crate::stats::Summary;
 
 pub(crate) struct Exceedance<'a>(pub &'a Summary);
+
+const MARGIN: i32 = 20;
+const Y_AREA: i32 = 100;
+const X_AREA: i32 = 75;
 
 impl Draw for Exceedance<'_> {
     const NAME: &'static str = "exceedance";
 
     fn title(&self) -> String {
-        "Chance the shortfall exceeds each amount".into()
+        "Chance the gap and the shortfall exceed each amount".into()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let s = self.0;
         let unit = s.model.unit.as_str();
         let d = &s.distributions;
-        let reserves: f64 = s.reserves.usable.try_into().unwrap_or(0.0);
-        let lo = d
-            .gap_quantiles
-            .first()
-            .copied()
-            .unwrap_or(0.0)
-            .min(d.shortfall_quantiles.first().copied().unwrap_or(0.0))
-            .min(0.0);
-        let hi = d
-            .gap_quantiles
-            .last()
-            .copied()
-            .unwrap_or(1.0)
-            .max(reserves * 1.05);
-        let (x0, x1) = nice_range(lo, hi);
+        let float = |v: Decimal| -> f64 { v.try_into().unwrap_or(0.0) };
+        let reserves = float(s.reserves.usable);
+        let first = |q: &[f64]| q.first().copied().unwrap_or(0.0);
+        let last = |q: &[f64]| q.last().copied().unwrap_or(0.0);
+        let lo = first(&d.gap_quantiles).min(first(&d.shortfall_quantiles));
+        let hi = last(&d.gap_quantiles).max(last(&d.shortfall_quantiles));
+        let (lo, hi, reserves_at) = amount_range(lo, hi, reserves, unit);
 
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                self.title(),
-                (FONT, size::TITLE).into_font().style(FontStyle::Bold),
-            )
-            .margin(20)
-            .margin_right(45)
-            .x_label_area_size(70)
-            .y_label_area_size(90)
-            .build_cartesian_2d(x0..x1, 0.0..100.0)
+        // Without mitigation the two curves are one; say so rather than hide one.
+        let same = d.gap_quantiles == d.shortfall_quantiles;
+        let legend = if same {
+            vec![(
+                "Gap, and shortfall after mitigation: the same (no mitigation used)".to_string(),
+                Swatch::Line(BLUE),
+            )]
+        } else {
+            vec![
+                ("Gap before mitigation".to_string(), Swatch::Line(SKY)),
+                (
+                    "Shortfall after contingency and management action".to_string(),
+                    Swatch::Line(BLUE),
+                ),
+            ]
+        };
+        let body = header(root, &self.title(), &legend)?;
+        let (bw, bh) = body.dim_in_pixel();
+        let (bw, bh) = (bw as i32, bh as i32);
+        let mut right = 40;
+        let (mut xt, mut money) =
+            money_axis(lo, hi, unit, bw - MARGIN - Y_AREA - right, size::LABEL);
+        let need = text_width(&money.tick(xt.hi), size::LABEL) / 2 + 10;
+        if need > right {
+            right = need;
+            (xt, money) = money_axis(lo, hi, unit, bw - MARGIN - Y_AREA - right, size::LABEL);
+        }
+        let (yt, _) = percent_axis(0.0, 100.0, bh - MARGIN - X_AREA, size::LABEL);
+        let y_decimals = super::axis::decimals_for(yt.step);
+
+        let mut chart = ChartBuilder::on(&body)
+            .margin(MARGIN)
+            .margin_top(10)
+            .margin_right(right)
+            .x_label_area_size(X_AREA)
+            .y_label_area_size(Y_AREA)
+            .build_cartesian_2d(xt.clone(), yt.clone())
             .map_err(msg)?;
         chart
             .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(235, 235, 235))
-            .x_desc(format!("Amount in {unit}"))
+            .x_labels(xt.ticks.len())
+            .y_labels(yt.ticks.len())
+            .bold_line_style(RGBColor(232, 232, 232))
+            .x_desc(format!(
+                "Amount in {} (gap or shortfall; positive = overspend)",
+                money.unit()
+            ))
             .y_desc("Chance of exceeding it (%)")
-            .x_label_formatter(&|v| axis_money(*v, unit))
-            .y_label_formatter(&|v| format!("{v:.0}%"))
+            .x_label_formatter(&|v| money.tick(*v))
+            .y_label_formatter(&|v| format!("{v:.y_decimals$}%"))
             .axis_desc_style((FONT, size::AXIS))
             .label_style((FONT, size::LABEL))
             .axis_style(INK)
             .draw()
             .map_err(msg)?;
 
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let mut placer = Placer::new(Rect::new((px.start, py.start), (px.end, py.end)));
+        let coords = chart.as_coord_spec().clone();
+        let at = move |x: f64, y: f64| coords.translate(&(x, y));
+
         let curve = |q: &[f64]| -> Vec<(f64, f64)> {
             q.iter()
                 .zip(&d.quantile_p)
-                .map(|(&x, &p)| (x, 100.0 * (1.0 - p)))
+                .map(|(&x, &p)| (x.clamp(xt.lo, xt.hi), 100.0 * (1.0 - p)))
                 .collect()
         };
-        chart
-            .draw_series(LineSeries::new(
-                curve(&d.gap_quantiles),
-                ShapeStyle::from(SKY).stroke_width(4),
-            ))
-            .map_err(msg)?
-            .label("Gap before mitigation")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SKY.stroke_width(4)));
-        chart
-            .draw_series(LineSeries::new(
-                curve(&d.shortfall_quantiles),
-                ShapeStyle::from(BLUE).stroke_width(4),
-            ))
-            .map_err(msg)?
-            .label("Shortfall after contingency and management action")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLUE.stroke_width(4)));
-
-        // Usable reserves, and the chance of exceeding them.
-        let p = 100.0 * s.s114.probability.estimate;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(reserves, 0.0), (reserves, 100.0)],
-                ShapeStyle::from(VERMILLION).stroke_width(3),
-            )))
-            .map_err(msg)?;
-        chart
-            .draw_series(std::iter::once(Circle::new(
-                (reserves, p),
-                8,
-                VERMILLION.filled(),
-            )))
-            .map_err(msg)?;
-        // Labelled on whichever side of the line has more room, aligned towards it.
-        let left = reserves - x0 > x1 - reserves;
-        let (x, anchor) = if left {
-            (reserves - (x1 - x0) * 0.008, HPos::Right)
+        let curves = if same {
+            vec![(&d.shortfall_quantiles, BLUE)]
         } else {
-            (reserves + (x1 - x0) * 0.008, HPos::Left)
+            vec![(&d.gap_quantiles, SKY), (&d.shortfall_quantiles, BLUE)]
         };
-        let style = (FONT, size::NOTE)
-            .into_font()
-            .color(&VERMILLION)
-            .pos(Pos::new(anchor, VPos::Center));
-        for (text, y) in [
-            (
-                format!("Usable reserves {}", money(s.reserves.usable, unit)),
-                66.0,
-            ),
-            (
-                format!(
-                    "exceeded in {} of years",
-                    percent(s.s114.probability.estimate)
-                ),
-                60.0,
-            ),
-        ] {
+        for (q, colour) in curves {
+            let points = curve(q);
+            let pixels: Vec<(i32, i32)> = points.iter().map(|&(x, y)| at(x, y)).collect();
+            placer.block_path(&pixels, 4);
             chart
-                .draw_series(std::iter::once(Text::new(text, (x, y), style.clone())))
+                .draw_series(LineSeries::new(points, colour.stroke_width(4)))
                 .map_err(msg)?;
         }
 
+        // Usable reserves, and the chance the shortfall exceeds them.
+        let p = 100.0 * s.s114.probability.estimate;
+        let reserves_text = format!("Usable reserves {}", money.label(reserves));
+        let exceeded = format!(
+            "shortfall exceeds them in {} of years",
+            percent(s.s114.probability.estimate)
+        );
+        if reserves_at == ReservesAt::OnScale {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(reserves, 0.0), (reserves, 100.0)],
+                    VERMILLION.stroke_width(3),
+                )))
+                .map_err(msg)?;
+            placer.block_path(&[at(reserves, 0.0), at(reserves, 100.0)], 3);
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (reserves, p),
+                    8,
+                    VERMILLION.filled(),
+                )))
+                .map_err(msg)?;
+            let (x, y) = at(reserves, p);
+            placer.block(Rect::new((x - 9, y - 9), (x + 9, y + 9)));
+        }
+
         // P90 and P95 of the shortfall: exceeded in 10% and 5% of years.
+        let mut markers = Vec::new();
         for pct in [90u32, 95] {
             if let Some(q) = s.shortfall.percentiles.iter().find(|q| q.p == pct) {
-                let x: f64 = q.value.try_into().unwrap_or(0.0);
+                let x = float(q.value);
+                if x < xt.lo || x > xt.hi {
+                    continue;
+                }
                 let y = f64::from(100 - pct);
                 chart
                     .draw_series(std::iter::once(Circle::new((x, y), 7, BLUE.filled())))
                     .map_err(msg)?;
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        format!("P{pct} {}", money(q.value, unit)),
-                        (x + (x1 - x0) * 0.008, y + if pct == 90 { 9.0 } else { 5.0 }),
-                        (FONT, size::NOTE).into_font().color(&INK),
-                    )))
-                    .map_err(msg)?;
+                let (cx, cy) = at(x, y);
+                placer.block(Rect::new((cx - 8, cy - 8), (cx + 8, cy + 8)));
+                markers.push((format!("Shortfall P{pct} {}", money.label(x)), (cx, cy)));
             }
         }
+        let mut labels = Vec::new();
+        for (text, point) in markers {
+            let label = Label::line(text, size::NOTE, INK);
+            let r = placer.place(&around_point(&label, point));
+            leader(root, point, &r)?;
+            labels.push((label, r, false));
+        }
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font((FONT, size::LABEL))
-            .draw()
-            .map_err(msg)?;
+        let (top, bottom) = (py.start + 6, py.end - 6);
+        let b = placer.bounds();
+        match reserves_at {
+            ReservesAt::OnScale => {
+                let (rx, _) = at(reserves, 0.0);
+                let chance = percent(s.s114.probability.estimate);
+                let options = [
+                    vec![reserves_text.clone(), exceeded.clone()],
+                    vec![
+                        reserves_text.clone(),
+                        "shortfall exceeds them".to_string(),
+                        format!("in {chance} of years"),
+                    ],
+                    vec![
+                        "Usable reserves".to_string(),
+                        money.label(reserves),
+                        "exceeded in".to_string(),
+                        format!("{chance} of years"),
+                    ],
+                ]
+                .into_iter()
+                .map(|lines| {
+                    let label = Label::new(lines, size::NOTE, VERMILLION);
+                    let c = beside_line(&label, rx, top, bottom, true);
+                    (label, c)
+                })
+                .collect();
+                let (label, r) = placer.place_any(options);
+                labels.push((label, r, false));
+            }
+            side => {
+                let right_edge = side == ReservesAt::OffRight;
+                let first = if right_edge {
+                    format!("{reserves_text} →")
+                } else {
+                    format!("← {reserves_text}")
+                };
+                let lines = vec![
+                    fit(&first, size::NOTE, b.x1 - b.x0 - 20),
+                    fit(
+                        &format!("(off the scale): {exceeded}"),
+                        size::NOTE,
+                        b.x1 - b.x0 - 20,
+                    ),
+                ];
+                let label = Label::new(lines, size::NOTE, VERMILLION);
+                let x = if right_edge {
+                    b.x1 - 6 - label.w
+                } else {
+                    b.x0 + 6
+                };
+                let mut candidates = Vec::new();
+                let mut y = top;
+                while y + label.h <= bottom {
+                    candidates.push(label.at(x, y));
+                    y += 8;
+                }
+                let r = placer.place(&candidates);
+                labels.push((label, r, right_edge));
+            }
+        }
+        for (label, r, right_aligned) in &labels {
+            label.draw(root, *r, *right_aligned)?;
+        }
         Ok(())
     }
 }

@@ -7,8 +7,11 @@
 //!
 //! The only global state is plotters' font table, filled once.
 
+mod axis;
 mod distribution;
 mod exceedance;
+mod layout;
+mod rows;
 mod savings;
 mod tornado;
 mod waterfall;
@@ -101,6 +104,11 @@ pub(crate) trait Draw {
     const NAME: &'static str;
     /// The title.
     fn title(&self) -> String;
+    /// False when there is nothing to draw (a model without savings has no savings
+    /// chart); [`render_all`] then leaves the chart out.
+    fn has_content(&self) -> bool {
+        true
+    }
     /// Draws onto `root` (already filled white).
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
@@ -174,75 +182,68 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Draws every chart of a run.
+fn render_if_any<C: Draw>(chart: &C, out: &mut Vec<Chart>) -> Result<(), ChartError> {
+    if chart.has_content() {
+        out.push(render(chart)?);
+    }
+    Ok(())
+}
+
+/// Draws every chart of a run that has something to show, in report order. A chart with
+/// nothing to draw is left out of the list rather than drawn empty: today only `savings`,
+/// for a model without savings. Callers write the files of the charts returned, and the
+/// report leaves out the figure of a chart that is absent.
 ///
 /// # Errors
 /// When the font cannot be loaded or plotters fails.
 pub fn render_all(summary: &Summary) -> Result<Vec<Chart>, ChartError> {
-    Ok(vec![
-        render(&distribution::Distribution(summary))?,
-        render(&exceedance::Exceedance(summary))?,
-        render(&tornado::Tornado(summary))?,
-        render(&waterfall::Waterfall(summary))?,
-        render(&savings::SavingsAtRisk(summary))?,
-    ])
+    let mut out = Vec::with_capacity(5);
+    render_if_any(&distribution::Distribution(summary), &mut out)?;
+    render_if_any(&exceedance::Exceedance(summary), &mut out)?;
+    render_if_any(&tornado::Tornado(summary), &mut out)?;
+    render_if_any(&waterfall::Waterfall(summary), &mut out)?;
+    render_if_any(&savings::SavingsAtRisk(summary), &mut out)?;
+    Ok(out)
 }
 
-/// Draws a title and, under it, a one-line legend of coloured boxes, and returns the area
-/// left for the plot. Used where a legend inside the plot would hide bars.
+/// Draws a title and, under it, a legend of coloured boxes, and returns the area left for
+/// the plot. Used where a legend inside the plot would hide bars.
 pub(crate) fn title_and_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     items: &[(&str, RGBColor)],
 ) -> Result<DrawingArea<DB, Shift>, String> {
-    let (head, body) = root.split_vertically(100);
-    let (w, _) = head.dim_in_pixel();
-    head.draw(&Text::new(
-        title.to_string(),
-        (w as i32 / 2, 28),
-        (FONT, size::TITLE)
-            .into_font()
-            .style(FontStyle::Bold)
-            .color(&palette::INK)
-            .pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Center,
-            )),
-    ))
-    .map_err(msg)?;
-    // Centre the legend: measure each entry as box + gap + text.
-    let font = (FONT, size::LABEL).into_font();
-    let widths: Vec<i32> = items
+    let items: Vec<(String, layout::Swatch)> = items
         .iter()
-        .map(|(t, _)| font.box_size(t).map_or(200, |(w, _)| w as i32) + 28 + 36)
+        .map(|(t, c)| (t.to_string(), layout::Swatch::Box(*c)))
         .collect();
-    let total: i32 = widths.iter().sum();
-    let mut x = (w as i32 - total) / 2;
-    for ((text, colour), width) in items.iter().zip(widths) {
-        head.draw(&Rectangle::new([(x, 64), (x + 20, 84)], colour.filled()))
-            .map_err(msg)?;
-        head.draw(&Text::new(
-            text.to_string(),
-            (x + 28, 63),
-            (FONT, size::LABEL).into_font().color(&palette::INK),
-        ))
-        .map_err(msg)?;
-        x += width;
-    }
-    Ok(body)
+    layout::header(root, title, &items)
 }
 
-/// Money for axis labels: `£25m`, `-£5m`, `£2.5m` (the fewest decimals that distinguish
-/// the ticks).
+/// Money for axis labels when the tick step is not known (plotters chose the ticks):
+/// `£25m`, `-£5m`, `£2.5m`, `£250k`, `£1,200m`, each in the scale its own size needs and with
+/// at most two decimals. Charts that choose their own ticks use [`axis::Money`], which also
+/// makes neighbouring ticks differ.
 pub(crate) fn axis_money(v: f64, unit: &str) -> String {
-    let (scaled, suffix) = if unit == "£m" { (v, "m") } else { (v, "") };
-    let text = if (scaled - scaled.round()).abs() < 1e-9 {
-        format!("{:.0}", scaled.abs())
+    let pounds = v * if unit == "£m" { 1e6 } else { 1.0 };
+    let (scaled, suffix) = if pounds.abs() >= 1e6 {
+        (pounds / 1e6, "m")
+    } else if pounds.abs() >= 1e3 {
+        (pounds / 1e3, "k")
+    } else if unit == "£m" && pounds.abs() < 0.005 {
+        (0.0, "m")
     } else {
-        format!("{:.1}", scaled.abs())
+        (pounds, "")
     };
-    let sign = if v < -1e-12 { "-" } else { "" };
-    format!("{sign}£{text}{suffix}")
+    let mut text = format!("{:.2}", scaled.abs());
+    while text.ends_with('0') {
+        text.pop();
+    }
+    if text.ends_with('.') {
+        text.pop();
+    }
+    let sign = if scaled < 0.0 && text != "0" { "-" } else { "" };
+    format!("{sign}£{}{suffix}", axis::thousands(&text))
 }
 
 /// Shortens a label to `max` characters with an ellipsis.
@@ -257,24 +258,7 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// A "nice" step for about `n` ticks over `span`.
-pub(crate) fn nice_step(span: f64, n: f64) -> f64 {
-    let raw = (span / n).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    let frac = raw / mag;
-    let nice = if frac <= 1.0 {
-        1.0
-    } else if frac <= 2.0 {
-        2.0
-    } else if frac <= 2.5 {
-        2.5
-    } else if frac <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
-}
+pub(crate) use axis::nice_step;
 
 /// `lo`..`hi` widened to whole steps of a nice size, with a margin.
 pub(crate) fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
@@ -296,7 +280,11 @@ mod tests {
         assert_eq!(axis_money(25.0, "£m"), "£25m");
         assert_eq!(axis_money(-5.0, "£m"), "-£5m");
         assert_eq!(axis_money(2.5, "£m"), "£2.5m");
-        assert_eq!(axis_money(1500.0, "£"), "£1500");
+        assert_eq!(axis_money(1500.0, "£"), "£1.5k");
+        assert_eq!(axis_money(15_000_000.0, "£"), "£15m");
+        assert_eq!(axis_money(0.25, "£m"), "£250k");
+        assert_eq!(axis_money(2500.0, "£m"), "£2,500m");
+        assert_eq!(axis_money(-1e-12, "£m"), "£0m");
     }
 
     #[test]

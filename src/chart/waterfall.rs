@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::Decimal;
 
+use super::Draw;
+use super::axis::Money;
+use super::layout::{Swatch, header};
 use super::palette::{BLUE, GREEN, INK, VERMILLION};
-use super::{Draw, FONT, axis_money, msg, nice_range, shorten, size};
+use super::rows::{Frame, Row};
 use crate::report::money;
 use crate::stats::Summary;
 
@@ -89,92 +91,55 @@ impl Draw for Waterfall<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let s = self.0;
-        let unit = s.model.unit.as_str();
         let f = |d: Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
         let steps = steps(s);
-        // Bars: (from, to, colour).
+        // Bars: a total is drawn from zero, a change from the running total.
         let mut running = 0.0;
-        let mut bars = Vec::new();
+        let mut rows = Vec::new();
+        let mut colours = Vec::new();
         for st in &steps {
             let v = f(st.value);
-            if st.total {
-                bars.push((0.0, v, BLUE));
+            let bar = if st.total {
                 running = v;
+                (0.0, v, BLUE)
             } else {
                 let colour = if v >= 0.0 { VERMILLION } else { GREEN };
-                bars.push((running, running + v, colour));
                 running += v;
+                (running - v, running, colour)
+            };
+            if bar.0 != bar.1 && !colours.contains(&bar.2) {
+                colours.push(bar.2);
             }
+            rows.push(Row {
+                name: st.label.clone(),
+                bars: vec![bar],
+            });
         }
-        let lo = bars.iter().map(|b| b.0.min(b.1)).fold(0.0, f64::min);
-        let hi = bars.iter().map(|b| b.0.max(b.1)).fold(0.0, f64::max);
-        let (x0, x1) = nice_range(lo, hi + (hi - lo) * 0.18);
-        let rows = steps.len();
-        let labels: Vec<String> = steps.iter().map(|st| shorten(&st.label, 42)).collect();
-        let row_label = |v: &f64| -> String {
-            let i = rows as f64 - 0.5 - v;
-            if (i - i.round()).abs() < 1e-6 && i >= -0.01 && (i.round() as usize) < rows {
-                labels[i.round() as usize].clone()
+        let legend: Vec<(String, Swatch)> = [
+            (VERMILLION, "Adds to the gap"),
+            (GREEN, "Reduces it"),
+            (BLUE, "Expected gap, and shortfall after mitigation"),
+        ]
+        .iter()
+        .filter(|(c, _)| colours.contains(c))
+        .map(|(c, t)| (t.to_string(), Swatch::Box(*c)))
+        .collect();
+        let body = header(root, &self.title(), &legend)?;
+        let value = |i: usize, m: &Money| {
+            let v = f(steps[i].value);
+            if steps[i].total {
+                m.label(v)
             } else {
-                String::new()
+                m.change(v)
             }
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                self.title(),
-                (FONT, size::TITLE).into_font().style(FontStyle::Bold),
-            )
-            .margin(20)
-            .margin_right(40)
-            .x_label_area_size(70)
-            .y_label_area_size(480)
-            .build_cartesian_2d(x0..x1, 0.0..rows as f64)
-            .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(235, 235, 235))
-            .y_labels(2 * rows + 1)
-            .y_label_formatter(&row_label)
-            .x_desc(format!("{unit}, mean over simulated years"))
-            .x_label_formatter(&|v| axis_money(*v, unit))
-            .axis_desc_style((FONT, size::AXIS))
-            .label_style((FONT, size::LABEL))
-            .axis_style(INK)
-            .draw()
-            .map_err(msg)?;
-        for (i, ((from, to, colour), st)) in bars.iter().zip(&steps).enumerate() {
-            let top = (rows - i) as f64 - 0.18;
-            let bottom = (rows - i - 1) as f64 + 0.18;
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(*from, bottom), (*to, top)],
-                    colour.filled(),
-                )))
-                .map_err(msg)?;
-            let text = if st.total {
-                money(st.value, unit)
-            } else {
-                crate::report::signed_money(st.value, unit)
-            };
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    text,
-                    (from.max(*to) + (x1 - x0) * 0.01, (top + bottom) / 2.0),
-                    (FONT, size::LABEL)
-                        .into_font()
-                        .color(&INK)
-                        .pos(Pos::new(HPos::Left, VPos::Center)),
-                )))
-                .map_err(msg)?;
+        Frame {
+            unit: &s.model.unit,
+            x_desc: &|m: &Money| format!("Amount in {}, mean over simulated years", m.unit()),
+            value: &value,
+            value_colour: INK,
+            connect: true,
         }
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, 0.0), (0.0, rows as f64)],
-                ShapeStyle::from(INK).stroke_width(2),
-            )))
-            .map_err(msg)?;
-        Ok(())
+        .draw(root, &body, &rows)
     }
 }
