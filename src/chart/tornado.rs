@@ -3,15 +3,20 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 
+use super::axis::{Ticked, money_axis};
+use super::layout::{Swatch, draw_text, fit, header, text_width};
 use super::palette::{BLUE, INK, ORANGE};
-use super::{Draw, FONT, axis_money, msg, nice_range, shorten, size, title_and_legend};
-use crate::report::signed_money;
+use super::{Draw, FONT, msg, size};
 use crate::stats::Summary;
 
 /// Drivers shown.
 const TOP: usize = 10;
+const MARGIN: i32 = 20;
+const X_AREA: i32 = 75;
+/// Space between a bar's end and its value.
+const PAD: i32 = 8;
 
 pub(crate) struct Tornado<'a>(pub &'a Summary);
 
@@ -22,69 +27,115 @@ impl Draw for Tornado<'_> {
         "What moves the gap most".into()
     }
 
+    fn has_content(&self) -> bool {
+        !self.0.sensitivity.drivers.is_empty()
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let s = self.0;
         let unit = s.model.unit.as_str();
         let drivers: Vec<_> = s.sensitivity.drivers.iter().take(TOP).collect();
         let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
-        let extent = drivers
-            .iter()
-            .flat_map(|d| [f(d.low_effect), f(d.high_effect)])
-            .fold(1e-9, |m: f64, v| m.max(v.abs()));
-        // Room beyond the longest bar for its value.
-        let (x0, x1) = nice_range(-1.3 * extent, 1.3 * extent);
         let rows = drivers.len().max(1);
-
-        let labels: Vec<String> = drivers.iter().map(|d| shorten(&d.label, 42)).collect();
-        // Row i (from the top) spans [rows − i − 1, rows − i]; its label sits at the centre.
-        let row_label = |v: &f64| -> String {
-            let i = rows as f64 - 0.5 - v;
-            if (i - i.round()).abs() < 1e-6 && i >= -0.01 && (i.round() as usize) < labels.len() {
-                labels[i.round() as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let body = title_and_legend(
+        let body = header(
             root,
             &self.title(),
             &[
-                ("Driver alone in its lowest tenth", ORANGE),
-                ("Driver alone in its highest tenth", BLUE),
+                (
+                    "Driver alone in its lowest tenth".to_string(),
+                    Swatch::Box(ORANGE),
+                ),
+                (
+                    "Driver alone in its highest tenth".to_string(),
+                    Swatch::Box(BLUE),
+                ),
             ],
         )?;
+        let (bw, _) = body.dim_in_pixel();
+        let bw = bw as i32;
+
+        // The name column: as wide as the widest name, up to 38% of the chart.
+        let name_max = (f64::from(bw) * 0.38) as i32;
+        let names: Vec<String> = drivers
+            .iter()
+            .map(|d| fit(&d.label, size::LABEL, name_max))
+            .collect();
+        let y_area = names
+            .iter()
+            .map(|n| text_width(n, size::LABEL))
+            .max()
+            .unwrap_or(0)
+            + 24;
+        let plot_w = bw - 2 * MARGIN - y_area;
+
+        // Symmetric range with room beyond the longest bar for its value label.
+        let extent = drivers
+            .iter()
+            .flat_map(|d| [f(d.low_effect), f(d.high_effect)])
+            .fold(0.0_f64, |m, v| m.max(v.abs()));
+        let extent = if extent > 0.0 {
+            extent
+        } else if unit == "£m" {
+            1.0
+        } else {
+            1e6
+        };
+        let (probe, money) = money_axis(-extent, extent, unit, plot_w, size::LABEL);
+        let widest_value = drivers
+            .iter()
+            .flat_map(|d| {
+                [
+                    money.change(f(d.low_effect)),
+                    money.change(f(d.high_effect)),
+                ]
+            })
+            .map(|t| text_width(&t, size::LABEL - 2))
+            .max()
+            .unwrap_or(0);
+        let half_px = f64::from(plot_w) / 2.0;
+        let room = (half_px - f64::from(widest_value + PAD + 6)).max(half_px / 2.0);
+        let reach = extent * half_px / room;
+        let (xt, money) = if reach > probe.hi.max(-probe.lo) {
+            money_axis(-reach, reach, unit, plot_w, size::LABEL)
+        } else {
+            (probe, money)
+        };
+        let yt = Ticked {
+            lo: 0.0,
+            hi: rows as f64,
+            ticks: Vec::new(),
+            step: 1.0,
+        };
+
         let mut chart = ChartBuilder::on(&body)
-            .margin(20)
-            .margin_top(0)
-            .margin_right(40)
-            .x_label_area_size(80)
-            .y_label_area_size(480)
-            .build_cartesian_2d(x0..x1, 0.0..rows as f64)
+            .margin(MARGIN)
+            .margin_top(10)
+            .x_label_area_size(X_AREA)
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(xt.clone(), yt)
             .map_err(msg)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .set_tick_mark_size(LabelAreaPosition::Left, 0)
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(235, 235, 235))
-            .y_labels(2 * rows + 1)
-            .y_label_formatter(&row_label)
+            .x_labels(xt.ticks.len())
+            .y_labels(0)
+            .bold_line_style(RGBColor(232, 232, 232))
             .x_desc(format!(
-                "Change in the gap, {unit}, from the driver alone in its lowest / highest tenth"
+                "Change in the gap, {}, from the driver alone",
+                money.unit()
             ))
-            .x_label_formatter(&|v| axis_money(*v, unit))
-            .axis_desc_style((FONT, size::AXIS - 2))
+            .x_label_formatter(&|v| money.tick(*v))
+            .y_label_formatter(&|_| String::new())
+            .axis_desc_style((FONT, size::AXIS))
             .label_style((FONT, size::LABEL))
             .axis_style(INK)
             .draw()
             .map_err(msg)?;
 
-        let value_style = (FONT, size::LABEL - 2).into_font().color(&INK);
-        let pad = (x1 - x0) * 0.006;
+        let centre = |i: usize| (rows - i) as f64 - 0.5;
+        let (px, _) = chart.plotting_area().get_pixel_range();
         for (i, d) in drivers.iter().enumerate() {
-            let top = (rows - i) as f64 - 0.15;
-            let bottom = (rows - i - 1) as f64 + 0.15;
-            let middle = (rows - i) as f64 - 0.5;
+            let (top, bottom) = (centre(i) + 0.33, centre(i) - 0.33);
             let (low, high) = (f(d.low_effect), f(d.high_effect));
             chart
                 .draw_series([
@@ -93,21 +144,33 @@ impl Draw for Tornado<'_> {
                 ])
                 .map_err(msg)?;
             // Each bar's value just beyond its end, on the side the bar points to.
-            for (x, value) in [(low, d.low_effect), (high, d.high_effect)] {
+            for x in [low, high] {
+                let (bx, by) = chart.backend_coord(&(x, centre(i)));
                 let (anchor, at) = if x < 0.0 {
-                    (HPos::Right, x - pad)
+                    (HPos::Right, bx - PAD)
                 } else {
-                    (HPos::Left, x + pad)
+                    (HPos::Left, bx + PAD)
                 };
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        // A true minus sign: the hyphen crowds the £ in this font.
-                        signed_money(value, unit).replacen('-', "\u{2212}", 1),
-                        (at, middle),
-                        value_style.clone().pos(Pos::new(anchor, VPos::Center)),
-                    )))
-                    .map_err(msg)?;
+                draw_text(
+                    root,
+                    // A true minus sign: the hyphen crowds the £ in this font.
+                    &money.change(x).replacen('-', "\u{2212}", 1),
+                    (at, by),
+                    size::LABEL - 2,
+                    INK,
+                    anchor,
+                )?;
             }
+            // The driver's name, right-aligned to the axis.
+            let (_, by) = chart.backend_coord(&(0.0, centre(i)));
+            draw_text(
+                root,
+                &names[i],
+                (px.start - 12, by),
+                size::LABEL,
+                INK,
+                HPos::Right,
+            )?;
         }
         chart
             .draw_series(std::iter::once(PathElement::new(

@@ -405,11 +405,10 @@ fn tick_value(label: &str) -> f64 {
 }
 
 /// Checks every text of every chart in `dir` stays inside the 1200-pixel width, and that
-/// no PNG has ink in its outermost columns (text cut at the edge). The tornado is left out
-/// while it is being redesigned on its own branch.
+/// no PNG has ink in its outermost columns (text cut at the edge).
 #[track_caller]
 fn assert_text_inside(dir: &Path, what: &str) {
-    for chart in CHARTS.iter().filter(|c| **c != "tornado") {
+    for chart in CHARTS {
         let Ok(svg) = std::fs::read_to_string(dir.join(format!("{chart}.svg"))) else {
             continue;
         };
@@ -678,4 +677,18 @@ fn a_model_without_savings_has_no_savings_chart() {
     let html = read(&r.dir, "report.html");
     assert_eq!(html.matches("<svg").count(), CHARTS.len() - 1);
     assert!(!read(&r.dir, "report.md").contains("savings.png"));
+}
+
+#[test]
+fn a_model_without_uncertainty_has_no_tornado_and_says_so() {
+    let r = run(
+        Some(&crate::common::fixture("deterministic.toml")),
+        &["--iterations", "20000"],
+    );
+    assert!(!r.dir.join("tornado.png").exists());
+    assert!(!r.dir.join("tornado.svg").exists());
+    let md = read(&r.dir, "report.md");
+    assert!(!md.contains("tornado.png"));
+    assert!(md.contains("No driver varies enough"), "{md}");
+    assert!(!md.contains("The budget counts on £0.0m"));
 }
