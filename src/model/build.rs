@@ -1021,6 +1021,7 @@ impl Builder<'_> {
                 ProblemKind::OutOfRange,
                 "probabilities are fractions between 0 and 1, e.g. 0.85 for 85%".to_string(),
             ),
+            DistError::Extreme { fix, .. } => (ProblemKind::OutOfRange, fix.clone()),
             DistError::Order { .. } => (
                 ProblemKind::BadOrder,
                 if family == "triangular" || family == "pert" {
