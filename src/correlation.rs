@@ -11,6 +11,16 @@
 //! scatter of ranks. Iman–Conover matches the Pearson correlation of normal scores, so each
 //! target ρ_s is converted with ρ = 2·sin(π·ρ_s/6) (the exact relation for a bivariate
 //! normal) before the reordering.
+//!
+//! Everything that decides whether correlations can be used therefore works on that
+//! converted matrix, the one actually imposed ([`normal_scores`]): the check
+//! ([`check_imposable`]) and the repair ([`repair`], Higham's nearest correlation matrix,
+//! converted back with ρ_s = (6/π)·asin(ρ/2) for reporting). A Spearman matrix can be
+//! positive semi-definite while its conversion is not ([[1, ½, −½], [½, 1, ½], [−½, ½, 1]]
+//! has smallest eigenvalue 0, its conversion −0.035).
+//!
+//! A [`Matrix`] may carry the names of its rows (the drivers), so that every message about
+//! it names drivers rather than positions.
 
 use std::fmt::Write as _;
 
@@ -23,24 +33,24 @@ use crate::special::normal_quantile;
 pub enum CorrelationError {
     /// The matrix is not positive semi-definite: no set of variables can have these
     /// correlations together.
-    #[error(
-        "these correlations cannot hold together (the matrix is not positive semi-definite); {detail}"
-    )]
+    #[error("these correlations cannot all hold together: {detail}")]
     NotPositiveSemiDefinite {
         /// Smallest eigenvalue found.
         min_eigenvalue: f64,
         /// Index pairs (into the matrix) of the entries most responsible.
         culprits: Vec<(usize, usize)>,
-        /// The explanation, in words, naming the pairs by index.
+        /// The explanation, in words, naming the pairs by their rows' names.
         detail: String,
     },
 }
 
-/// A symmetric matrix, row-major.
+/// A symmetric matrix, row-major, optionally with a name for each row (and column).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Matrix {
     n: usize,
     a: Vec<f64>,
+    /// One per row, or empty.
+    names: Vec<String>,
 }
 
 impl Matrix {
@@ -50,7 +60,27 @@ impl Matrix {
         for i in 0..n {
             a[i * n + i] = 1.0;
         }
-        Matrix { n, a }
+        Matrix {
+            n,
+            a,
+            names: Vec::new(),
+        }
+    }
+
+    /// The same matrix with its rows named (ignored unless there is one name per row).
+    pub fn with_names(mut self, names: Vec<String>) -> Self {
+        if names.len() == self.n {
+            self.names = names;
+        }
+        self
+    }
+
+    /// The name of row `i`: its given name, or `#i` counting from 1.
+    pub fn name(&self, i: usize) -> String {
+        self.names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", i + 1))
     }
 
     /// Size.
@@ -72,6 +102,17 @@ impl Matrix {
     pub fn set_sym(&mut self, i: usize, j: usize, v: f64) {
         self.a[i * self.n + j] = v;
         self.a[j * self.n + i] = v;
+    }
+
+    /// The matrix with `f` applied to every entry off the diagonal (the diagonal is 1).
+    fn map_off_diagonal(&self, f: impl Fn(f64) -> f64) -> Matrix {
+        let mut m = Matrix::identity(self.n).with_names(self.names.clone());
+        for i in 0..self.n {
+            for j in i + 1..self.n {
+                m.set_sym(i, j, f(self.get(i, j)));
+            }
+        }
+        m
     }
 
     /// Lower-triangular Cholesky factor, or `None` if the matrix is not positive definite
@@ -96,7 +137,11 @@ impl Matrix {
                 }
             }
         }
-        Some(Matrix { n, a: l })
+        Some(Matrix {
+            n,
+            a: l,
+            names: Vec::new(),
+        })
     }
 
     /// Eigenvalues and eigenvectors (columns of the returned matrix, not symmetric in
@@ -154,19 +199,41 @@ pub fn spearman_to_normal_scores(rho_s: f64) -> f64 {
     2.0 * (std::f64::consts::PI * rho_s / 6.0).psin()
 }
 
-/// Checks a correlation matrix can be used. On failure, names the entries most responsible:
-/// the pairs with the largest weight in the eigenvector of the most negative eigenvalue.
-///
-/// # Errors
-/// [`CorrelationError::NotPositiveSemiDefinite`].
-pub fn check_psd(m: &Matrix) -> Result<(), CorrelationError> {
+/// Pearson correlation of normal scores → the Spearman correlation it gives: the inverse
+/// of [`spearman_to_normal_scores`], ρ_s = (6/π)·asin(ρ/2). Portable (`libm`), because a
+/// repaired matrix goes through it on its way to the sampler.
+pub fn normal_scores_to_spearman(rho: f64) -> f64 {
+    6.0 / std::f64::consts::PI * libm::asin(rho / 2.0)
+}
+
+/// The normal-score correlations that Iman–Conover imposes for a matrix of Spearman
+/// targets (names kept).
+pub fn normal_scores(spearman: &Matrix) -> Matrix {
+    spearman.map_off_diagonal(spearman_to_normal_scores)
+}
+
+/// The Spearman correlations that a matrix of normal-score correlations gives.
+pub fn spearman_from_normal_scores(normal: &Matrix) -> Matrix {
+    normal.map_off_diagonal(normal_scores_to_spearman)
+}
+
+/// Eigenvalues above this are taken as zero or positive: rounding in the eigenvalues of a
+/// matrix with entries of order 1 is far smaller, and a genuinely impossible set of
+/// correlations is far larger (−0.035 for the smallest 3×3 conflict at ±0.5).
+const PSD_TOLERANCE: f64 = 1e-10;
+
+/// Checks a correlation matrix is positive semi-definite. On failure, names the entries
+/// most responsible: the pairs with the largest weight in the eigenvector of the most
+/// negative eigenvalue, each shown with its value in `shown` (the same shape; the matrix
+/// a person wrote, when `m` is a conversion of it).
+fn psd_or_culprits(m: &Matrix, shown: &Matrix) -> Result<(), CorrelationError> {
     let (values, vectors) = m.eigen();
     let n = m.len();
     let (worst, &min) = match values.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) {
         Some(x) => x,
         None => return Ok(()),
     };
-    if min >= -1e-10 {
+    if min >= -PSD_TOLERANCE {
         return Ok(());
     }
     // The quadratic form vᵀ M v < 0 is the sum of 2·v_i·v_j·m_ij over pairs plus the
@@ -182,13 +249,22 @@ pub fn check_psd(m: &Matrix) -> Result<(), CorrelationError> {
     }
     terms.sort_by(|a, b| a.1.total_cmp(&b.1));
     let culprits: Vec<(usize, usize)> = terms.iter().take(3).map(|(p, _)| *p).collect();
-    let mut detail = format!("smallest eigenvalue {min:.4}");
+    let mut detail = String::new();
     if !culprits.is_empty() {
-        let _ = write!(detail, "; the entries most in conflict are");
-        for (i, j) in &culprits {
-            let _ = write!(detail, " ({i},{j})={:.2}", m.get(*i, *j));
-        }
+        let pairs: Vec<String> = culprits
+            .iter()
+            .map(|&(i, j)| format!("{} ~ {} = {}", m.name(i), m.name(j), short(shown.get(i, j))))
+            .collect();
+        let _ = write!(
+            detail,
+            "the entries most in conflict are {}; ",
+            pairs.join(", ")
+        );
     }
+    let _ = write!(
+        detail,
+        "the matrix is not positive semi-definite (smallest eigenvalue {min:.4})"
+    );
     Err(CorrelationError::NotPositiveSemiDefinite {
         min_eigenvalue: min,
         culprits,
@@ -196,32 +272,72 @@ pub fn check_psd(m: &Matrix) -> Result<(), CorrelationError> {
     })
 }
 
+/// A correlation for a message: up to three decimals, without trailing zeros.
+fn short(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// Checks a correlation matrix is positive semi-definite, naming the entries most in
+/// conflict when it is not.
+///
+/// # Errors
+/// [`CorrelationError::NotPositiveSemiDefinite`].
+pub fn check_psd(m: &Matrix) -> Result<(), CorrelationError> {
+    psd_or_culprits(m, m)
+}
+
+/// Checks that Iman–Conover can impose a matrix of Spearman targets: that their
+/// normal-score conversion, the matrix actually imposed, is positive semi-definite and has
+/// a Cholesky factor. Culprits are shown with their Spearman values, as written.
+///
+/// # Errors
+/// [`CorrelationError::NotPositiveSemiDefinite`].
+pub fn check_imposable(spearman: &Matrix) -> Result<(), CorrelationError> {
+    normal_cholesky(spearman).map(|_| ())
+}
+
+/// The Cholesky factor of the normal-score conversion of `spearman`.
+fn normal_cholesky(spearman: &Matrix) -> Result<Matrix, CorrelationError> {
+    let normal = normal_scores(spearman);
+    psd_or_culprits(&normal, spearman)?;
+    normal
+        .cholesky()
+        .ok_or_else(|| CorrelationError::NotPositiveSemiDefinite {
+            min_eigenvalue: 0.0,
+            culprits: Vec::new(),
+            detail: "the matrix is at the edge of positive semi-definite, and its Cholesky \
+                     factorisation failed"
+                .into(),
+        })
+}
+
 /// The nearest correlation matrix (unit diagonal, positive semi-definite) in the Frobenius
-/// norm, by Higham's (2002) alternating projections with Dykstra's correction.
+/// norm, by Higham's (2002) alternating projections with Dykstra's correction, finished
+/// so that its eigenvalues are at least [`REPAIR_FLOOR`] (see [`lift_eigenvalues`]).
 pub fn nearest_correlation(m: &Matrix) -> Matrix {
     let n = m.len();
     let mut y = m.clone();
     let mut ds = vec![0.0; n * n];
     for _ in 0..1000 {
         let r: Vec<f64> = y.a.iter().zip(&ds).map(|(y, d)| y - d).collect();
-        // Project onto the PSD cone: clip negative eigenvalues (slightly above zero, so
-        // that the result has a Cholesky factor).
-        let rm = Matrix { n, a: r.clone() };
-        let (vals, vecs) = rm.eigen();
-        let mut x = vec![0.0; n * n];
-        for (k, &lam) in vals.iter().enumerate() {
-            let lam = lam.max(1e-8);
-            for i in 0..n {
-                for j in 0..n {
-                    x[i * n + j] += lam * vecs[i * n + k] * vecs[j * n + k];
-                }
-            }
-        }
+        // Project onto the PSD cone: clip negative eigenvalues.
+        let rm = Matrix {
+            n,
+            a: r.clone(),
+            names: Vec::new(),
+        };
+        let x = clip_eigenvalues(&rm, 0.0);
         for i in 0..n * n {
             ds[i] = x[i] - r[i];
         }
         // Project onto unit-diagonal symmetric matrices.
-        let mut next = Matrix { n, a: x };
+        let mut next = Matrix {
+            n,
+            a: x,
+            names: Vec::new(),
+        };
         for i in 0..n {
             next.a[i * n + i] = 1.0;
             for j in i + 1..n {
@@ -240,44 +356,57 @@ pub fn nearest_correlation(m: &Matrix) -> Matrix {
             break;
         }
     }
-    y
+    lift_eigenvalues(&y, REPAIR_FLOOR).with_names(m.names.clone())
 }
 
-/// The nearest valid Spearman matrix whose normal-score version also has a Cholesky
-/// factor: what `--repair-correlation` uses.
-pub fn repair(spearman: &Matrix) -> Matrix {
-    let mut m = nearest_correlation(spearman);
-    // Converting to normal scores can push a boundary matrix just outside; shrink towards
-    // the identity until it is safely inside.
-    for _ in 0..50 {
-        if ImanConover::new(&m).is_ok() {
-            break;
-        }
-        let n = m.len();
+/// The smallest eigenvalue a repaired matrix keeps: far above rounding (so that it stays
+/// positive semi-definite after conversion between Spearman and normal-score
+/// correlations, which moves entries by ~10⁻¹⁶) and far below anything visible in the
+/// correlations (it moves entries by ~10⁻⁸).
+pub const REPAIR_FLOOR: f64 = 1e-8;
+
+/// V·max(Λ, floor)·Vᵀ for the eigen-decomposition V·Λ·Vᵀ of `m`, row-major.
+fn clip_eigenvalues(m: &Matrix, floor: f64) -> Vec<f64> {
+    let n = m.len();
+    let (vals, vecs) = m.eigen();
+    let mut x = vec![0.0; n * n];
+    for (k, &lam) in vals.iter().enumerate() {
+        let lam = lam.max(floor);
         for i in 0..n {
-            for j in i + 1..n {
-                let v = m.get(i, j) * 0.999;
-                m.set_sym(i, j, v);
+            let vik = lam * vecs[i * n + k];
+            for j in 0..n {
+                x[i * n + j] += vik * vecs[j * n + k];
             }
         }
     }
-    m
+    x
 }
 
-/// A matrix as a table with row and column names, for messages.
-pub fn format_matrix(names: &[String], m: &Matrix) -> String {
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let mut out = String::new();
-    for (i, name) in names.iter().enumerate() {
-        let _ = write!(out, "    {name:<width$}");
-        for j in 0..m.len() {
-            let _ = write!(out, " {:>6.3}", m.get(i, j));
-        }
-        if i + 1 < names.len() {
-            out.push('\n');
+/// Raises every eigenvalue of a correlation matrix to at least `floor` and rescales to a
+/// unit diagonal (D^-½·X·D^-½, which keeps it positive definite): the last step of the
+/// alternating projections is onto unit diagonals, which can leave an eigenvalue a
+/// rounding error below zero.
+fn lift_eigenvalues(m: &Matrix, floor: f64) -> Matrix {
+    let n = m.len();
+    let x = clip_eigenvalues(m, floor);
+    let scale: Vec<f64> = (0..n).map(|i| 1.0 / x[i * n + i].sqrt()).collect();
+    let mut out = Matrix::identity(n);
+    for i in 0..n {
+        for j in i + 1..n {
+            let v = 0.5 * (x[i * n + j] + x[j * n + i]) * scale[i] * scale[j];
+            out.set_sym(i, j, v.clamp(-1.0, 1.0));
         }
     }
     out
+}
+
+/// What `--repair-correlation` uses: the Spearman matrix whose normal-score conversion is
+/// the nearest correlation matrix to the conversion of `spearman`. The repair is done
+/// where the check is, on the matrix Iman–Conover imposes; the result is converted back
+/// to Spearman correlations for reporting next to the targets as written.
+pub fn repair(spearman: &Matrix) -> Matrix {
+    let normal = nearest_correlation(&normal_scores(spearman));
+    spearman_from_normal_scores(&normal).with_names(spearman.names.clone())
 }
 
 /// A prepared Iman–Conover reordering for a group of drivers.
@@ -306,24 +435,11 @@ impl ImanConover {
     /// Prepares the reordering for a target matrix of *Spearman* correlations.
     ///
     /// # Errors
-    /// When the implied normal-score matrix is not positive semi-definite.
+    /// When the implied normal-score matrix is not positive semi-definite (see
+    /// [`check_imposable`], which the model loader runs, so a loaded model never fails
+    /// here).
     pub fn new(spearman: &Matrix) -> Result<Self, CorrelationError> {
-        let n = spearman.len();
-        let mut normal = Matrix::identity(n);
-        for i in 0..n {
-            for j in i + 1..n {
-                normal.set_sym(i, j, spearman_to_normal_scores(spearman.get(i, j)));
-            }
-        }
-        check_psd(&normal)?;
-        let target =
-            normal
-                .cholesky()
-                .ok_or_else(|| CorrelationError::NotPositiveSemiDefinite {
-                    min_eigenvalue: f64::NAN,
-                    culprits: Vec::new(),
-                    detail: "its Cholesky factorisation failed".into(),
-                })?;
+        let target = normal_cholesky(spearman)?;
         Ok(ImanConover {
             target,
             scores: std::sync::OnceLock::new(),

@@ -422,7 +422,7 @@ impl Distribution {
         // whose last bit is not guaranteed to be the same everywhere.
         let cv = sd / mean;
         let s2 = (1.0 + cv * cv).pln();
-        if !(s2 > 0.0) {
+        if s2.is_nan() || s2 <= 0.0 {
             return Err(DistError::Extreme {
                 param: "sd",
                 message: format!(
@@ -821,6 +821,27 @@ impl Distribution {
                 probabilities.iter().filter(|&&p| p > 0.0).count() <= 1
             }
             _ => false,
+        }
+    }
+
+    /// The values and their probabilities, for a distribution that takes finitely many
+    /// values (fixed, Bernoulli, discrete); `None` for a continuous one.
+    pub fn atoms(&self) -> Option<Vec<(f64, f64)>> {
+        match &self.kind {
+            Kind::Fixed(v) => Some(vec![(*v, 1.0)]),
+            Kind::Bernoulli { p } => Some(vec![(0.0, 1.0 - p), (1.0, *p)]),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => Some(
+                values
+                    .iter()
+                    .copied()
+                    .zip(probabilities.iter().copied())
+                    .collect(),
+            ),
+            _ => None,
         }
     }
 
