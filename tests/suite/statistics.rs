@@ -87,6 +87,37 @@ fn every_distribution_passes_a_ks_test_against_statrs() {
         truncated(|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) }, 1.0, 8.0),
     );
 
+    // By mean and sd of the quantity: σ² = ln(1 + (sd/mean)²), μ = ln(mean) − σ²/2.
+    let s2 = (1.0 + (4.0f64 / 10.0).powi(2)).ln();
+    let ln_mean = LogNormal::new(10f64.ln() - s2 / 2.0, s2.sqrt()).unwrap();
+    ks(
+        "lognormal by mean and sd",
+        &Distribution::lognormal_mean_sd(10.0, 4.0, None, None).unwrap(),
+        |x| if x <= 0.0 { 0.0 } else { ln_mean.cdf(x) },
+    );
+    ks(
+        "lognormal bounded only above",
+        &Distribution::lognormal_median_p90(2.0, 5.0, None, Some(4.0)).unwrap(),
+        truncated(|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) }, 0.0, 4.0),
+    );
+    // Far in the upper tail (median 1, p90 2: σ = 0.541; 20 is 5.5σ up, P(X > 20) =
+    // 1.5e-8), the reference is built from statrs' survival function, since its CDF there
+    // is 1 − 1.5e-8 with only eight digits left.
+    let sigma_tail = 2f64.ln() / 1.281_551_565_544_600_5;
+    let ln_tail = LogNormal::new(0.0, sigma_tail).unwrap();
+    let sf_lo = ln_tail.sf(20.0);
+    ks(
+        "lognormal truncated in its upper tail",
+        &Distribution::lognormal_median_p90(1.0, 2.0, Some(20.0), None).unwrap(),
+        |x| {
+            if x <= 20.0 {
+                0.0
+            } else {
+                ((sf_lo - ln_tail.sf(x)) / sf_lo).clamp(0.0, 1.0)
+            }
+        },
+    );
+
     let t = Triangular::new(2.0, 15.0, 6.0).unwrap();
     ks(
         "triangular",
@@ -100,6 +131,21 @@ fn every_distribution_passes_a_ks_test_against_statrs() {
         "pert",
         &Distribution::pert(0.4, 0.85, 1.0, None).unwrap(),
         |x| b.cdf(((x - 0.4) / 0.6).clamp(0.0, 1.0)),
+    );
+    // PERT(0, 0.3, 1) with shape 6: Beta(1 + 6·0.3, 1 + 6·0.7) = Beta(2.8, 5.2).
+    let b = Beta::new(2.8, 5.2).unwrap();
+    ks(
+        "pert with shape 6",
+        &Distribution::pert(0.0, 0.3, 1.0, Some(6.0)).unwrap(),
+        |x| b.cdf(x.clamp(0.0, 1.0)),
+    );
+    // Beta by mean 0.85 and sd 0.1 on [0.5, 1]: on the unit scale mean m = 0.7 and
+    // variance v = 0.04, so α + β = m(1 − m)/v − 1 = 4.25, α = 2.975, β = 1.275.
+    let b = Beta::new(2.975, 1.275).unwrap();
+    ks(
+        "beta by mean and sd on [0.5, 1]",
+        &Distribution::beta_mean_sd(0.85, 0.1, Some(0.5), Some(1.0)).unwrap(),
+        |x| b.cdf(((x - 0.5) / 0.5).clamp(0.0, 1.0)),
     );
     let b = Beta::new(0.7, 3.5).unwrap();
     ks(
