@@ -7,12 +7,14 @@ use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, ProblemKind, Severity, closest, line_col};
-use super::reader::{Ctx, Num, Table, Text, Value, as_table, check_name, number, type_name};
+use super::reader::{
+    Ctx, Num, Table, Text, Value, as_table, check_name, check_text, number, type_name,
+};
 use super::{
     Correlation, CorrelationEntry, Driver, DriverId, DriverOrigin, Funding, Line, LineKind,
     LoadOptions, Loaded, Measure, Meta, Mitigation, Model, Reserve, ReserveKind, Saving, Unit,
 };
-use crate::correlation::Matrix;
+use crate::correlation::{self, Matrix};
 use crate::dist::{DistError, Distribution};
 
 const SECTIONS: &[&str] = &[
@@ -60,6 +62,18 @@ const DIST_KEYS: &[&str] = &[
     "description",
 ];
 
+/// The smallest `[meta]` section, shown as the fix when it is missing.
+const MINIMAL_META: &str = "    [meta]\n    name = \"Council 2025/26\"\n    council = \"Council\"\n    \
+                            year = \"2025/26\"\n    unit = \"£m\"";
+
+/// The smallest spending line, shown as the fix for a model with nothing to simulate.
+const MINIMAL_LINE: &str = "    [lines.adult_care]\n    kind = \"simple\"\n    base = 100\n    \
+                            growth = 0.05\n    budget = 103\n    source = \"assumption: ...\"";
+
+/// The smallest `[reserves]` section, shown as the fix when it is missing.
+const MINIMAL_RESERVE: &str = "    [reserves.general_fund]\n    kind = \"general_fund\"\n    \
+                               amount = 40\n    source = \"...\"";
+
 const SOURCE_HELP: &str = "every figure needs a `source`: a seed file and paragraph, a public \
      address, or `assumption: ...` saying why the figure is reasonable";
 
@@ -77,6 +91,20 @@ enum Role {
 }
 
 impl Role {
+    /// The values the role allows, as advice on what to write.
+    fn allowed(self) -> &'static str {
+        match self {
+            Role::Growth => {
+                "write a growth rate of -1 or more, as a fraction: 0.05 for +5%, -0.02 for -2%"
+            }
+            Role::Fraction => "write a fraction between 0 and 1: 0.9 for 90% delivered",
+            Role::NonNegative => "write an amount of 0 or more, in the model's unit",
+            Role::Months => {
+                "write the months late, from 0 to 12 (12 or more delivers nothing): e.g. 2"
+            }
+        }
+    }
+
     fn measure(self) -> Measure {
         match self {
             Role::Growth | Role::Fraction => Measure::Fraction,
@@ -96,6 +124,23 @@ impl Role {
     /// how to fix it))` when it too often takes values the role cannot use.
     fn check(self, dist: &Distribution) -> Result<(), (String, String)> {
         let (lo, hi) = dist.support();
+        if lo == hi {
+            // A fixed value: it is in range or not; no talk of chances.
+            let why = match self {
+                Role::Growth if lo < -1.0 => {
+                    "it is below -1, and a growth rate is applied as (1 + value), so the \
+                     amount would be negative"
+                }
+                Role::Fraction if !(0.0..=1.0).contains(&lo) => {
+                    "it is outside 0 to 1, the range of a fraction delivered"
+                }
+                Role::NonNegative | Role::Months if lo < 0.0 => {
+                    "it is below 0, and it cannot be negative here"
+                }
+                _ => return Ok(()),
+            };
+            return Err((why.into(), self.allowed().into()));
+        }
         let below = |x: f64| dist.cdf(x - 1e-12 * (1.0 + x.abs()));
         match self {
             Role::Growth if below(-1.0) > OUTSIDE_TOLERANCE => Err((
@@ -136,6 +181,68 @@ impl Role {
     }
 }
 
+/// The fraction a percentage written as text stands for: `"90%"` → `0.9`.
+fn percent(text: &str) -> Option<Decimal> {
+    let number = text.trim().strip_suffix('%')?.trim();
+    let value: Decimal = number.parse().ok()?;
+    Some((value / Decimal::ONE_HUNDRED).normalize())
+}
+
+/// One correlated pair as written: its target, where, and in which entry.
+struct Pair {
+    rank: f64,
+    span: Range<usize>,
+    entry: String,
+}
+
+/// The help for a repaired correlation matrix: the pairs whose correlation changed, as
+/// written → as used, largest change first (at most `SHOWN`; a model of hundreds of
+/// drivers would otherwise print megabytes).
+fn repair_changes(written: &Matrix, used: &Matrix) -> String {
+    const SHOWN: usize = 20;
+    // Changes below this do not show at three decimals.
+    const VISIBLE: f64 = 0.0005;
+    let mut changes: Vec<(f64, String)> = Vec::new();
+    for i in 0..written.len() {
+        for j in i + 1..written.len() {
+            let (w, u) = (written.get(i, j), used.get(i, j));
+            if (w - u).abs() >= VISIBLE {
+                changes.push((
+                    (w - u).abs(),
+                    format!(
+                        "{} ~ {}: {w:.3} → {u:.3}{}",
+                        written.name(i),
+                        written.name(j),
+                        if w == 0.0 { " (not set, so 0)" } else { "" }
+                    ),
+                ));
+            }
+        }
+    }
+    changes.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out = format!(
+        "{} pair{} changed (rank correlation as written → as used):",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    );
+    for (_, line) in changes.iter().take(SHOWN) {
+        out.push_str("\n    ");
+        out.push_str(line);
+    }
+    if changes.len() > SHOWN {
+        out.push_str(&format!(
+            "\n    and {} more, each by at most {:.3}",
+            changes.len() - SHOWN,
+            changes[SHOWN - 1].0
+        ));
+    }
+    out.push_str(
+        "\n  pairs not listed are unchanged to three decimals; to use values of your own, \
+         weaken the entries most in conflict",
+    );
+    out
+}
+
 /// Where a name was first defined, for duplicate checks.
 struct Seen {
     span: Range<usize>,
@@ -144,6 +251,8 @@ struct Seen {
 
 struct Builder<'s> {
     src: &'s str,
+    /// The model's unit, once `[meta]` is read (for checking the size of cohort lines).
+    unit: Option<Unit>,
     /// Label of the item being read, for naming its inline drivers.
     current_label: String,
     options: LoadOptions,
@@ -159,6 +268,7 @@ pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diag
     let (doc, errors) = DeTable::parse_recoverable(src);
     let mut b = Builder {
         src,
+        unit: None,
         current_label: String::new(),
         options: options.clone(),
         ctx: Ctx::default(),
@@ -182,6 +292,7 @@ pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diag
         span: doc.span(),
         entries: doc.get_ref(),
     };
+    check_text(&mut b.ctx, doc.get_ref(), "");
     let model = b.model(&root);
     let mut diags = b.ctx.diags;
     diags.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
@@ -215,15 +326,16 @@ impl Builder<'_> {
             Some(v) => as_table(&mut self.ctx, "meta", v, "write a [meta] section")
                 .and_then(|t| self.meta(&t)),
             None => {
+                // At the top of the file, where the section belongs.
                 self.ctx.push(
                     Diagnostic::error(
                         ProblemKind::MissingField,
-                        None,
+                        Some(0..0),
                         "the model has no [meta] section",
                     )
-                    .with_help(
-                        "add [meta] with name, council, year and unit (see docs/model-format.md)",
-                    ),
+                    .with_help(format!(
+                        "add it at the top of the file (see docs/model-format.md):\n{MINIMAL_META}"
+                    )),
                 );
                 None
             }
@@ -275,31 +387,37 @@ impl Builder<'_> {
                 })
                 .unwrap_or(0)
         };
+        // Sections that are missing altogether are reported at the end of the file, where
+        // they can be added.
+        let end = self.src.len()..self.src.len();
         if section_count("lines") == 0 && section_count("savings") == 0 {
+            let at = root
+                .get("lines")
+                .or_else(|| root.get("savings"))
+                .map_or(end.clone(), |v| v.span());
             self.ctx.push(
                 Diagnostic::error(
                     ProblemKind::Empty,
-                    None,
+                    Some(at),
                     "the model has no spending lines and no savings, so there is nothing to \
                      simulate",
                 )
-                .with_help(
-                    "add at least one [lines.NAME] or [savings.NAME] section \
-                     (see docs/model-format.md)",
-                ),
+                .with_help(format!(
+                    "add at least one spending line or saving (see docs/model-format.md), \
+                     e.g.:\n{MINIMAL_LINE}"
+                )),
             );
         }
         if !reserves_present {
             self.ctx.push(
                 Diagnostic::error(
                     ProblemKind::MissingField,
-                    None,
+                    Some(end),
                     "the model has no [reserves] section, so an S114-level shortfall is undefined",
                 )
-                .with_help(
-                    "add [reserves.general_fund] with kind = \"general_fund\", an amount and a \
-                     source",
-                ),
+                .with_help(format!(
+                    "add the general fund balance (see docs/model-format.md):\n{MINIMAL_RESERVE}"
+                )),
             );
         } else if reserves.iter().all(|r| r.kind != ReserveKind::GeneralFund)
             && section_count("reserves") > 0
@@ -308,11 +426,13 @@ impl Builder<'_> {
             self.ctx.push(
                 Diagnostic::warning(
                     ProblemKind::MissingField,
-                    None,
+                    Some(root.span_of("reserves")),
                     "no reserve has kind = \"general_fund\"; usable reserves are only the \
                      releasable earmarked ones",
                 )
-                .with_help("add the general fund balance as a reserve"),
+                .with_help(format!(
+                    "add the general fund balance as a reserve:\n{MINIMAL_RESERVE}"
+                )),
             );
         }
 
@@ -346,11 +466,6 @@ impl Builder<'_> {
     /// drivers they mention, checking it can hold (positive semi-definite) or, when asked,
     /// repairing it.
     fn correlations(&mut self, root: &Table<'_, '_>) -> Option<Correlation> {
-        struct Pair {
-            rank: f64,
-            span: Range<usize>,
-            entry: String,
-        }
         let by_name: HashMap<String, DriverId> = self
             .drivers
             .iter()
@@ -360,6 +475,8 @@ impl Builder<'_> {
         let mut entries = Vec::new();
         let mut group: Vec<DriverId> = Vec::new();
         let mut pairs: HashMap<(DriverId, DriverId), Pair> = HashMap::new();
+        // Where each driver is first listed, for warnings about it.
+        let mut mentions: HashMap<DriverId, Range<usize>> = HashMap::new();
         let mut ok = true;
         for (name, ot) in self.section(root, "correlations") {
             let t = ot.table();
@@ -441,6 +558,7 @@ impl Builder<'_> {
                                     if let Some(u) = self.used.get_mut(id.0) {
                                         *u = true;
                                     }
+                                    mentions.entry(id).or_insert_with(|| item.span());
                                     ids.push(id);
                                 }
                                 None => {
@@ -521,72 +639,95 @@ impl Builder<'_> {
         if !ok {
             return None;
         }
-        let mut matrix = Matrix::identity(group.len());
-        let index = |id: DriverId| group.iter().position(|&g| g == id).unwrap_or(0);
-        for (&(a, b), p) in &pairs {
-            matrix.set_sym(index(a), index(b), p.rank);
-        }
         let names: Vec<String> = group
             .iter()
             .map(|d| self.drivers[d.0].name.clone())
             .collect();
-        let checked = crate::correlation::check_psd(&matrix)
-            .and_then(|()| crate::correlation::ImanConover::new(&matrix).map(|_| ()));
+        let mut matrix = Matrix::identity(group.len()).with_names(names);
+        let index = |id: DriverId| group.iter().position(|&g| g == id).unwrap_or(0);
+        for (&(a, b), p) in &pairs {
+            matrix.set_sym(index(a), index(b), p.rank);
+        }
+        self.warn_ties(&group, &mentions, &pairs);
+        let section_span = root.span_of("correlations");
+        let span_of_pair = |i: usize, j: usize| -> Range<usize> {
+            pairs
+                .get(&(group[i].min(group[j]), group[i].max(group[j])))
+                .map_or(section_span.clone(), |p| p.span.clone())
+        };
         let mut repaired_from = None;
-        if let Err(e) = checked {
-            let culprits = match &e {
-                crate::correlation::CorrelationError::NotPositiveSemiDefinite {
-                    culprits, ..
-                } => culprits.clone(),
-            };
-            let described: Vec<String> = culprits
+        if let Err(e) = correlation::check_imposable(&matrix) {
+            let correlation::CorrelationError::NotPositiveSemiDefinite {
+                culprits,
+                min_eigenvalue,
+                ..
+            } = &e;
+            let span = culprits
+                .first()
+                .map_or(section_span.clone(), |&(i, j)| span_of_pair(i, j));
+            let listed: Vec<String> = culprits
                 .iter()
-                .map(|&(i, j)| format!("{} ~ {} = {}", names[i], names[j], matrix.get(i, j)))
+                .map(|&(i, j)| {
+                    format!(
+                        "{} ~ {} = {}",
+                        matrix.name(i),
+                        matrix.name(j),
+                        matrix.get(i, j)
+                    )
+                })
                 .collect();
-            let span = culprits.first().and_then(|&(i, j)| {
-                pairs
-                    .get(&(group[i].min(group[j]), group[i].max(group[j])))
-                    .map(|p| p.span.clone())
-            });
-            if self.options.repair_correlation {
-                let fixed = crate::correlation::repair(&matrix);
-                self.ctx.push(
-                    Diagnostic::warning(
-                        ProblemKind::Inconsistent,
-                        span,
-                        format!(
-                            "the correlations cannot all hold together ({}); replaced by the \
-                             nearest valid matrix",
-                            described.join(", ")
-                        ),
-                    )
-                    .with_help(format!(
-                        "as written:\n{}\n  as used:\n{}",
-                        crate::correlation::format_matrix(&names, &matrix),
-                        crate::correlation::format_matrix(&names, &fixed)
-                    )),
-                );
-                repaired_from = Some(matrix);
-                matrix = fixed;
-            } else {
-                self.ctx.push(
-                    Diagnostic::error(
-                        ProblemKind::Inconsistent,
-                        span,
-                        format!(
-                            "these correlations cannot all hold together (the matrix is not \
-                             positive semi-definite); the entries most in conflict are {}",
-                            described.join(", ")
-                        ),
-                    )
-                    .with_help(
-                        "weaken or change the sign of one of them (if a~b and b~c are both \
-                         strongly positive, a~c cannot be strongly negative), or run with \
-                         --repair-correlation to use the nearest valid matrix",
+            let conflict = match listed.as_slice() {
+                [] => String::new(),
+                [one] => format!(" ({one} is most in conflict)"),
+                [init @ .., last] => {
+                    format!(" ({} and {last} conflict most)", init.join(", "))
+                }
+            };
+            if !self.options.repair_correlation {
+                self.ctx.error(
+                    ProblemKind::Inconsistent,
+                    span,
+                    format!(
+                        "these rank correlations cannot all hold together{conflict}: \
+                         Iman–Conover imposes them as the normal-score correlations \
+                         2·sin(π·ρ/6), and the matrix of those is not positive semi-definite \
+                         (smallest eigenvalue {min_eigenvalue:.4})"
                     ),
+                    "weaken or change the sign of one of them (if a~b and b~c are both \
+                     strongly positive, a~c cannot be strongly negative), or run with \
+                     --repair-correlation to use the nearest set that can hold",
                 );
                 return None;
             }
+            let fixed = correlation::repair(&matrix);
+            if let Err(still) = correlation::check_imposable(&fixed) {
+                // The repair is built to give an imposable matrix; if it ever does not,
+                // refuse here rather than let the run fail.
+                self.ctx.error(
+                    ProblemKind::Inconsistent,
+                    span,
+                    format!(
+                        "these rank correlations cannot all hold together{conflict}, and the \
+                         nearest set that can could not be used either ({still})"
+                    ),
+                    "weaken the entries most in conflict by hand (and please report this \
+                     model: --repair-correlation should always succeed)",
+                );
+                return None;
+            }
+            self.ctx.push(
+                Diagnostic::warning(
+                    ProblemKind::Inconsistent,
+                    Some(span),
+                    format!(
+                        "these rank correlations cannot all hold together{conflict}; as \
+                         --repair-correlation asks, the nearest set that can is used instead"
+                    ),
+                )
+                .with_help(repair_changes(&matrix, &fixed)),
+            );
+            repaired_from = Some(matrix);
+            matrix = fixed;
         }
         Some(Correlation {
             entries,
@@ -594,6 +735,65 @@ impl Builder<'_> {
             spearman: matrix,
             repaired_from,
         })
+    }
+
+    /// Warns about correlated drivers that take few values (Bernoulli, discrete): their
+    /// draws tie, and reordering cannot separate ties, so their targets cannot be reached.
+    fn warn_ties(
+        &mut self,
+        group: &[DriverId],
+        mentions: &HashMap<DriverId, Range<usize>>,
+        pairs: &HashMap<(DriverId, DriverId), Pair>,
+    ) {
+        for &id in group {
+            let d = &self.drivers[id.0];
+            let Some(atoms) = d.dist.atoms() else {
+                continue;
+            };
+            if d.dist.is_fixed() {
+                // Already warned: correlating it has no effect.
+                continue;
+            }
+            let strongest = pairs
+                .iter()
+                .filter(|((a, b), _)| *a == id || *b == id)
+                .map(|(_, p)| p.rank.abs())
+                .fold(0.0, f64::max);
+            if strongest == 0.0 {
+                continue;
+            }
+            // The largest rank correlation a variable with atoms p_i can have with any
+            // continuous one is √(1 − Σp_i³) (it is reached by the comonotone pair).
+            let bound = (1.0 - atoms.iter().map(|(_, p)| p * p * p).sum::<f64>())
+                .max(0.0)
+                .sqrt();
+            let family = d.dist.family().name();
+            let span = mentions.get(&id).cloned();
+            self.ctx.push(
+                Diagnostic::warning(
+                    ProblemKind::InvalidValue,
+                    span,
+                    format!(
+                        "driver `{}` is {} {family} that takes only {} values, so many of its \
+                         draws tie and reordering cannot separate them: its rank correlations \
+                         will fall short of their targets (in size at most {bound:.2} even \
+                         with a continuous driver, and usually less)",
+                        d.name,
+                        if family.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                            "an"
+                        } else {
+                            "a"
+                        },
+                        atoms.iter().filter(|(_, p)| *p > 0.0).count()
+                    ),
+                )
+                .with_help(
+                    "the correlations achieved are reported after the run, next to their \
+                     targets (summary.json, correlation.pairs); to reach a target, correlate a \
+                     continuous driver instead",
+                ),
+            );
+        }
     }
 
     fn errors(&self) -> usize {
@@ -691,19 +891,39 @@ impl Builder<'_> {
         );
         let unit = t.req_text(&mut self.ctx, "unit", "unit = \"£m\" or unit = \"£\"");
         let description = t.text(&mut self.ctx, "description");
-        let unit = unit.and_then(|u| match u.value.trim() {
-            "£m" | "GBP m" | "gbp_m" => Some(Unit::Millions),
-            "£" | "GBP" | "gbp" => Some(Unit::Pounds),
+        // Only the two documented spellings: one way of writing each unit keeps model
+        // files uniform to read and compare, and every report prints the symbol anyway.
+        // Other spellings of the same units get the exact fix.
+        let unit = unit.and_then(|u| match u.value.as_str() {
+            "£m" => Some(Unit::Millions),
+            "£" => Some(Unit::Pounds),
             other => {
+                let squashed: String = other
+                    .to_lowercase()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '£')
+                    .collect();
+                let help = match squashed.as_str() {
+                    "gbpm" | "gbpmillion" | "gbpmillions" | "m" | "millions" | "£million"
+                    | "£millions" | "£mn" | "gbpmn" | "mn" => {
+                        "write unit = \"£m\" for millions of pounds: it is the one spelling \
+                         gapsim accepts"
+                    }
+                    "gbp" | "pounds" | "pound" | "£s" => {
+                        "write unit = \"£\" for pounds: it is the one spelling gapsim accepts"
+                    }
+                    _ => "write unit = \"£m\" (millions of pounds) or unit = \"£\" (pounds)",
+                };
                 self.ctx.error(
                     ProblemKind::InvalidValue,
                     u.span,
                     format!("unit `{other}` is not known"),
-                    "write unit = \"£m\" (millions of pounds) or unit = \"£\"",
+                    help,
                 );
                 None
             }
         });
+        self.unit = unit;
         Some(Meta {
             name: name?.value,
             council: council?.value,
@@ -1021,6 +1241,7 @@ impl Builder<'_> {
                 ProblemKind::OutOfRange,
                 "probabilities are fractions between 0 and 1, e.g. 0.85 for 85%".to_string(),
             ),
+            DistError::Extreme { fix, .. } => (ProblemKind::OutOfRange, fix.clone()),
             DistError::Order { .. } => (
                 ProblemKind::BadOrder,
                 if family == "triangular" || family == "pert" {
@@ -1065,7 +1286,7 @@ impl Builder<'_> {
                                 ProblemKind::OutOfRange,
                                 v.span(),
                                 format!("driver `{name}` does not fit `{path}`: {why}"),
-                                format!("{fix} in [drivers.{name}], or use another driver here"),
+                                format!("in [drivers.{name}]: {fix}; or use another driver here"),
                             );
                             return None;
                         }
@@ -1097,12 +1318,12 @@ impl Builder<'_> {
             DeValue::Integer(_) | DeValue::Float(_) => {
                 let n = number(&mut self.ctx, &path, v)?;
                 let dist = Distribution::fixed(n.f64()).ok()?;
-                if let Err((why, _)) = role.check(&dist) {
+                if let Err((why, fix)) = role.check(&dist) {
                     self.ctx.error(
                         ProblemKind::OutOfRange,
                         n.span,
                         format!("`{path}` = {}: {why}", n.value),
-                        "use a value the field allows",
+                        fix,
                     );
                     return None;
                 }
@@ -1240,6 +1461,49 @@ impl Builder<'_> {
         required: bool,
         source: &str,
     ) -> Option<(Decimal, DriverId)> {
+        if let Some(v) = owner.get(field) {
+            if !matches!(v.get_ref(), DeValue::Integer(_) | DeValue::Float(_)) {
+                let found = type_name(v.get_ref());
+                let help = match v.get_ref() {
+                    DeValue::String(text) => match percent(text) {
+                        Some(fraction) => format!(
+                            "write the chance as a probability between 0 and 1, without \
+                             quotes: {field} = {fraction}"
+                        ),
+                        None if text.trim().parse::<Decimal>().is_ok() => {
+                            format!("remove the quotes: {field} = {}", text.trim())
+                        }
+                        None => "write the chance as a probability between 0 and 1, without \
+                                 quotes, such as 0.9"
+                            .to_string(),
+                    },
+                    DeValue::Table(_) => {
+                        let elsewhere = if owner.path.starts_with("savings.") {
+                            "in `delivered` or `slippage`"
+                        } else {
+                            "in `impact`"
+                        };
+                        format!(
+                            "write the chance as one number, a probability between 0 and 1 \
+                             such as 0.9; it cannot be a distribution (put the uncertainty \
+                             {elsewhere})"
+                        )
+                    }
+                    _ => "write a probability between 0 and 1, such as 0.9".to_string(),
+                };
+                self.ctx.error(
+                    ProblemKind::WrongType,
+                    v.span(),
+                    format!(
+                        "`{}.{field}` should be a probability (a number between 0 and 1), \
+                         found {found}",
+                        owner.path
+                    ),
+                    help,
+                );
+                return None;
+            }
+        }
         let p = if required {
             owner.req_number(
                 &mut self.ctx,
@@ -1402,6 +1666,9 @@ impl Builder<'_> {
                 let period = t
                     .text(&mut self.ctx, "period")
                     .map_or_else(|| "week".to_string(), |p| p.value);
+                if let (Some(c), Some(u), Some(p)) = (clients, unit_cost, periods) {
+                    self.check_cohort_size(&t, c, u, p);
+                }
                 let demand = self.inputs(&t, "demand", Role::Growth, &source);
                 let cost = self.inputs(&t, "cost", Role::Growth, &source);
                 LineKind::Cohort {
@@ -1462,6 +1729,43 @@ impl Builder<'_> {
             kind,
             source,
         })
+    }
+
+    /// Refuses a cohort line whose central amount, clients × unit cost × periods in the
+    /// model's unit, is beyond the 10^15 every model figure is held to: each factor may be
+    /// within it while their product is not, and the simulation would then fail, or
+    /// overflow, on the first year.
+    fn check_cohort_size(
+        &mut self,
+        t: &Table<'_, '_>,
+        clients: Decimal,
+        unit_cost: Decimal,
+        periods: Decimal,
+    ) {
+        use rust_decimal::prelude::ToPrimitive as _;
+        let f = |d: Decimal| d.to_f64().unwrap_or(f64::INFINITY);
+        let pounds = f(clients) * f(unit_cost) * f(periods);
+        // Without a unit (a [meta] problem reported elsewhere), judge it in £m, the lenient
+        // reading, so as not to add a second error to the first.
+        let unit = self.unit.unwrap_or(Unit::Millions);
+        let amount = pounds / unit.pounds();
+        if amount <= crate::dist::LARGEST {
+            return;
+        }
+        self.ctx.error(
+            ProblemKind::OutOfRange,
+            t.span_of("clients"),
+            format!(
+                "`{}` costs clients × unit_cost × periods = {clients} × £{unit_cost} × \
+                 {periods} = {:.3e} {} a year before any growth, beyond 10^15, the largest \
+                 figure a model can hold",
+                t.path,
+                amount,
+                unit.symbol()
+            ),
+            "check the three figures: unit_cost is in pounds (not £m) per client per period, \
+             and periods counts the periods in one year (52 weeks, 190 school days)",
+        );
     }
 
     fn saving(&mut self, name: &Text, ot: &OwnedTable<'_, '_>) -> Option<Saving> {

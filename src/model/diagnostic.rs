@@ -11,6 +11,8 @@ use std::ops::Range;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProblemKind {
+    /// The file is not UTF-8 text.
+    Encoding,
     /// The file is not valid TOML.
     Syntax,
     /// A field this place does not know (usually a typo).
@@ -98,6 +100,21 @@ impl Diagnostic {
     }
 }
 
+/// The byte-order mark some editors put at the start of a UTF-8 file. It is not part of
+/// the text a person sees, so it does not count as a column.
+const BOM: char = '\u{FEFF}';
+
+/// The part of a line before byte `at` that a person sees: without a leading
+/// byte-order mark on the first line.
+fn visible(src: &str, line_start: usize, at: usize) -> &str {
+    let text = &src[line_start..at];
+    if line_start == 0 {
+        text.strip_prefix(BOM).unwrap_or(text)
+    } else {
+        text
+    }
+}
+
 /// 1-based line and column (in characters) of byte offset `at` in `src`.
 pub fn line_col(src: &str, at: usize) -> (usize, usize) {
     let at = at.min(src.len());
@@ -108,8 +125,25 @@ pub fn line_col(src: &str, at: usize) -> (usize, usize) {
     let before = &src[..at];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = src[line_start..at].chars().count() + 1;
+    let col = visible(src, line_start, at).chars().count() + 1;
     (line, col)
+}
+
+/// Text from the model, made safe to print: each control character (other than a line
+/// break where `keep_newlines`, and a tab) becomes its visible Unicode picture (ESC → ␛),
+/// one character for one, so that columns stay right and a terminal is never sent an
+/// escape sequence from a model file.
+fn printable(text: &str, keep_newlines: bool) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\n' if keep_newlines => c,
+            '\u{0}'..='\u{1F}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{FFFD}'),
+            '\u{7F}' => '\u{2421}',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 /// Renders diagnostics for a person: `file:line:col`, the message, the offending line with
@@ -121,18 +155,19 @@ pub fn render(file: &str, src: &str, diagnostics: &[Diagnostic]) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let message = printable(&d.message, false);
         match &d.span {
             Some(span) => {
                 let (line, col) = line_col(src, span.start);
-                let _ = writeln!(out, "{label}: {file}:{line}:{col}: {}", d.message);
+                let _ = writeln!(out, "{label}: {file}:{line}:{col}: {message}");
                 write_snippet(&mut out, src, span.clone(), line);
             }
             None => {
-                let _ = writeln!(out, "{label}: {file}: {}", d.message);
+                let _ = writeln!(out, "{label}: {file}: {message}");
             }
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = help: {}", printable(help, true));
         }
         out.push('\n');
     }
@@ -162,9 +197,12 @@ fn write_snippet(out: &mut String, src: &str, span: Range<usize>, line: usize) {
     let line_end = src[line_start..]
         .find('\n')
         .map_or(src.len(), |i| line_start + i);
-    let text = src[line_start..line_end].trim_end_matches('\r');
+    let text = printable(
+        visible(src, line_start, line_end).trim_end_matches('\r'),
+        false,
+    );
     let gutter = line.to_string().len();
-    let col = src[line_start..start].chars().count();
+    let col = visible(src, line_start, start).chars().count();
     let end = span.end.clamp(start, line_end);
     let width = src[start..end].chars().count().max(1);
     let _ = writeln!(out, "{:gutter$} |", "");
@@ -230,6 +268,35 @@ mod tests {
         assert!(text.contains("  |        ^\n"), "{text}");
         assert!(text.contains("= help: put the name in quotes"), "{text}");
         assert!(text.contains("1 error and 0 warnings"), "{text}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let src = "\u{FEFF}[meta] x\nb = 1\n";
+        // `x` is the 8th character a person sees on line 1.
+        assert_eq!(line_col(src, src.find('x').unwrap()), (1, 8));
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, src.find('b').unwrap()), (2, 1));
+        let at = src.find('x').unwrap();
+        let d = Diagnostic::error(ProblemKind::Syntax, Some(at..at + 1), "here");
+        let text = render("m.toml", src, &[d]);
+        assert!(text.contains("m.toml:1:8:"), "{text}");
+        assert!(text.contains("1 | [meta] x\n"), "{text}");
+        assert!(text.contains("  |        ^\n"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent_to_the_terminal() {
+        let src = "name = 1\n";
+        let d = Diagnostic::error(ProblemKind::UnknownField, Some(0..4), "field `a\u{1b}[2J`")
+            .with_help("one\ntwo\u{7}");
+        let text = render("m.toml", src, &[d]);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.contains("field `a␛[2J`"), "{text}");
+        assert!(text.contains("one\ntwo␇"), "{text}");
     }
 
     #[test]

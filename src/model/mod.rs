@@ -355,6 +355,45 @@ impl Model {
         })
     }
 
+    /// The text of a model file from its bytes, for [`Model::from_toml`]. A model file is
+    /// UTF-8 text (a leading byte-order mark is kept: the parser skips it and positions in
+    /// messages do not count it).
+    ///
+    /// # Errors
+    /// When the bytes are not UTF-8 (a file saved as Windows-1252 or Latin-1, say), an
+    /// [`InvalidModel`] whose one diagnostic points at the first byte that is not, with its
+    /// line and column, and says to save the file as UTF-8.
+    pub fn text_from_bytes(file: &str, bytes: &[u8]) -> Result<String, InvalidModel> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text.to_string()),
+            Err(e) => {
+                let at = e.valid_up_to();
+                // The lossy text is the same up to `at`, where U+FFFD (three bytes) stands
+                // in for the bad bytes, so the span points at it.
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                let byte = bytes.get(at).copied().unwrap_or(0);
+                let d = Diagnostic::error(
+                    ProblemKind::Encoding,
+                    Some(at..at + '\u{FFFD}'.len_utf8()),
+                    format!(
+                        "the file is not UTF-8 text: byte 0x{byte:02X} here is not part of a \
+                         UTF-8 character (the file was probably saved in another encoding, \
+                         such as Windows-1252, where £ and accented letters are single bytes)"
+                    ),
+                )
+                .with_help(
+                    "save the file as UTF-8 (in most editors: Save As, then Encoding: UTF-8) \
+                     and check the characters around here",
+                );
+                Err(InvalidModel {
+                    file: file.to_string(),
+                    text,
+                    diagnostics: vec![d],
+                })
+            }
+        }
+    }
+
     /// The driver with this id.
     pub fn driver(&self, id: DriverId) -> &Driver {
         &self.drivers[id.0]

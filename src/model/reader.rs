@@ -149,6 +149,9 @@ fn number_help(found: &DeValue<'_>) -> String {
         DeValue::String(s) if Decimal::from_str(s.trim()).is_ok() => {
             format!("remove the quotes: write {} not \"{}\"", s.trim(), s)
         }
+        DeValue::String(s) if s.trim().ends_with('%') => {
+            "write a percentage as a fraction without quotes: 0.05 for 5%".into()
+        }
         _ => "write a plain number such as 12.5".into(),
     }
 }
@@ -341,4 +344,60 @@ pub(crate) fn check_name(ctx: &mut Ctx, name: &str, span: Range<usize>) -> bool 
         );
     }
     ok
+}
+
+/// Refuses control characters in every string of the model, wherever it is (a field
+/// gapsim reads, a list of driver names, a field it does not know): an escape sequence
+/// in a label or name would be obeyed by the terminal that prints it. Fields of free text
+/// (`description`, `source`) may hold line breaks and tabs; every other text is shown on
+/// one line (report headings, table cells, the terminal) and may hold tabs only.
+pub(crate) fn check_text(ctx: &mut Ctx, table: &DeTable<'_>, path: &str) {
+    for (key, value) in table.iter() {
+        let key = key.get_ref().as_ref();
+        let here = if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        };
+        check_text_value(ctx, value, key, &here);
+    }
+}
+
+fn check_text_value(ctx: &mut Ctx, value: &Value<'_>, key: &str, path: &str) {
+    match value.get_ref() {
+        DeValue::String(s) => {
+            let multiline = matches!(key, "description" | "source");
+            let Some(bad) = s
+                .chars()
+                .find(|&c| c.is_control() && c != '\t' && !(multiline && (c == '\n' || c == '\r')))
+            else {
+                return;
+            };
+            let (message, help) = if bad == '\n' || bad == '\r' {
+                (
+                    format!("`{path}` has a line break, but it is shown on one line"),
+                    "write it on one line (line breaks are allowed only in `description` and \
+                     `source`)",
+                )
+            } else {
+                (
+                    format!(
+                        "`{path}` holds the control character U+{:04X}, which a terminal would \
+                         act on rather than show",
+                        u32::from(bad)
+                    ),
+                    "remove it (look for an escape such as \\u001b or \\u0007 in the quotes); \
+                     text may hold tabs, and line breaks in `description` and `source`",
+                )
+            };
+            ctx.error(ProblemKind::InvalidValue, value.span(), message, help);
+        }
+        DeValue::Array(items) => {
+            for item in items.iter() {
+                check_text_value(ctx, item, key, path);
+            }
+        }
+        DeValue::Table(t) => check_text(ctx, t, path),
+        _ => {}
+    }
 }

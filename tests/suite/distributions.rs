@@ -274,3 +274,221 @@ fn quantiles_invert_the_reference_cdfs() {
         );
     }
 }
+
+/// Uniform inputs across (0, 1), including the extremes `open01` can return (2^-54 and
+/// 1 − 2^-54) and beyond them.
+fn u_grid() -> Vec<f64> {
+    let tiny = 0.5 / (1u64 << 53) as f64;
+    vec![
+        1e-300,
+        tiny,
+        1e-12,
+        1e-6,
+        0.01,
+        0.1,
+        0.25,
+        0.5,
+        0.75,
+        0.9,
+        0.99,
+        1.0 - 1e-6,
+        1.0 - 1e-12,
+        // 1 − 2^-54 is not a double (it rounds to 1); this is the largest double below 1.
+        1.0 - f64::EPSILON / 2.0,
+    ]
+}
+
+/// The largest p90 gapsim accepts for a lognormal with this median: the one whose
+/// 1 − 10⁻¹² quantile is 10^15 (`dist::NEGLIGIBLE`, `dist::LARGEST`).
+fn largest_p90(median: f64) -> f64 {
+    let z_top = 7.034_483_825_301_131; // Φ⁻¹(1 − 10⁻¹²)
+    let z90 = 1.281_551_565_544_600_5;
+    median * ((1e15 / median).ln() / z_top * z90).exp()
+}
+
+#[test]
+fn accepted_parameters_never_give_a_nan_or_infinite_value() {
+    // Extreme but valid parameters of every family: magnitudes up to the 10^15 every model
+    // figure is limited to, down to 10^-28 (the finest decimal a model holds), spreads at
+    // the limits the constructors allow, truncations far in a tail. Whatever the model
+    // checker accepts must sample, invert, and integrate to finite numbers.
+    let big = 1e15;
+    let fine = 1e-28;
+    let sd_min_beta = 0.5 / (1e5f64 / 0.5 + 1.0).sqrt() * 1.001;
+    let cases: Vec<(&str, Distribution)> = vec![
+        ("fixed large", Distribution::fixed(-big).unwrap()),
+        ("uniform wide", Distribution::uniform(-big, big).unwrap()),
+        ("uniform narrow", Distribution::uniform(0.0, fine).unwrap()),
+        (
+            "normal large",
+            Distribution::normal(big, big, None, None).unwrap(),
+        ),
+        (
+            "normal narrow",
+            Distribution::normal(-big, fine, None, None).unwrap(),
+        ),
+        (
+            "normal upper tail",
+            Distribution::normal(0.0, 1.0, Some(6.5), Some(7.5)).unwrap(),
+        ),
+        (
+            "normal lower tail",
+            Distribution::normal(0.0, 1.0, None, Some(-7.0)).unwrap(),
+        ),
+        (
+            "normal far above",
+            Distribution::normal(0.0, 1.0, Some(7.0), None).unwrap(),
+        ),
+        (
+            "lognormal widest at a tiny median",
+            Distribution::lognormal_median_p90(fine, largest_p90(fine) * 0.999, None, None)
+                .unwrap(),
+        ),
+        (
+            "lognormal widest at median 1",
+            Distribution::lognormal_median_p90(1.0, largest_p90(1.0) * 0.999, None, None).unwrap(),
+        ),
+        (
+            "lognormal narrowest",
+            Distribution::lognormal_median_p90(1.0, 1.0 + 1e-12, None, None).unwrap(),
+        ),
+        (
+            "lognormal wide, capped",
+            Distribution::lognormal_median_p90(1.0, 1e15, None, Some(big)).unwrap(),
+        ),
+        (
+            "lognormal far upper tail",
+            Distribution::lognormal_median_p90(1.0, 2.0, Some(30.0), Some(big)).unwrap(),
+        ),
+        (
+            "lognormal mean/sd, huge sd",
+            Distribution::lognormal_mean_sd(fine, big, None, None).unwrap(),
+        ),
+        (
+            "lognormal mean/sd, tiny sd",
+            Distribution::lognormal_mean_sd(1e14, 1e8, None, None).unwrap(),
+        ),
+        (
+            "triangular wide",
+            Distribution::triangular(-big, -big, big).unwrap(),
+        ),
+        (
+            "triangular narrow",
+            Distribution::triangular(0.0, fine, fine).unwrap(),
+        ),
+        (
+            "pert flat",
+            Distribution::pert(0.0, 0.0, 1.0, Some(fine)).unwrap(),
+        ),
+        (
+            "pert peaked",
+            Distribution::pert(0.0, 0.5, 1.0, Some(99_998.0)).unwrap(),
+        ),
+        (
+            "pert wide",
+            Distribution::pert(-big, big, big, None).unwrap(),
+        ),
+        (
+            "beta tiny shapes",
+            Distribution::beta(fine, fine, None, None).unwrap(),
+        ),
+        (
+            "beta largest shapes",
+            Distribution::beta(1e5, 1e5, None, None).unwrap(),
+        ),
+        (
+            "beta lopsided",
+            Distribution::beta(fine, 1e5, Some(-big), Some(big)).unwrap(),
+        ),
+        (
+            "beta lopsided the other way",
+            Distribution::beta(1e5, fine, None, None).unwrap(),
+        ),
+        (
+            "beta by mean and the smallest sd",
+            Distribution::beta_mean_sd(0.5, sd_min_beta, None, None).unwrap(),
+        ),
+        (
+            "beta by a mean near its bound",
+            Distribution::beta_mean_sd(1e-20, 1e-11, None, None).unwrap(),
+        ),
+        ("bernoulli rare", Distribution::bernoulli(fine).unwrap()),
+        ("bernoulli sure", Distribution::bernoulli(1.0).unwrap()),
+        (
+            "discrete extreme",
+            Distribution::discrete(&[big, -big, 0.0], &[fine, 0.5, 0.5 - fine]).unwrap(),
+        ),
+    ];
+    for (name, d) in &cases {
+        let (lo, hi) = d.support();
+        let mut last = f64::NEG_INFINITY;
+        for u in u_grid() {
+            let x = d.quantile(u);
+            assert!(x.is_finite(), "{name}: quantile({u:e}) = {x}");
+            assert!(x >= last, "{name}: quantile not monotone at {u:e}");
+            assert!(
+                x >= lo && x <= hi,
+                "{name}: quantile({u:e}) = {x} outside [{lo}, {hi}]"
+            );
+            last = x;
+            let p = d.cdf(x);
+            assert!((0.0..=1.0).contains(&p), "{name}: cdf({x}) = {p}");
+        }
+        // The ends themselves, which rounding can produce (a Latin hypercube's top stratum
+        // (n − 1 + v)/n rounds to 1 when v is within 10⁻¹² of 1).
+        for u in [0.0, 1.0] {
+            let x = d.quantile(u);
+            assert!(
+                x.is_finite() && x >= lo && x <= hi,
+                "{name}: quantile({u}) = {x}"
+            );
+        }
+        assert!(d.mean().is_finite(), "{name}: mean {}", d.mean());
+        assert!(
+            d.variance().is_finite(),
+            "{name}: variance {}",
+            d.variance()
+        );
+        let mut x = vec![0.0; 2000];
+        d.fill(&mut stream(5, 0, name), &mut x);
+        assert!(
+            x.iter().all(|v| v.is_finite() && *v >= lo && *v <= hi),
+            "{name}: fill gave a value that is not finite or outside its support"
+        );
+    }
+}
+
+#[test]
+fn parameters_just_beyond_the_limits_are_refused() {
+    // The other side of the limits above: each is refused with a reason, not accepted to
+    // overflow later.
+    for (what, r) in [
+        (
+            "lognormal too wide",
+            Distribution::lognormal_median_p90(0.01, 1e15, None, None),
+        ),
+        (
+            "lognormal just too wide",
+            Distribution::lognormal_median_p90(1.0, largest_p90(1.0) * 1.001, None, None),
+        ),
+        (
+            "beta spike by mean and sd",
+            Distribution::beta_mean_sd(0.5, 1e-22, None, None),
+        ),
+        (
+            "beta spike by shapes",
+            Distribution::beta(2.0, 1.1e5, None, None),
+        ),
+        ("pert spike", Distribution::pert(0.0, 0.5, 1.0, Some(1e9))),
+        (
+            "lognormal with no spread",
+            Distribution::lognormal_mean_sd(1.0, 1e-20, None, None),
+        ),
+    ] {
+        let e = r.expect_err(what);
+        assert!(
+            matches!(e, gapsim::dist::DistError::Extreme { .. }),
+            "{what}: {e:?}"
+        );
+    }
+}

@@ -11,9 +11,11 @@ use statrs::distribution::{
     Bernoulli, Beta, ContinuousCDF, DiscreteCDF, LogNormal, Normal, Triangular, Uniform,
 };
 
+use std::f64::consts::PI;
+
 use crate::common::{
-    KS_ALPHA, MC_SE_TOLERANCE, Run, assert_within, fixture, gapsim, ks_p_value, ks_statistic, num,
-    run,
+    KS_ALPHA, MC_SE_TOLERANCE, Run, assert_within, correlation_tolerance, fixture, gapsim,
+    ks_p_value, ks_statistic, num, run,
 };
 
 const KS_DRAWS: usize = 100_000;
@@ -85,6 +87,37 @@ fn every_distribution_passes_a_ks_test_against_statrs() {
         truncated(|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) }, 1.0, 8.0),
     );
 
+    // By mean and sd of the quantity: σ² = ln(1 + (sd/mean)²), μ = ln(mean) − σ²/2.
+    let s2 = (1.0 + (4.0f64 / 10.0).powi(2)).ln();
+    let ln_mean = LogNormal::new(10f64.ln() - s2 / 2.0, s2.sqrt()).unwrap();
+    ks(
+        "lognormal by mean and sd",
+        &Distribution::lognormal_mean_sd(10.0, 4.0, None, None).unwrap(),
+        |x| if x <= 0.0 { 0.0 } else { ln_mean.cdf(x) },
+    );
+    ks(
+        "lognormal bounded only above",
+        &Distribution::lognormal_median_p90(2.0, 5.0, None, Some(4.0)).unwrap(),
+        truncated(|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) }, 0.0, 4.0),
+    );
+    // Far in the upper tail (median 1, p90 2: σ = 0.541; 20 is 5.5σ up, P(X > 20) =
+    // 1.5e-8), the reference is built from statrs' survival function, since its CDF there
+    // is 1 − 1.5e-8 with only eight digits left.
+    let sigma_tail = 2f64.ln() / 1.281_551_565_544_600_5;
+    let ln_tail = LogNormal::new(0.0, sigma_tail).unwrap();
+    let sf_lo = ln_tail.sf(20.0);
+    ks(
+        "lognormal truncated in its upper tail",
+        &Distribution::lognormal_median_p90(1.0, 2.0, Some(20.0), None).unwrap(),
+        |x| {
+            if x <= 20.0 {
+                0.0
+            } else {
+                ((sf_lo - ln_tail.sf(x)) / sf_lo).clamp(0.0, 1.0)
+            }
+        },
+    );
+
     let t = Triangular::new(2.0, 15.0, 6.0).unwrap();
     ks(
         "triangular",
@@ -98,6 +131,21 @@ fn every_distribution_passes_a_ks_test_against_statrs() {
         "pert",
         &Distribution::pert(0.4, 0.85, 1.0, None).unwrap(),
         |x| b.cdf(((x - 0.4) / 0.6).clamp(0.0, 1.0)),
+    );
+    // PERT(0, 0.3, 1) with shape 6: Beta(1 + 6·0.3, 1 + 6·0.7) = Beta(2.8, 5.2).
+    let b = Beta::new(2.8, 5.2).unwrap();
+    ks(
+        "pert with shape 6",
+        &Distribution::pert(0.0, 0.3, 1.0, Some(6.0)).unwrap(),
+        |x| b.cdf(x.clamp(0.0, 1.0)),
+    );
+    // Beta by mean 0.85 and sd 0.1 on [0.5, 1]: on the unit scale mean m = 0.7 and
+    // variance v = 0.04, so α + β = m(1 − m)/v − 1 = 4.25, α = 2.975, β = 1.275.
+    let b = Beta::new(2.975, 1.275).unwrap();
+    ks(
+        "beta by mean and sd on [0.5, 1]",
+        &Distribution::beta_mean_sd(0.85, 0.1, Some(0.5), Some(1.0)).unwrap(),
+        |x| b.cdf(((x - 0.5) / 0.5).clamp(0.0, 1.0)),
     );
     let b = Beta::new(0.7, 3.5).unwrap();
     ks(
@@ -215,8 +263,13 @@ fn correlations_reach_their_targets_and_keep_every_marginal() {
             }
         }
         let id = |name: &str| model.driver_named(name).unwrap().0;
-        // The issue's requirement: achieved rank correlations within 0.02 of the targets at
-        // 10^5 iterations (the sampling error of a Spearman estimate is about 0.003 here).
+        // Achieved rank correlations within 4 standard errors of their targets at 10^5
+        // draws (common::correlation_tolerance: 0.0083 at 0.6). The targets of 0.6 sit
+        // where a missing Spearman → normal-score conversion would shift the achieved
+        // value most (by 0.018), so that mistake fails here.
+        let n = all[0].len();
+        let missing_conversion = 0.6 - 6.0 / PI * (0.6f64 / 2.0).asin();
+        assert!(missing_conversion > 2.0 * correlation_tolerance(0.6, n));
         for (a, b, target) in [
             ("inflation", "fees", 0.6),
             ("inflation", "pay", 0.6),
@@ -225,9 +278,11 @@ fn correlations_reach_their_targets_and_keep_every_marginal() {
             ("shock", "inflation", 0.0),
         ] {
             let r = gapsim::correlation::spearman(&all[id(a)], &all[id(b)]);
+            let tolerance = correlation_tolerance(target, n);
+            eprintln!("{sampling:?}: {a}~{b} achieved {r:.4}, target {target} ± {tolerance:.4}");
             assert!(
-                (r - target).abs() <= 0.02,
-                "{sampling:?}: {a}~{b} achieved {r:.4}, target {target}"
+                (r - target).abs() <= tolerance,
+                "{sampling:?}: {a}~{b} achieved {r:.4}, target {target} ± {tolerance:.4}"
             );
         }
         // Reordering keeps each driver's distribution: KS against its own CDF.
@@ -326,18 +381,11 @@ fn correlations_that_cannot_hold_are_refused_or_repaired() {
     assert!(text.contains("shock"), "names the entries: {text}");
     assert!(text.contains("--repair-correlation"), "{text}");
 
-    let loaded = Model::from_toml_with(
-        "bad.toml",
-        &bad,
-        &LoadOptions {
-            repair_correlation: true,
-        },
-    )
-    .unwrap();
+    let (loaded, _) = repair_and_run(&bad);
     assert_eq!(loaded.warnings.len(), 1);
     let warning = gapsim::model::diagnostic::render("bad.toml", &bad, &loaded.warnings);
     assert!(
-        warning.contains("as written") && warning.contains("as used"),
+        warning.contains("as written → as used") && warning.contains("inflation ~ shock: 0.900 →"),
         "{warning}"
     );
     let c = &loaded.model.correlation;
@@ -361,6 +409,123 @@ fn correlations_that_cannot_hold_are_refused_or_repaired() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning"));
+}
+
+/// A model of `k` uniform drivers, all on one line, with rank correlation `rank(i, j)`
+/// between drivers i < j.
+fn correlated_drivers(k: usize, rank: impl Fn(usize, usize) -> f64) -> String {
+    let mut text = String::from(
+        "[meta]\nname = \"Correlated\"\ncouncil = \"Test\"\nyear = \"2024/25\"\nunit = \"£m\"\n\n",
+    );
+    for i in 0..k {
+        text.push_str(&format!(
+            "[drivers.d{i}]\ndist = \"uniform\"\nmin = 0\nmax = 0.01\nsource = \"x\"\n\n"
+        ));
+    }
+    let names: Vec<String> = (0..k).map(|i| format!("\"d{i}\"")).collect();
+    text.push_str(&format!(
+        "[lines.care]\nkind = \"simple\"\nbase = 10\ngrowth = [{}]\nbudget = 10\nsource = \"x\"\n\n\
+         [reserves.general_fund]\nkind = \"general_fund\"\namount = 1\nsource = \"x\"\n\n",
+        names.join(", ")
+    ));
+    for i in 0..k {
+        for j in i + 1..k {
+            text.push_str(&format!(
+                "[correlations.c{i}_{j}]\ndrivers = [\"d{i}\", \"d{j}\"]\nrank = {}\nsource = \"x\"\n\n",
+                rank(i, j)
+            ));
+        }
+    }
+    text
+}
+
+/// Loads with `--repair-correlation`, then runs 20,000 iterations through the library.
+fn repair_and_run(text: &str) -> (gapsim::model::Loaded, engine::RunResult) {
+    let loaded = Model::from_toml_with(
+        "m.toml",
+        text,
+        &LoadOptions {
+            repair_correlation: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = RunConfig {
+        seed: 11,
+        iterations: 20_000,
+        reserves: 1.0,
+        sampling: Sampling::MonteCarlo,
+    };
+    let r = engine::run(&loaded.model, &config, &|_| {}, &AtomicBool::new(false))
+        .unwrap_or_else(|e| panic!("a repaired model must run: {e}"));
+    (loaded, r)
+}
+
+#[test]
+fn correlations_are_checked_as_they_are_imposed_not_as_written() {
+    // A valid Spearman matrix (smallest eigenvalue 0) whose normal-score conversion,
+    // 2·sin(πρ/6), the matrix Iman–Conover imposes, is not (smallest eigenvalue −0.035).
+    let text = correlated_drivers(3, |i, j| if (i, j) == (0, 2) { -0.5 } else { 0.5 });
+    let written = Model::from_toml_with(
+        "m.toml",
+        &text,
+        &LoadOptions {
+            repair_correlation: true,
+        },
+    )
+    .unwrap()
+    .model
+    .correlation
+    .repaired_from
+    .expect("repaired");
+    assert!(gapsim::correlation::check_psd(&written).is_ok());
+    assert!(gapsim::correlation::check_imposable(&written).is_err());
+
+    let err = Model::from_toml("m.toml", &text).unwrap_err();
+    assert_eq!(err.error_kinds(), vec![ProblemKind::Inconsistent], "{err}");
+    let message = err.to_string();
+    for words in ["d0 ~ d1 = 0.5", "d0 ~ d2 = -0.5", "normal-score", "m.toml:"] {
+        assert!(message.contains(words), "{words:?} in {message}");
+    }
+
+    // Repaired, it loads with a warning listing the pairs that changed, and runs.
+    let (loaded, r) = repair_and_run(&text);
+    let warning = gapsim::model::diagnostic::render("m.toml", &text, &loaded.warnings);
+    assert!(warning.contains("3 pairs changed"), "{warning}");
+    assert!(warning.contains("d0 ~ d2: -0.500 → -0.48"), "{warning}");
+    let c = &loaded.model.correlation;
+    assert!(gapsim::correlation::check_imposable(&c.spearman).is_ok());
+    assert!(r.total.n == 20_000);
+}
+
+#[test]
+fn a_repaired_matrix_always_runs_and_its_warning_lists_only_changes() {
+    // 21 drivers with strongly inconsistent correlations. Repaired on the Spearman matrix
+    // and shrunk (the former method), the conversion of this one still had eigenvalue
+    // −0.03 and the run failed ("the correlations cannot be imposed … (2,13)=…").
+    let values = [0.99, 1.0, 0.9, -0.5];
+    let text = correlated_drivers(21, |i, j| values[(i + 2 * j) % 4]);
+    assert!(Model::from_toml("m.toml", &text).is_err());
+    let (loaded, _) = repair_and_run(&text);
+    assert_eq!(loaded.warnings.len(), 1);
+    let warning = gapsim::model::diagnostic::render("m.toml", &text, &loaded.warnings);
+    // Driver names, not matrix positions; at most 20 changed pairs listed, not two 21×21
+    // matrices.
+    assert!(warning.contains(" ~ d"), "{warning}");
+    assert!(!warning.contains("(2,13)"), "{warning}");
+    assert!(warning.contains("more, each by at most"), "{warning}");
+    assert!(warning.lines().count() < 40, "{warning}");
+    // The used matrix is the written one where the repair did not need to move it: every
+    // listed pair really changed.
+    let c = &loaded.model.correlation;
+    let written = c.repaired_from.as_ref().unwrap();
+    let changed = (0..21)
+        .flat_map(|i| (i + 1..21).map(move |j| (i, j)))
+        .filter(|&(i, j)| (written.get(i, j) - c.spearman.get(i, j)).abs() >= 0.0005)
+        .count();
+    assert!(
+        warning.contains(&format!("{changed} pairs changed")),
+        "{warning}"
+    );
 }
 
 fn mean_gap(model: &Model, seed: u64, sampling: Sampling, iterations: u64) -> f64 {
@@ -738,6 +903,7 @@ fn lhs_and_correlated_runs_are_identical_for_any_thread_count() {
 
 #[test]
 fn achieved_correlations_are_reported_next_to_their_targets() {
+    // Achieved values are measured on the first 10 batches: 10^5 draws.
     let r = run(None, &["--iterations", "100000"]);
     let pairs = r.summary["correlation"]["pairs"].as_array().unwrap();
     assert!(pairs.len() >= 10);
@@ -746,6 +912,6 @@ fn achieved_correlations_are_reported_next_to_their_targets() {
             p["target"].as_f64().unwrap(),
             p["achieved"].as_f64().unwrap(),
         );
-        assert!((t - a).abs() <= 0.02, "{p}");
+        assert!((t - a).abs() <= correlation_tolerance(t, 100_000), "{p}");
     }
 }
