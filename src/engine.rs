@@ -102,7 +102,7 @@ pub enum EngineError {
         iterations: u64,
     },
     /// The model's correlations cannot be imposed.
-    #[error("the correlations cannot be imposed: {0}")]
+    #[error("the correlations cannot be imposed")]
     Correlation(#[from] crate::correlation::CorrelationError),
 }
 

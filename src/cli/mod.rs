@@ -74,22 +74,27 @@ pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
             text: gapsim::DEFAULT_MODEL.to_string(),
         }),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| {
+            let label = p.display().to_string();
+            if p.is_dir() {
+                return Err(Failure::Other(anyhow::anyhow!(
+                    "{label} is a folder, not a model file: give the path of a .toml model (to \
+                     redraw a finished run's report, use `gapsim report {label}`)"
+                )));
+            }
+            let bytes = std::fs::read(p).map_err(|e| {
                 let hint = if e.kind() == std::io::ErrorKind::NotFound {
                     "; check the path, or run `gapsim run` with no model to use the built-in \
                      Kent model"
                 } else {
                     ""
                 };
-                Failure::Other(anyhow::anyhow!(
-                    "cannot read model file {}: {e}{hint}",
-                    p.display()
-                ))
+                Failure::Other(anyhow::anyhow!("cannot read model file {label}: {e}{hint}"))
             })?;
-            Ok(Source {
-                label: p.display().to_string(),
-                text,
-            })
+            let text = Model::text_from_bytes(&label, &bytes).map_err(|e| {
+                warn(&diagnostic::render(&e.file, &e.text, &e.diagnostics));
+                Failure::Reported
+            })?;
+            Ok(Source { label, text })
         }
     }
 }

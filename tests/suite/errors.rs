@@ -592,6 +592,23 @@ fn a_missing_file_is_an_error_naming_it() {
 }
 
 #[test]
+fn a_folder_or_a_file_not_in_utf8_given_as_the_model_gets_a_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = gapsim().arg("check").arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a folder, not a model file"), "{err}");
+
+    let latin = tmp.path().join("latin.toml");
+    std::fs::write(&latin, b"[meta]\nname = \"caf\xe9\"\n").unwrap();
+    let out = gapsim().arg("run").arg(&latin).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("latin.toml:2:12"), "{err}");
+    assert!(err.contains("save the file as UTF-8"), "{err}");
+}
+
+#[test]
 fn check_accepts_the_shipped_models_and_fixtures() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for path in [
