@@ -653,15 +653,20 @@ impl ImanConover {
                 t[i * k + a] = acc;
             }
         }
-        // Give each column the rank order of T's column.
-        let mut order: Vec<u32> = (0..n as u32).collect();
+        // Give each column the rank order of T's column. Both sorts are radix sorts of
+        // order-preserving bit patterns: they dominate the cost of imposing correlations,
+        // and give the same order as a comparison sort (ties, which continuous scores do
+        // not have, are kept in row order).
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(n);
+        let mut buf: Vec<(u64, u32)> = Vec::with_capacity(n);
         let mut sorted = vec![0.0; n];
         for (a, column) in columns.iter_mut().enumerate() {
-            order
-                .sort_unstable_by(|&x, &y| t[x as usize * k + a].total_cmp(&t[y as usize * k + a]));
+            keyed.clear();
+            keyed.extend((0..n).map(|i| (order_bits(t[i * k + a]), i as u32)));
+            radix_sort_keyed(&mut keyed, &mut buf);
             sorted.copy_from_slice(column);
-            sorted.sort_unstable_by(f64::total_cmp);
-            for (rank, &row) in order.iter().enumerate() {
+            sort_floats(&mut sorted);
+            for (rank, &(_, row)) in keyed.iter().enumerate() {
                 column[row as usize] = sorted[rank];
             }
         }
@@ -687,6 +692,35 @@ pub fn sort_floats(v: &mut [f64]) {
     radix_sort(&mut keys);
     for (x, k) in v.iter_mut().zip(keys) {
         *x = from_order_bits(k);
+    }
+}
+
+/// Stable least-significant-digit radix sort of (key, row) pairs by key, a byte at a time,
+/// skipping bytes that every key shares; `buf` is working space.
+fn radix_sort_keyed(items: &mut Vec<(u64, u32)>, buf: &mut Vec<(u64, u32)>) {
+    let n = items.len();
+    buf.clear();
+    buf.resize(n, (0, 0));
+    for shift in (0..64).step_by(8) {
+        let mut counts = [0usize; 256];
+        for &(key, _) in items.iter() {
+            counts[((key >> shift) & 0xFF) as usize] += 1;
+        }
+        if counts.contains(&n) {
+            continue;
+        }
+        let mut offset = 0;
+        for c in counts.iter_mut() {
+            let here = *c;
+            *c = offset;
+            offset += here;
+        }
+        for &item in items.iter() {
+            let d = ((item.0 >> shift) & 0xFF) as usize;
+            buf[counts[d]] = item;
+            counts[d] += 1;
+        }
+        std::mem::swap(items, buf);
     }
 }
 
