@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use super::axis::{Money, ReservesAt, amount_range, money_axis, percent_axis};
 use super::layout::{
-    CAPTION_ROW, Caption, Label, Placer, RINGS, Rect, Swatch, fit, header, lay_captions, leader,
-    ring, text_width,
+    CAPTION_ROW, Caption, Label, Placer, RINGS, Rect, Swatch, header, lay_captions, leader,
+    off_scale_note, ring, text_width,
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
 use super::{Draw, FONT, msg, size};
@@ -562,34 +562,14 @@ impl Draw for Distribution<'_> {
             labels.push((label, r, false));
         } else {
             // Far off the scale: a note at the edge, pointing the way.
-            let right_edge = reserves_at == ReservesAt::OffRight;
-            let first = if right_edge {
-                format!("{reserves_text} →")
-            } else {
-                format!("← {reserves_text}")
-            };
-            let b = placer.bounds();
-            let lines = [
-                first,
-                format!("(off the scale): exceeded in {s114} of years"),
-            ]
-            .iter()
-            .map(|l| fit(l, size::NOTE, b.x1 - b.x0 - 20))
-            .collect();
-            let label = Label::new(lines, size::NOTE, VERMILLION);
-            let x = if right_edge {
-                b.x1 - 6 - label.w
-            } else {
-                b.x0 + 6
-            };
-            let mut candidates = Vec::new();
-            let mut y = top;
-            while y + label.h <= bottom {
-                candidates.push(label.at(x, y));
-                y += 8;
-            }
-            let r = placer.place(&candidates);
-            labels.push((label, r, right_edge));
+            labels.push(off_scale_note(
+                &mut placer,
+                &reserves_text,
+                &format!("exceeded in {s114} of years"),
+                reserves_at == ReservesAt::OffRight,
+                top,
+                bottom,
+            ));
         }
 
         // Spike labels: as close as any wording allows, then further out with a leader.

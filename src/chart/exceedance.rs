@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 
 use super::axis::{ReservesAt, amount_range, money_axis, percent_axis};
 use super::layout::{
-    Label, Placer, Rect, Swatch, around_point, beside_line, fit, header, leader, text_width,
+    Label, Placer, Rect, Swatch, around_point, beside_line, header, leader, off_scale_note,
+    text_width,
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
 use super::{Draw, FONT, msg, size};
@@ -172,7 +173,6 @@ impl Draw for Exceedance<'_> {
         }
 
         let (top, bottom) = (py.start + 6, py.end - 6);
-        let b = placer.bounds();
         match reserves_at {
             ReservesAt::OnScale => {
                 let (rx, _) = at(reserves, 0.0);
@@ -201,36 +201,14 @@ impl Draw for Exceedance<'_> {
                 let (label, r) = placer.place_any(options);
                 labels.push((label, r, false));
             }
-            side => {
-                let right_edge = side == ReservesAt::OffRight;
-                let first = if right_edge {
-                    format!("{reserves_text} →")
-                } else {
-                    format!("← {reserves_text}")
-                };
-                let lines = vec![
-                    fit(&first, size::NOTE, b.x1 - b.x0 - 20),
-                    fit(
-                        &format!("(off the scale): {exceeded}"),
-                        size::NOTE,
-                        b.x1 - b.x0 - 20,
-                    ),
-                ];
-                let label = Label::new(lines, size::NOTE, VERMILLION);
-                let x = if right_edge {
-                    b.x1 - 6 - label.w
-                } else {
-                    b.x0 + 6
-                };
-                let mut candidates = Vec::new();
-                let mut y = top;
-                while y + label.h <= bottom {
-                    candidates.push(label.at(x, y));
-                    y += 8;
-                }
-                let r = placer.place(&candidates);
-                labels.push((label, r, right_edge));
-            }
+            side => labels.push(off_scale_note(
+                &mut placer,
+                &reserves_text,
+                &exceeded,
+                side == ReservesAt::OffRight,
+                top,
+                bottom,
+            )),
         }
         for (label, r, right_aligned) in &labels {
             label.draw(root, *r, *right_aligned)?;

@@ -558,6 +558,43 @@ pub(crate) fn ring(label: &Label, (x, y): (i32, i32), d: i32) -> Vec<Rect> {
     ]
 }
 
+/// A note for usable reserves far off the scale, at the left or right edge of the plot
+/// ("Usable reserves £X →" over "(off the scale): `detail`"), placed by `placer` between
+/// `top` and `bottom`. Returns the label, where it went, and whether it is right-aligned.
+pub(crate) fn off_scale_note(
+    placer: &mut Placer,
+    reserves_text: &str,
+    detail: &str,
+    right_edge: bool,
+    top: i32,
+    bottom: i32,
+) -> (Label, Rect, bool) {
+    let first = if right_edge {
+        format!("{reserves_text} \u{2192}")
+    } else {
+        format!("\u{2190} {reserves_text}")
+    };
+    let b = placer.bounds();
+    let lines = [first, format!("(off the scale): {detail}")]
+        .iter()
+        .map(|l| fit(l, size::NOTE, b.x1 - b.x0 - 20))
+        .collect();
+    let label = Label::new(lines, size::NOTE, super::palette::VERMILLION);
+    let x = if right_edge {
+        b.x1 - 6 - label.w
+    } else {
+        b.x0 + 6
+    };
+    let mut candidates = Vec::new();
+    let mut y = top;
+    while y + label.h <= bottom {
+        candidates.push(label.at(x, y));
+        y += 8;
+    }
+    let r = placer.place(&candidates);
+    (label, r, right_edge)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
