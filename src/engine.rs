@@ -14,7 +14,7 @@
 //!
 //! This module does no I/O. Progress and cancellation come in through arguments.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -44,7 +44,8 @@ pub const LARGEST: f64 = 1e20;
 
 /// Amounts that differ by less than this fraction of the budget's scale (the sum of every
 /// line's budget, saving and funding stream) count as equal when the engine asks whether a
-/// gap is positive or a shortfall exceeds reserves: about £1 on a £1bn budget. Without it,
+/// gap is positive or a shortfall exceeds reserves: £3 for Kent, whose lines, savings and
+/// funding add up to about £3.1bn (a billionth of the scale). Without it,
 /// a model whose shortfall equals its reserves exactly in decimals (a deterministic one)
 /// would breach or not by the last bit of binary rounding.
 pub const TOLERANCE: f64 = 1e-9;
@@ -77,10 +78,11 @@ pub enum EngineError {
     Cancelled,
     /// An iteration produced NaN or infinity (an overflow from an extreme distribution).
     #[error(
-        "simulated year {iteration} gave {item} an amount that is not a finite number or is \
-         beyond 10^20 in the model's unit: the distributions it uses allow values too \
-         extreme to compute with; narrow them (for a lognormal, bring p90 closer to the \
-         median) or bound them with `min` and `max`"
+        "simulated year {} gave {item} an amount that is not a finite number or is beyond \
+         10^20 in the model's unit: the distributions it uses allow values too extreme to \
+         compute with (a product of several wide drivers can overflow); narrow them (for a \
+         lognormal, bring p90 closer to the median) or bound them with `min` and `max`",
+        .iteration + 1
     )]
     NotFinite {
         /// Index of the first such iteration (the earliest in batch order).
@@ -191,13 +193,14 @@ pub struct BatchSummary {
     pub sum_shortfall: f64,
     /// Σ (shortfall − batch mean)², as `m2_gap`.
     pub m2_shortfall: f64,
-    /// Iterations with gap > 0.
+    /// Iterations with a gap above the tolerance ([`TOLERANCE`]).
     pub gap_positive: u64,
-    /// Iterations with shortfall > 0.
+    /// Iterations with a shortfall above the tolerance.
     pub shortfall_positive: u64,
-    /// Iterations with shortfall > usable reserves (S114-level).
+    /// Iterations whose shortfall exceeds usable reserves by more than the tolerance
+    /// (S114-level).
     pub breaches: u64,
-    /// Σ max(shortfall − reserves, 0).
+    /// Σ (shortfall − reserves) over the iterations that breach.
     pub sum_excess: f64,
     /// Σ (excess − batch mean excess)², as `m2_gap`.
     pub m2_excess: f64,
@@ -375,6 +378,8 @@ pub struct TracePoint {
     pub low: f64,
     /// Upper end of its 95% interval.
     pub high: f64,
+    /// The width the stopping rule compared with the target (at least high − low).
+    pub stop_width: f64,
 }
 
 /// The output of a run.
@@ -559,6 +564,8 @@ struct Evaluation {
     saving_terms: Vec<Vec<f64>>,
     /// Each funding stream's actual.
     funding_terms: Vec<Vec<f64>>,
+    /// Each mitigation's capacity.
+    mitigation_terms: Vec<Vec<f64>>,
 }
 
 /// Per-thread working space for one batch.
@@ -580,10 +587,20 @@ fn zeroed(v: &mut Vec<Vec<f64>>, k: usize, n: usize) {
 }
 
 impl Evaluation {
+    /// Sizes every column for `n` rows. Only the sums need zeros: `evaluate` writes every
+    /// term.
     fn resize(&mut self, plan: &Plan, n: usize) {
-        zeroed(&mut self.line_terms, plan.lines.len(), n);
-        zeroed(&mut self.saving_terms, plan.savings.len(), n);
-        zeroed(&mut self.funding_terms, plan.funding.len(), n);
+        for (v, k) in [
+            (&mut self.line_terms, plan.lines.len()),
+            (&mut self.saving_terms, plan.savings.len()),
+            (&mut self.funding_terms, plan.funding.len()),
+            (&mut self.mitigation_terms, plan.mitigations.len()),
+        ] {
+            v.resize_with(k, Vec::new);
+            for c in v.iter_mut() {
+                c.resize(n, 0.0);
+            }
+        }
         for v in [&mut self.gap, &mut self.savings, &mut self.capacity] {
             v.clear();
             v.resize(n, 0.0);
@@ -653,9 +670,10 @@ fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluation) {
             *gap -= t - fu.budget;
         }
     }
-    for m in &plan.mitigations {
-        for (c, x) in e.capacity.iter_mut().zip(&cols[m.0]) {
-            *c += floor0(*x);
+    for (m, terms) in plan.mitigations.iter().zip(e.mitigation_terms.iter_mut()) {
+        for ((t, c), x) in terms.iter_mut().zip(e.capacity.iter_mut()).zip(&cols[m.0]) {
+            *t = floor0(*x);
+            *c += *t;
         }
     }
 }
@@ -680,9 +698,10 @@ fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> String {
 /// drivers), by central differences through [`evaluate`] itself.
 ///
 /// The gap is multilinear in the drivers (each enters a product or a sum once), so the
-/// slope is exact for any step as long as no floor or clamp binds, which a step of a
-/// thousandth of a standard deviation around the mean ensures. Sensitivity uses it to
-/// separate a driver's own effect from that of the drivers correlated with it.
+/// slope is exact for any step as long as no floor or clamp binds. A step of a thousandth of
+/// a standard deviation keeps clear of them unless a driver's mean sits on one (a fraction
+/// delivered of normal(1.0, 0.05) is clamped at 1, and its slope comes out halved). Sensitivity
+/// uses it to separate a driver's own effect from that of the drivers correlated with it.
 fn slopes(plan: &Plan, model: &Model) -> Vec<f64> {
     let varying: Vec<(usize, f64)> = model
         .drivers
@@ -783,6 +802,10 @@ impl<'m> Simulation<'m> {
         self.gap.resize(end, 0.0);
         self.shortfall.resize(end, 0.0);
         let (sampler, plan, config) = (&self.sampler, &self.plan, &self.config);
+        // The earliest batch known to have failed: later batches are skipped (their work
+        // would be thrown away), earlier ones still run, so the error reported is the first
+        // in batch order however the threads were scheduled.
+        let failed = AtomicU64::new(u64::MAX);
         let new: Vec<BatchSummary> = self.gap[start..]
             .par_chunks_mut(BATCH_SIZE)
             .zip(self.shortfall[start..].par_chunks_mut(BATCH_SIZE))
@@ -790,12 +813,15 @@ impl<'m> Simulation<'m> {
             .map_init(
                 Scratch::default,
                 |scratch, (k, (gap_out, shortfall_out))| {
-                    if cancel.load(Ordering::Relaxed) {
+                    let b = first_batch + k as u64;
+                    if cancel.load(Ordering::Relaxed) || b > failed.load(Ordering::Relaxed) {
                         return Err(EngineError::Cancelled);
                     }
-                    let b = first_batch + k as u64;
                     let summary =
-                        run_batch(sampler, plan, config, b, scratch, gap_out, shortfall_out)?;
+                        run_batch(sampler, plan, config, b, scratch, gap_out, shortfall_out)
+                            .inspect_err(|_| {
+                                failed.fetch_min(b, Ordering::Relaxed);
+                            })?;
                     progress(summary.n);
                     Ok(summary)
                 },
@@ -886,6 +912,7 @@ pub fn run_to_precision(
             estimate,
             low,
             high,
+            stop_width,
         });
         if stop_width <= width || sim.iterations() >= config.iterations {
             break;
@@ -933,9 +960,7 @@ fn run_batch(
     total(&e.line_terms, &mut sum.line_outturn);
     total(&e.saving_terms, &mut sum.saving_delivered);
     total(&e.funding_terms, &mut sum.funding_actual);
-    for (o, m) in sum.mitigation_capacity.iter_mut().zip(&plan.mitigations) {
-        *o = cols[m.0].iter().map(|&x| floor0(x)).sum();
-    }
+    total(&e.mitigation_terms, &mut sum.mitigation_capacity);
 
     let reserves = config.reserves;
     let tol = plan.tolerance;

@@ -433,6 +433,10 @@ pub struct TraceRow {
     pub ci95_low: f64,
     /// Its 95% interval.
     pub ci95_high: f64,
+    /// The width the stopping rule compared with the target: the interval's width, or the
+    /// width it would have at the point of the interval nearest 50%, if larger.
+    #[serde(default)]
+    pub stop_width: f64,
 }
 
 /// A run to a precision: the target and how it was reached.
@@ -640,16 +644,18 @@ pub fn s114_interval(batches: &[BatchSummary]) -> (f64, f64, f64) {
 /// P(S114-level) for a run to a precision: (estimate, low, high, width to stop on).
 ///
 /// The width to stop on is the larger of the interval's width and the width the interval
-/// would have if the true chance were at its upper end. Stopping on the observed width
-/// alone stops early in runs where the estimate happens to be low (a rare event seen
-/// rarely looks precise), which biases the estimate down and lets the true value exceed
-/// the upper bound more often than 2.5% of the time; judging the width at the upper end
-/// removes that early stop.
+/// would have if the true chance were the value in the interval nearest 50% (where a
+/// binomial interval is widest). Stopping on the observed width alone stops early in runs
+/// where the estimate happens to be far from 50% (a rare event seen rarely looks precise),
+/// which biases the estimate towards 0 or 1 and lets the true value escape the interval
+/// more often than 5% of the time; judging the width at the least favourable value in the
+/// interval removes that early stop.
 pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
     let (estimate, low, high) = s114_interval(batches);
     let n = batches.iter().map(|b| b.n).sum::<u64>().max(1) as f64;
-    let at_high = 2.0 * Z95 * (high * (1.0 - high) / n).sqrt();
-    (estimate, low, high, (high - low).max(at_high))
+    let worst = 0.5_f64.max(low).min(high);
+    let at_worst = 2.0 * Z95 * (worst * (1.0 - worst) / n).sqrt();
+    (estimate, low, high, (high - low).max(at_worst))
 }
 
 fn per_batch(batches: &[BatchSummary], f: impl Fn(&BatchSummary) -> f64) -> Vec<(f64, u64)> {
@@ -887,10 +893,7 @@ pub fn summarize(
         correlation: correlation_info(model, t),
         convergence: provenance.precision.map(|target| Convergence {
             target_width: target,
-            reached: result
-                .trace
-                .last()
-                .is_some_and(|p| p.high - p.low <= target),
+            reached: result.trace.last().is_some_and(|p| p.stop_width <= target),
             trace: result
                 .trace
                 .iter()
@@ -898,6 +901,7 @@ pub fn summarize(
                     iterations: p.iterations,
                     estimate: p.estimate,
                     ci95_low: p.low,
+                    stop_width: p.stop_width,
                     ci95_high: p.high,
                 })
                 .collect(),
@@ -1183,6 +1187,52 @@ mod tests {
         assert!(lo < q && q < hi);
         // About ±1.96·√250 ≈ ±31 ranks.
         assert!((hi - lo - 62.0).abs() <= 3.0, "{lo} {hi}");
+    }
+
+    #[test]
+    fn a_precision_run_judges_the_width_at_the_least_favourable_chance() {
+        let batch = |n: u64, breaches: u64| {
+            let model = crate::model::Model::from_toml(
+                "t.toml",
+                "[meta]\nname=\"T\"\ncouncil=\"T\"\nyear=\"2024/25\"\nunit=\"£m\"\n\
+                 [lines.l]\nkind=\"simple\"\nbase=1\ngrowth=0\nbudget=1\nsource=\"a\"\n\
+                 [reserves.r]\nkind=\"general_fund\"\namount=1\nsource=\"a\"\n",
+            )
+            .unwrap()
+            .model;
+            let config = RunConfig {
+                seed: 1,
+                iterations: n,
+                reserves: 1.0,
+                sampling: crate::sample::Sampling::MonteCarlo,
+            };
+            let mut r = crate::engine::run(
+                &model,
+                &config,
+                &|_| {},
+                &std::sync::atomic::AtomicBool::new(false),
+            )
+            .unwrap();
+            r.batches[0].breaches = breaches;
+            r.batches.truncate(1);
+            r.batches
+        };
+        // A rare event seen rarely: the observed interval is narrow, but at its upper end
+        // the chance would need a wider one, so the rule waits.
+        let b = batch(10_000, 2);
+        let (_, low, high, stop) = s114_precision(&b);
+        assert!(stop > high - low);
+        let at_high = 2.0 * Z95 * (high * (1.0 - high) / 10_000.0).sqrt();
+        assert!((stop - at_high.max(high - low)).abs() < 1e-15);
+        // Above 50% the least favourable value is the lower end, not the upper.
+        let b = batch(10_000, 9_000);
+        let (_, low, high, stop) = s114_precision(&b);
+        let at_low = 2.0 * Z95 * (low * (1.0 - low) / 10_000.0).sqrt();
+        assert!((stop - at_low.max(high - low)).abs() < 1e-15);
+        // An interval holding 50% is judged at 50%.
+        let b = batch(10_000, 5_000);
+        let (_, _, _, stop) = s114_precision(&b);
+        assert!(stop >= 2.0 * Z95 * (0.25_f64 / 10_000.0).sqrt() - 1e-15);
     }
 
     #[test]

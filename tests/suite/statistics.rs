@@ -874,10 +874,12 @@ fn a_run_to_a_precision_stops_at_the_target_deterministically() {
     let last = trace.last().unwrap();
     let width = last["ci95_high"].as_f64().unwrap() - last["ci95_low"].as_f64().unwrap();
     assert!(width <= 0.004, "{width}");
+    assert!(last["stop_width"].as_f64().unwrap() <= 0.004);
+    assert!(last["stop_width"].as_f64().unwrap() >= width);
     // It stopped at the first round that met the target.
     if trace.len() > 1 {
         let prev = &trace[trace.len() - 2];
-        assert!(prev["ci95_high"].as_f64().unwrap() - prev["ci95_low"].as_f64().unwrap() > 0.004);
+        assert!(prev["stop_width"].as_f64().unwrap() > 0.004);
     }
     assert_eq!(
         num(s, "/run/iterations"),
