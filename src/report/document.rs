@@ -192,7 +192,7 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
         let all_savings: f64 = t.savings.iter().map(|x| x.mean).sum();
         if !t.savings.is_empty() {
             items.push(format!(
-                "Savings delivered: {} ({} over all years)",
+                "Savings delivered: {} ({} in an average year)",
                 m(Decimal::from_f64_retain(breach_savings)
                     .unwrap_or_default()
                     .round_dp(4)),
@@ -203,7 +203,7 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
         }
         out.push(Block::Paragraph(format!(
             "In the {} ({}) whose shortfall exceeds usable reserves, the gap \
-             before mitigation averages {} against {} over all years, and management action \
+             before mitigation averages {} against {} in an average year, and management action \
              absorbs {}. In those years, compared with all years:",
             super::count(t.years, "simulated year", "simulated years"),
             percent(s.s114.probability.estimate),
@@ -298,9 +298,12 @@ fn drivers(s: &Summary) -> Vec<Block> {
     let mut out = vec![Block::Heading(2, "What drives the gap".into())];
     let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
     let Some(first) = top.first() else {
-        out.push(Block::Paragraph(
-            "No driver varies enough in this run to measure what drives the gap.".into(),
-        ));
+        let why = if s.sensitivity.iterations < 10 {
+            "The run is too short (under 10 simulated years) to measure what drives the gap."
+        } else {
+            "No driver varies in this model, so nothing drives the gap's spread."
+        };
+        out.push(Block::Paragraph(why.into()));
         return out;
     };
     let names: Vec<String> = top
@@ -310,28 +313,42 @@ fn drivers(s: &Summary) -> Vec<Block> {
         .collect();
     let three: f64 = top.iter().take(3).map(|d| d.contribution).sum();
     let v = |x: f64| measured_value(&first.measure, x, unit);
+    // "adds £x to" or "takes £x off", by the effect's sign: a saving or a grant that does
+    // well lowers the gap.
+    let moves = |effect: Decimal| {
+        if effect.is_sign_negative() {
+            format!("takes {} off", m(effect.abs()))
+        } else {
+            format!("adds {} to", m(effect))
+        }
+    };
     out.push(Block::Paragraph(format!(
         "The gap is most sensitive to {}: together they account for {} of its variance. \
          When the first is in the highest tenth of its simulated values (on average {}, \
-         against a mean of {}), it adds {} to the gap by itself; in its lowest tenth (on \
-         average {}), it takes off {}.",
+         against a mean of {}), it {} the gap by itself; in its lowest tenth (on average \
+         {}), it {} the gap.",
         join_words(&names),
         share(three),
         v(first.high_value),
         v(first.mean_value),
-        m(first.high_effect.abs()),
+        moves(first.high_effect),
         v(first.low_value),
-        m(first.low_effect.abs()),
+        moves(first.low_effect),
     )));
     out.push(Block::Paragraph(format!(
         "The table gives each driver's share of the variance of the gap: its own effect, \
          with the part two correlated drivers share split between them. The shares of all \
-         drivers add up to {}; the rest comes from drivers acting together, such as more \
-         clients at a higher unit cost. The lowest and highest tenth columns give the \
+         drivers add up to {}{}. The lowest and highest tenth columns give the \
          driver's own effect on the gap, the other drivers at their averages. The rank \
          correlation shows how closely the gap follows the driver, including through the \
          drivers correlated with it.",
-        share(s.sensitivity.explained)
+        share(s.sensitivity.explained),
+        if share(s.sensitivity.explained) == "100.0%" {
+            ""
+        } else {
+            "; the rest comes from drivers acting together, such as more clients at a higher \
+             unit cost"
+        }
     )));
     let rows: Vec<Vec<String>> = top
         .iter()
@@ -590,7 +607,7 @@ fn method(s: &Summary) -> Vec<Block> {
     if let Some(c) = &s.convergence {
         items.push(format!(
             "Run to a precision: stopped when the 95% interval of the S114-level chance was at \
-             most {} wide ({}).",
+             most {} wide, judged also at the value in the interval nearest 50% ({}).",
             percent(c.target_width),
             if c.reached {
                 "reached"

@@ -145,7 +145,7 @@ pub fn measured_value(measure: &str, x: f64, unit: &str) -> String {
 
 /// Where the money goes in the years that breach: the lines, savings and funding streams
 /// that are worse than on average, worst first, e.g. "Older people placements: £24.2m over
-/// budget (£6.3m over all years)". At most `limit` items.
+/// budget (£6.3m over in an average year)". At most `limit` items.
 pub fn tail_money(t: &crate::stats::Tail, unit: &str, limit: usize) -> Vec<String> {
     let m = |x: f64| {
         money(
@@ -166,10 +166,10 @@ pub fn tail_money(t: &crate::stats::Tail, unit: &str, limit: usize) -> Vec<Strin
         items.push((
             l.breach_mean - l.mean,
             format!(
-                "{}: {} ({} over all years)",
+                "{}: {} ({} in an average year)",
                 l.label,
                 signed(l.breach_mean, "over budget", "under budget"),
-                m(l.mean)
+                signed(l.mean, "over", "under")
             ),
         ));
     }
@@ -177,7 +177,7 @@ pub fn tail_money(t: &crate::stats::Tail, unit: &str, limit: usize) -> Vec<Strin
         items.push((
             s.mean - s.breach_mean,
             format!(
-                "{}: {} delivered ({} over all years)",
+                "{}: {} delivered ({} in an average year)",
                 s.label,
                 m(s.breach_mean),
                 m(s.mean)
@@ -188,10 +188,10 @@ pub fn tail_money(t: &crate::stats::Tail, unit: &str, limit: usize) -> Vec<Strin
         items.push((
             f.mean - f.breach_mean,
             format!(
-                "{}: {} ({} over all years)",
+                "{}: {} ({} in an average year)",
                 f.label,
                 signed(f.breach_mean, "above budget", "below budget"),
-                m(f.mean)
+                signed(f.mean, "above", "below")
             ),
         ));
     }
@@ -217,10 +217,15 @@ pub fn describe_shift(s: &crate::stats::Shift, unit: &str) -> String {
         )
     } else {
         format!(
-            "{}: {} ({} over all years)",
+            "{}: {} ({} {})",
             s.label,
             value(s.breach_mean),
-            value(s.mean)
+            value(s.mean),
+            if s.measure == "money" {
+                "in an average year"
+            } else {
+                "over all years"
+            }
         )
     }
 }

@@ -216,12 +216,19 @@ fn sensitivity(out: &mut String, s: &Summary) {
             d.rank_correlation,
         );
     }
-    let _ = writeln!(
-        out,
-        "  The drivers' own effects account for {} of the variance;\n  the rest comes from \
-         drivers acting together.",
-        super::share(s.sensitivity.explained)
-    );
+    let explained = super::share(s.sensitivity.explained);
+    if explained == "100.0%" {
+        let _ = writeln!(
+            out,
+            "  The drivers' own effects account for all of the variance."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  The drivers' own effects account for {explained} of the variance;\n  the rest \
+             comes from drivers acting together."
+        );
+    }
     out.push('\n');
 }
 
@@ -239,7 +246,7 @@ fn tail(out: &mut String, s: &Summary) {
     );
     let _ = writeln!(
         out,
-        "  gap {} on average ({} over all years); management action used {}",
+        "  gap {} on average ({} in an average year); management action used {}",
         money(t.mean_gap, unit),
         money(s.gap.mean, unit),
         money(t.mean_mitigation_used, unit)
@@ -259,7 +266,7 @@ fn tail(out: &mut String, s: &Summary) {
     if !t.savings.is_empty() {
         let _ = writeln!(
             out,
-            "  savings delivered {} ({} over all years)",
+            "  savings delivered {} ({} in an average year)",
             super::money_dp(
                 Decimal::from_f64_retain(breach_savings).unwrap_or_default(),
                 unit,

@@ -689,6 +689,59 @@ fn a_model_without_uncertainty_has_no_tornado_and_says_so() {
     assert!(!r.dir.join("tornado.svg").exists());
     let md = read(&r.dir, "report.md");
     assert!(!md.contains("tornado.png"));
-    assert!(md.contains("No driver varies enough"), "{md}");
+    assert!(md.contains("No driver varies in this model"), "{md}");
     assert!(!md.contains("The budget counts on £0.0m"));
+}
+
+#[test]
+fn a_driver_that_lowers_the_gap_is_said_to_lower_it() {
+    // The grant's variation leads: when it is high the gap falls. The sentence about the
+    // top driver must say "takes … off", not "adds".
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("grant.toml");
+    std::fs::write(
+        &model,
+        r#"[meta]
+name = "Grant"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+
+[lines.spend]
+kind = "simple"
+base = 50
+growth = { dist = "normal", mean = 0, sd = 0.01 }
+budget = 50
+source = "assumption: test"
+
+[funding.grant]
+budget = 100
+variation = { dist = "normal", mean = 0, sd = 0.05 }
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 5
+source = "assumption: test"
+"#,
+    )
+    .unwrap();
+    let r = run(Some(&model), &["--iterations", "100000"]);
+    let md = read(&r.dir, "report.md");
+    let first = &r.summary["sensitivity"]["drivers"][0];
+    assert_eq!(first["name"], "funding.grant.variation");
+    assert!(first["high_effect"].as_f64().unwrap() < 0.0);
+    let sentence = md
+        .lines()
+        .find(|l| l.starts_with("The gap is most sensitive to"))
+        .unwrap();
+    let (high, low) = sentence.split_once("; in its lowest tenth").unwrap();
+    assert!(
+        high.contains("it takes £") && high.ends_with("off the gap by itself"),
+        "{sentence}"
+    );
+    assert!(
+        low.contains("it adds £") && low.ends_with("to the gap."),
+        "{sentence}"
+    );
 }
