@@ -587,20 +587,12 @@ fn zeroed(v: &mut Vec<Vec<f64>>, k: usize, n: usize) {
 }
 
 impl Evaluation {
-    /// Sizes every column for `n` rows. Only the sums need zeros: `evaluate` writes every
-    /// term.
+    /// Sizes every column for `n` rows, zeroed.
     fn resize(&mut self, plan: &Plan, n: usize) {
-        for (v, k) in [
-            (&mut self.line_terms, plan.lines.len()),
-            (&mut self.saving_terms, plan.savings.len()),
-            (&mut self.funding_terms, plan.funding.len()),
-            (&mut self.mitigation_terms, plan.mitigations.len()),
-        ] {
-            v.resize_with(k, Vec::new);
-            for c in v.iter_mut() {
-                c.resize(n, 0.0);
-            }
-        }
+        zeroed(&mut self.line_terms, plan.lines.len(), n);
+        zeroed(&mut self.saving_terms, plan.savings.len(), n);
+        zeroed(&mut self.funding_terms, plan.funding.len(), n);
+        zeroed(&mut self.mitigation_terms, plan.mitigations.len(), n);
         for v in [&mut self.gap, &mut self.savings, &mut self.capacity] {
             v.clear();
             v.resize(n, 0.0);

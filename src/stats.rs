@@ -631,8 +631,8 @@ pub fn money(unit: Unit, x: f64) -> Decimal {
     Decimal::from_f64(x).map_or(Decimal::ZERO, |d| d.round_dp(dp))
 }
 
-/// The interval of P(S114-level) reported for a set of batches: (estimate, low, high).
-/// `--precision` runs stop on it.
+/// The interval of P(S114-level) reported for a set of batches: (estimate, low, high), the
+/// same Clopper–Pearson interval the summary gives.
 pub fn s114_interval(batches: &[BatchSummary]) -> (f64, f64, f64) {
     let (k, n) = batches
         .iter()

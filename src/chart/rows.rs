@@ -32,10 +32,54 @@ pub(crate) struct Frame<'a> {
     pub connect: bool,
 }
 
-const MARGIN: i32 = 20;
+/// Margin around a bar chart's frame, in pixels.
+pub(crate) const MARGIN: i32 = 20;
 const X_AREA: i32 = 75;
 /// Space between a bar's end and its label.
 const PAD: i32 = 8;
+
+/// The frame of a horizontal bar chart: `rows` rows (row i from the top spans
+/// [rows − i − 1, rows − i]), a money axis below, a name column `y_area` pixels wide on the
+/// left (left empty: callers write the names), light vertical grid lines.
+pub(crate) fn bar_frame<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    xt: &Ticked,
+    money: &Money,
+    rows: usize,
+    y_area: i32,
+    right: i32,
+    x_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>, String> {
+    let yt = Ticked {
+        lo: 0.0,
+        hi: rows as f64,
+        ticks: Vec::new(),
+        step: 1.0,
+    };
+    let mut chart = ChartBuilder::on(body)
+        .margin(MARGIN)
+        .margin_top(10)
+        .margin_right(right)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(xt.clone(), yt)
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_labels(xt.ticks.len())
+        .y_labels(0)
+        .bold_line_style(RGBColor(232, 232, 232))
+        .x_desc(x_desc)
+        .x_label_formatter(&|v| money.tick(*v))
+        .y_label_formatter(&|_| String::new())
+        .axis_desc_style((FONT, size::AXIS))
+        .label_style((FONT, size::LABEL))
+        .axis_style(INK)
+        .draw()
+        .map_err(msg)?;
+    Ok(chart)
+}
 
 impl Frame<'_> {
     pub fn draw<DB: DrawingBackend>(
@@ -115,35 +159,7 @@ impl Frame<'_> {
             axis = money_axis(lo, need, self.unit, plot_w, size::LABEL);
         }
         let (xt, money) = axis;
-        let yt = Ticked {
-            lo: 0.0,
-            hi: n as f64,
-            ticks: Vec::new(),
-            step: 1.0,
-        };
-
-        let mut chart = ChartBuilder::on(body)
-            .margin(MARGIN)
-            .margin_top(10)
-            .margin_right(right)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(y_area)
-            .build_cartesian_2d(xt.clone(), yt)
-            .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_labels(xt.ticks.len())
-            .y_labels(0)
-            .bold_line_style(RGBColor(232, 232, 232))
-            .x_desc((self.x_desc)(&money))
-            .x_label_formatter(&|v| money.tick(*v))
-            .y_label_formatter(&|_| String::new())
-            .axis_desc_style((FONT, size::AXIS))
-            .label_style((FONT, size::LABEL))
-            .axis_style(INK)
-            .draw()
-            .map_err(msg)?;
+        let mut chart = bar_frame(body, &xt, &money, n, y_area, right, &(self.x_desc)(&money))?;
         let (px, _) = chart.plotting_area().get_pixel_range();
         let coords = chart.as_coord_spec().clone();
         let at = move |x: f64, y: f64| coords.translate(&(x, y));

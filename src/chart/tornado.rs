@@ -5,16 +5,15 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-use super::axis::{Ticked, money_axis};
+use super::axis::money_axis;
 use super::layout::{Swatch, draw_text, fit, header, text_width};
 use super::palette::{BLUE, INK, ORANGE};
-use super::{Draw, FONT, msg, size};
+use super::rows::{MARGIN, bar_frame};
+use super::{Draw, msg, size};
 use crate::stats::Summary;
 
 /// Drivers shown.
 const TOP: usize = 10;
-const MARGIN: i32 = 20;
-const X_AREA: i32 = 75;
 /// Space between a bar's end and its value.
 const PAD: i32 = 8;
 
@@ -100,37 +99,15 @@ impl Draw for Tornado<'_> {
         } else {
             (probe, money)
         };
-        let yt = Ticked {
-            lo: 0.0,
-            hi: rows as f64,
-            ticks: Vec::new(),
-            step: 1.0,
-        };
-
-        let mut chart = ChartBuilder::on(&body)
-            .margin(MARGIN)
-            .margin_top(10)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(y_area)
-            .build_cartesian_2d(xt.clone(), yt)
-            .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_labels(xt.ticks.len())
-            .y_labels(0)
-            .bold_line_style(RGBColor(232, 232, 232))
-            .x_desc(format!(
-                "Change in the gap, {}, from the driver alone",
-                money.unit()
-            ))
-            .x_label_formatter(&|v| money.tick(*v))
-            .y_label_formatter(&|_| String::new())
-            .axis_desc_style((FONT, size::AXIS))
-            .label_style((FONT, size::LABEL))
-            .axis_style(INK)
-            .draw()
-            .map_err(msg)?;
+        let mut chart = bar_frame(
+            &body,
+            &xt,
+            &money,
+            rows,
+            y_area,
+            MARGIN,
+            &format!("Change in the gap, {}, from the driver alone", money.unit()),
+        )?;
 
         let centre = |i: usize| (rows - i) as f64 - 0.5;
         let (px, _) = chart.plotting_area().get_pixel_range();

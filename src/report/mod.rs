@@ -147,12 +147,7 @@ pub fn measured_value(measure: &str, x: f64, unit: &str) -> String {
 /// that are worse than on average, worst first, e.g. "Older people placements: £24.2m over
 /// budget (£6.3m over in an average year)". At most `limit` items.
 pub fn tail_money(t: &crate::stats::Tail, unit: &str, limit: usize) -> Vec<String> {
-    let m = |x: f64| {
-        money(
-            Decimal::from_f64_retain(x).unwrap_or_default().round_dp(4),
-            unit,
-        )
-    };
+    let m = |x: f64| measured_value("money", x, unit);
     let signed = |x: f64, over: &str, under: &str| {
         if x >= 0.0 {
             format!("{} {over}", m(x))

@@ -194,69 +194,6 @@ fn an_interrupted_run_leaves_no_folder() {
 // ---------------------------------------------------------------------------------------
 // Closed and full output streams.
 
-/// A model whose correlations cannot hold together: `check --repair-correlation` accepts it
-/// with a warning on stderr.
-const NEEDS_REPAIR: &str = r#"
-[meta]
-name = "Needs repair"
-council = "Test"
-year = "2024/25"
-unit = "£m"
-
-[drivers.inflation]
-dist = "normal"
-mean = 0.04
-sd = 0.01
-source = "assumption: test"
-
-[drivers.fees]
-dist = "pert"
-min = 0.0
-mode = 0.05
-max = 0.2
-source = "assumption: test"
-
-[drivers.shock]
-dist = "triangular"
-min = 0
-mode = 2
-max = 10
-source = "assumption: test"
-
-[lines.a]
-kind = "simple"
-base = 100
-growth = ["inflation", "fees"]
-budget = 110
-source = "assumption: test"
-
-[lines.b]
-kind = "risk"
-probability = 0.3
-impact = "shock"
-source = "assumption: test"
-
-[reserves.general_fund]
-kind = "general_fund"
-amount = 10
-source = "assumption: test"
-
-[correlations.prices]
-drivers = ["inflation", "fees"]
-rank = 0.6
-source = "assumption: test"
-
-[correlations.shock_and_inflation]
-drivers = ["inflation", "shock"]
-rank = 0.9
-source = "assumption: test"
-
-[correlations.shock_and_fees]
-drivers = ["fees", "shock"]
-rank = -0.9
-source = "assumption: test"
-"#;
-
 /// Where a stream of the child goes in [`run_with_streams`].
 #[cfg(unix)]
 #[derive(Clone, Copy)]
@@ -325,8 +262,7 @@ fn a_closed_or_full_stderr_never_panics_and_keeps_the_exit_status() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
     std::fs::write(&bad, "[meta]\nname = \"x\"\n").unwrap();
-    let repair = tmp.path().join("repair.toml");
-    std::fs::write(&repair, NEEDS_REPAIR).unwrap();
+    let repair = fixture("needs-repair.toml");
     let check_bad = [OsStr::new("check"), bad.as_os_str()];
     let check_repair = [
         OsStr::new("check"),

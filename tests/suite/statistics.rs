@@ -365,15 +365,8 @@ source = "assumption: test"
 
 #[test]
 fn correlations_that_cannot_hold_are_refused_or_repaired() {
-    // inflation ~ fees ~ pay at 0.6, but shock strongly with inflation and strongly
-    // against fees: no set of variables can do all of that.
-    let bad = CORRELATED.replace(
-        "[correlations.shock_and_fees]\ndrivers = [\"shock\", \"fees\"]\nrank = -0.3",
-        "[correlations.shock_and_inflation]\ndrivers = [\"inflation\", \"shock\"]\n\
-         rank = 0.9\nsource = \"x\"\n\n\
-         [correlations.shock_and_fees]\ndrivers = [\"fees\", \"shock\"]\nrank = -0.9",
-    );
-    assert_ne!(bad, CORRELATED);
+    // See the fixture: the same drivers as CORRELATED, with conflicting correlations.
+    let bad = std::fs::read_to_string(fixture("needs-repair.toml")).unwrap();
     let err = Model::from_toml("bad.toml", &bad).unwrap_err();
     assert_eq!(err.error_kinds(), vec![ProblemKind::Inconsistent], "{err}");
     let text = err.to_string();
@@ -397,9 +390,7 @@ fn correlations_that_cannot_hold_are_refused_or_repaired() {
     }
 
     // The command line: refused with status 2, or run with the repair.
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("bad.toml");
-    std::fs::write(&path, &bad).unwrap();
+    let path = fixture("needs-repair.toml");
     let out = gapsim().arg("check").arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = gapsim()
