@@ -238,12 +238,16 @@ fn existing_ancestor(dir: &Path) -> anyhow::Result<PathBuf> {
                 a.display()
             ),
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                if fs::symlink_metadata(a).is_ok() {
-                    bail!(
+                match fs::symlink_metadata(a) {
+                    // Another run made the folder between the two looks: it is there now.
+                    Ok(m) if m.is_dir() => return Ok(a.to_path_buf()),
+                    Ok(m) if m.file_type().is_symlink() => bail!(
                         "{} is a symbolic link to something that does not exist: choose \
                          another --out, or repair the link",
                         a.display()
-                    );
+                    ),
+                    // Absent, or made as something else meanwhile: keep looking upward.
+                    _ => {}
                 }
             }
             // Not a folder somewhere above; the loop reaches it and says what it is.
