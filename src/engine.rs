@@ -8,9 +8,10 @@
 //! bit-identical whatever the thread count, and a run split across machines by batch ranges
 //! merges into the same figures.
 //!
-//! Memory: the gap and the shortfall of every iteration are kept as `f32` (8 bytes per
-//! iteration) so that exact percentiles can be taken; everything else is a fixed-size
-//! running sum per batch. Scratch space is one batch of driver columns per thread.
+//! Memory: the gap and the shortfall of every iteration are kept as `f64` (16 bytes per
+//! iteration) so that exact percentiles can be taken and agree with the mean, minimum and
+//! maximum at any amount a model can hold; everything else is a fixed-size running sum per
+//! batch. Scratch space is one batch of driver columns per thread.
 //!
 //! This module does no I/O. Progress and cancellation come in through arguments.
 
@@ -50,8 +51,14 @@ pub const LARGEST: f64 = 1e20;
 /// would breach or not by the last bit of binary rounding.
 pub const TOLERANCE: f64 = 1e-9;
 
-/// The most iterations a run may have: 8 bytes each, so 8 GB of results.
+/// The most iterations a run may have: 16 bytes each ([`BYTES_PER_ITERATION`]), so 16 GB
+/// of results.
 pub const MAX_ITERATIONS: u64 = 1_000_000_000;
+
+/// Memory kept for every simulated year: its gap and its shortfall, as `f64`. (`f32`, 8
+/// bytes, kept only 7 significant digits: on a £ model of 10^14 the mean then fell outside
+/// the range of the stored values and percentiles disagreed with it.)
+pub const BYTES_PER_ITERATION: u64 = 16;
 
 /// Percentiles estimated per batch, for batch-means standard errors.
 pub const BATCH_PERCENTILES: [u32; 7] = [5, 10, 25, 50, 75, 90, 95];
@@ -93,13 +100,26 @@ pub enum EngineError {
     /// Nothing to run.
     #[error("the number of iterations must be at least 1")]
     NoIterations,
-    /// More iterations than memory allows.
+    /// More iterations than a run may have.
     #[error(
-        "{iterations} iterations would need {} GB of memory for the results; use at most \
-         1,000,000,000, or --precision to stop once the answer is precise enough",
-        iterations.saturating_mul(8) / 1_000_000_000
+        "{iterations} simulated years is more than a run may have: at most 1,000,000,000 \
+         (10^9), whose results need {} GB of memory; use --precision to stop once the \
+         answer is precise enough",
+        MAX_ITERATIONS * BYTES_PER_ITERATION / 1_000_000_000
     )]
     TooMany {
+        /// Iterations asked for.
+        iterations: u64,
+    },
+    /// The memory for the results could not be allocated.
+    #[error(
+        "the memory for the results of {iterations} simulated years ({:.1} GB, {} bytes \
+         each) could not be allocated; run fewer simulated years, or on a machine with more \
+         free memory",
+        *iterations as f64 * BYTES_PER_ITERATION as f64 / 1e9,
+        BYTES_PER_ITERATION
+    )]
+    OutOfMemory {
         /// Iterations asked for.
         iterations: u64,
     },
@@ -152,7 +172,12 @@ impl SensitivitySums {
         if o.n == 0 {
             return;
         }
-        if self.n > 0 {
+        if self.n == 0 {
+            // Nothing measured yet (and the vectors may be unallocated): the sums are o's.
+            self.clone_from(o);
+            return;
+        }
+        {
             let (na, nb) = (self.n as f64, o.n as f64);
             let weight = na * nb / (na + nb);
             let dg = o.gap / nb - self.gap / na;
@@ -164,8 +189,6 @@ impl SensitivitySums {
             {
                 *c += oc + (ox / nb - sx / na) * dg * weight;
             }
-        } else {
-            self.comoment.copy_from_slice(&o.comoment);
         }
         self.m2_gap = chan(self.n, self.gap, self.m2_gap, o.n, o.gap, o.m2_gap);
         self.n += o.n;
@@ -206,6 +229,8 @@ pub struct BatchSummary {
     pub m2_excess: f64,
     /// Σ savings delivered.
     pub sum_savings: f64,
+    /// Σ (savings delivered − batch mean)², as `m2_gap`.
+    pub m2_savings: f64,
     /// Smallest savings delivered in an iteration.
     pub min_savings: f64,
     /// Largest savings delivered in an iteration.
@@ -214,14 +239,24 @@ pub struct BatchSummary {
     pub savings_histogram: Vec<u32>,
     /// Σ outturn of each spending line.
     pub line_outturn: Vec<f64>,
+    /// Σ (outturn − batch mean)² of each spending line, as `m2_gap`.
+    pub line_m2: Vec<f64>,
     /// Σ delivery of each saving.
     pub saving_delivered: Vec<f64>,
+    /// Σ (delivery − batch mean)² of each saving.
+    pub saving_m2: Vec<f64>,
     /// Σ actual of each funding stream.
     pub funding_actual: Vec<f64>,
+    /// Σ (actual − batch mean)² of each funding stream.
+    pub funding_m2: Vec<f64>,
     /// Σ capacity of each mitigation.
     pub mitigation_capacity: Vec<f64>,
+    /// Σ (capacity − batch mean)² of each mitigation.
+    pub mitigation_m2: Vec<f64>,
     /// Σ mitigation used.
     pub sum_mitigation_used: f64,
+    /// Σ (mitigation used − batch mean)².
+    pub m2_mitigation_used: f64,
     /// Σ of each driver.
     pub driver_sum: Vec<f64>,
     /// In the years that breach: Σ of each driver.
@@ -260,14 +295,20 @@ impl BatchSummary {
             sum_excess: 0.0,
             m2_excess: 0.0,
             sum_savings: 0.0,
+            m2_savings: 0.0,
             min_savings: f64::INFINITY,
             max_savings: f64::NEG_INFINITY,
             savings_histogram: vec![0; SAVINGS_BINS],
             line_outturn: vec![0.0; plan.lines.len()],
+            line_m2: vec![0.0; plan.lines.len()],
             saving_delivered: vec![0.0; plan.savings.len()],
+            saving_m2: vec![0.0; plan.savings.len()],
             funding_actual: vec![0.0; plan.funding.len()],
+            funding_m2: vec![0.0; plan.funding.len()],
             mitigation_capacity: vec![0.0; plan.mitigations.len()],
+            mitigation_m2: vec![0.0; plan.mitigations.len()],
             sum_mitigation_used: 0.0,
+            m2_mitigation_used: 0.0,
             driver_sum: vec![0.0; d],
             breach_driver_sum: vec![0.0; d],
             breach_line_variance: vec![0.0; plan.lines.len()],
@@ -277,7 +318,9 @@ impl BatchSummary {
             breach_mitigation_used: 0.0,
             gap_percentiles: Vec::new(),
             shortfall_percentiles: Vec::new(),
-            sensitivity: SensitivitySums::new(d, plan.correlated.len()),
+            // Allocated only in the batches that measure sensitivity: a model of thousands
+            // of drivers would otherwise keep seven vectors of them for every batch.
+            sensitivity: SensitivitySums::default(),
         }
     }
 
@@ -302,6 +345,52 @@ impl BatchSummary {
             o.sum_excess,
             o.m2_excess,
         );
+        self.m2_savings = chan(
+            self.n,
+            self.sum_savings,
+            self.m2_savings,
+            o.n,
+            o.sum_savings,
+            o.m2_savings,
+        );
+        self.m2_mitigation_used = chan(
+            self.n,
+            self.sum_mitigation_used,
+            self.m2_mitigation_used,
+            o.n,
+            o.sum_mitigation_used,
+            o.m2_mitigation_used,
+        );
+        for (m2, sums, om2, osums) in [
+            (
+                &mut self.line_m2,
+                &self.line_outturn,
+                &o.line_m2,
+                &o.line_outturn,
+            ),
+            (
+                &mut self.saving_m2,
+                &self.saving_delivered,
+                &o.saving_m2,
+                &o.saving_delivered,
+            ),
+            (
+                &mut self.funding_m2,
+                &self.funding_actual,
+                &o.funding_m2,
+                &o.funding_actual,
+            ),
+            (
+                &mut self.mitigation_m2,
+                &self.mitigation_capacity,
+                &o.mitigation_m2,
+                &o.mitigation_capacity,
+            ),
+        ] {
+            for (k, m) in m2.iter_mut().enumerate() {
+                *m = chan(self.n, sums[k], *m, o.n, osums[k], om2[k]);
+            }
+        }
         self.n += o.n;
         self.sum_gap += o.sum_gap;
         self.sum_shortfall += o.sum_shortfall;
@@ -390,9 +479,9 @@ pub struct RunResult {
     /// All batches merged.
     pub total: BatchSummary,
     /// The gap of every iteration, in iteration order.
-    pub gap: Vec<f32>,
+    pub gap: Vec<f64>,
     /// The shortfall after mitigation of every iteration, in iteration order.
-    pub shortfall: Vec<f32>,
+    pub shortfall: Vec<f64>,
     /// For a run to a precision, the estimate after each round.
     pub trace: Vec<TracePoint>,
     /// Per driver: the slope of the gap at the drivers' means, in the model's unit per
@@ -730,8 +819,8 @@ pub struct Simulation<'m> {
     plan: Plan,
     slopes: Vec<f64>,
     batches: Vec<BatchSummary>,
-    gap: Vec<f32>,
-    shortfall: Vec<f32>,
+    gap: Vec<f64>,
+    shortfall: Vec<f64>,
 }
 
 impl<'m> Simulation<'m> {
@@ -776,18 +865,18 @@ impl<'m> Simulation<'m> {
         cancel: &AtomicBool,
     ) -> Result<(), EngineError> {
         let start = self.gap.len();
-        let too_many = EngineError::TooMany { iterations };
         if iterations > MAX_ITERATIONS {
-            return Err(too_many);
+            return Err(EngineError::TooMany { iterations });
         }
-        let end = usize::try_from(iterations).map_err(|_| too_many.clone())?;
+        let no_memory = EngineError::OutOfMemory { iterations };
+        let end = usize::try_from(iterations).map_err(|_| no_memory.clone())?;
         if end <= start {
             return Ok(());
         }
         self.gap
             .try_reserve_exact(end - start)
             .and_then(|()| self.shortfall.try_reserve_exact(end - start))
-            .map_err(|_| too_many)?;
+            .map_err(|_| no_memory)?;
         // Batches start at multiples of BATCH_SIZE; only the run's last batch is short.
         debug_assert_eq!(start % BATCH_SIZE, 0);
         let first_batch = (start / BATCH_SIZE) as u64;
@@ -933,8 +1022,8 @@ fn run_batch(
     config: &RunConfig,
     b: u64,
     s: &mut Scratch,
-    gap_out: &mut [f32],
-    shortfall_out: &mut [f32],
+    gap_out: &mut [f64],
+    shortfall_out: &mut [f64],
 ) -> Result<BatchSummary, EngineError> {
     let n = gap_out.len();
     zeroed(&mut s.columns, plan.drivers, n);
@@ -953,6 +1042,15 @@ fn run_batch(
     total(&e.saving_terms, &mut sum.saving_delivered);
     total(&e.funding_terms, &mut sum.funding_actual);
     total(&e.mitigation_terms, &mut sum.mitigation_capacity);
+    let spread = |terms: &[Vec<f64>], out: &mut [f64]| {
+        for (o, t) in out.iter_mut().zip(terms) {
+            *o = m2(t.iter().copied());
+        }
+    };
+    spread(&e.line_terms, &mut sum.line_m2);
+    spread(&e.saving_terms, &mut sum.saving_m2);
+    spread(&e.funding_terms, &mut sum.funding_m2);
+    spread(&e.mitigation_terms, &mut sum.mitigation_m2);
 
     let reserves = config.reserves;
     let tol = plan.tolerance;
@@ -994,13 +1092,19 @@ fn run_batch(
             let bin = ((saved / bin_width) as usize).min(SAVINGS_BINS - 1);
             sum.savings_histogram[bin] += 1;
         }
-        gap_out[i] = gap as f32;
-        shortfall_out[i] = shortfall as f32;
+        gap_out[i] = gap;
+        shortfall_out[i] = shortfall;
         s.term[i] = excess;
     }
     sum.m2_gap = m2(e.gap.iter().copied());
-    sum.m2_shortfall = m2(shortfall_out.iter().map(|&x| f64::from(x)));
+    sum.m2_shortfall = m2(shortfall_out.iter().copied());
     sum.m2_excess = m2(s.term.iter().copied());
+    sum.m2_savings = m2(e.savings.iter().copied());
+    sum.m2_mitigation_used = m2(e
+        .gap
+        .iter()
+        .zip(&e.capacity)
+        .map(|(g, c)| g.max(0.0).min(*c)));
 
     // What the years that breach look like.
     for (d, col) in cols.iter().enumerate() {
@@ -1030,7 +1134,7 @@ fn run_batch(
         (&mut sum.shortfall_percentiles, &*shortfall_out),
     ] {
         s.sorted.clear();
-        s.sorted.extend(values.iter().map(|&v| f64::from(v)));
+        s.sorted.extend_from_slice(values);
         sort_floats(&mut s.sorted);
         *out = BATCH_PERCENTILES
             .iter()
@@ -1039,6 +1143,7 @@ fn run_batch(
     }
 
     if b < SENSITIVITY_BATCHES {
+        sum.sensitivity = SensitivitySums::new(plan.drivers, plan.correlated.len());
         sensitivity(plan, cols, &e.gap, &mut s.sorted, &mut sum.sensitivity);
     }
     Ok(sum)

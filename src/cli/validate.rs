@@ -14,7 +14,6 @@ use gapsim::engine::{BATCH_SIZE, LARGEST, MAX_ITERATIONS};
 use gapsim::model::Model;
 use gapsim::stats::{CHART_BINS, HEADLINE_PERCENTILES, Probability, Spread, Summary};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 /// One field of a summary that cannot be right.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +56,9 @@ pub fn summary(s: &Summary, model: &Model) -> Vec<Problem> {
         let field = format!("correlation.pairs[{k}]");
         c.correlation(&format!("{field}.target"), pair.target);
         c.correlation(&format!("{field}.achieved"), pair.achieved);
+        if let Some(se) = pair.achieved_se {
+            c.standard_error(&format!("{field}.achieved_se"), se);
+        }
     }
     c.convergence(s, n);
     c.percentiles(s);
@@ -245,6 +247,15 @@ impl Check {
                 );
             }
         }
+        if s.model.net_budget != m.net_budget {
+            self.fail(
+                "model.net_budget",
+                format!(
+                    "is {:?}, but model.toml's net budget is {:?}",
+                    s.model.net_budget, m.net_budget
+                ),
+            );
+        }
         if s.model.unit != m.unit.symbol() {
             self.fail(
                 "model.unit",
@@ -291,16 +302,15 @@ impl Check {
         ];
         self.money_not_negative(&f("mean_se"), s.mean_se);
         self.money_not_negative(&f("sd"), s.sd);
+        self.money_not_negative(&f("sd_se"), s.sd_se);
         let range_ok = ok[1] && ok[2];
         if range_ok {
             self.ordered(&f("min"), s.min, &f("max"), s.max);
         }
         if ok.iter().all(|&b| b) && s.min <= s.max {
-            // The mean is of the exact values, min and max of the 4-byte ones kept for
-            // percentiles (7 significant digits), each rounded to the report's precision.
-            let (lo, hi, mean) = (dec(s.min), dec(s.max), dec(s.mean));
-            let slack = 1e-6 * lo.abs().max(hi.abs()).max(1.0) + 0.01;
-            if mean < lo - slack || mean > hi + slack {
+            // The mean, min and max are of the same values, each rounded to the report's
+            // precision, so the mean lies within the range exactly.
+            if s.mean < s.min || s.mean > s.max {
                 self.fail(
                     f("mean"),
                     format!(
@@ -382,6 +392,16 @@ impl Check {
             _ => {}
         }
         self.money_not_negative("mitigation_used", s.mitigation_used);
+        self.money_not_negative("mitigation_used_se", s.mitigation_used_se);
+        if let Some(se) = t.mean_excess_given_breach_se {
+            self.money_not_negative("s114.mean_excess_given_breach_se", se);
+        }
+        if s.p_drawing_on_reserves != s.shortfall.p_positive {
+            self.fail(
+                "p_drawing_on_reserves",
+                "differs from `shortfall.p_positive`, the same chance",
+            );
+        }
     }
 
     fn savings(&mut self, s: &Summary, model: &Model) {
@@ -430,6 +450,14 @@ impl Check {
                 );
             }
             self.money(&format!("{field}.expected"), d.expected);
+            self.money_not_negative(&format!("{field}.expected_se"), d.expected_se);
+        }
+        for (field, se) in [
+            ("savings.mean_se", v.mean_se),
+            ("savings.p10_se", v.p10_se),
+            ("savings.p90_se", v.p90_se),
+        ] {
+            self.money_not_negative(field, se);
         }
     }
 
@@ -461,6 +489,7 @@ impl Check {
             for (k, item) in items.iter().enumerate() {
                 self.money(&format!("{what}[{k}].budget"), item.budget);
                 self.money(&format!("{what}[{k}].expected"), item.expected);
+                self.money_not_negative(&format!("{what}[{k}].expected_se"), item.expected_se);
             }
         }
     }
@@ -737,8 +766,4 @@ impl Check {
 /// 10^20, the largest figure a run can produce, as a decimal.
 fn largest() -> Decimal {
     Decimal::from_i128_with_scale(LARGEST as i128, 0)
-}
-
-fn dec(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(f64::NAN)
 }

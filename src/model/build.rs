@@ -875,7 +875,14 @@ impl Builder<'_> {
     fn meta(&mut self, t: &Table<'_, '_>) -> Option<Meta> {
         t.only(
             &mut self.ctx,
-            &["name", "council", "year", "unit", "description"],
+            &[
+                "name",
+                "council",
+                "year",
+                "unit",
+                "net_budget",
+                "description",
+            ],
             "[meta]",
         );
         let name = t.req_text(
@@ -891,6 +898,18 @@ impl Builder<'_> {
         );
         let unit = t.req_text(&mut self.ctx, "unit", "unit = \"£m\" or unit = \"£\"");
         let description = t.text(&mut self.ctx, "description");
+        let net_budget = if t.has("net_budget") {
+            self.amount(
+                t,
+                "net_budget",
+                true,
+                "the council's net revenue budget for the year, in the model's unit, e.g. \
+                 net_budget = 1429.0",
+            )
+            .map(Some)
+        } else {
+            Some(None)
+        };
         // Only the two documented spellings: one way of writing each unit keeps model
         // files uniform to read and compare, and every report prints the symbol anyway.
         // Other spellings of the same units get the exact fix.
@@ -929,6 +948,7 @@ impl Builder<'_> {
             council: council?.value,
             year: year?.value,
             unit: unit?,
+            net_budget: net_budget?,
             description: description.map(|d| d.value).unwrap_or_default(),
         })
     }

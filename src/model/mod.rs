@@ -61,6 +61,10 @@ pub struct Meta {
     pub year: String,
     /// Unit of money amounts.
     pub unit: Unit,
+    /// The council's net revenue budget, in the model's unit, when given: reserves and
+    /// risks are stated as shares of it (as CIPFA practice and section 25 reports do), and
+    /// figures far out of proportion to it are flagged as likely unit mistakes.
+    pub net_budget: Option<Decimal>,
     /// Free text.
     pub description: String,
 }
