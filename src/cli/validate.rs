@@ -512,8 +512,19 @@ impl Check {
             );
         }
         self.number("sensitivity.explained", sens.explained);
-        for (k, d) in sens.drivers.iter().enumerate() {
-            let field = |x: &str| format!("sensitivity.drivers[{k}].{x}");
+        let listed = sens
+            .drivers
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (format!("sensitivity.drivers[{k}]"), d))
+            .chain(
+                sens.factors
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| (format!("sensitivity.factors[{k}]"), d)),
+            );
+        for (at, d) in listed {
+            let field = |x: &str| format!("{at}.{x}");
             self.correlation(&field("rank_correlation"), d.rank_correlation);
             if let Some(se) = d.rank_correlation_se {
                 self.standard_error(&field("rank_correlation_se"), se);

@@ -485,6 +485,9 @@ impl Builder<'_> {
                 &["drivers", "rank", "label", "source", "description"],
                 "a correlation",
             );
+            let label = t
+                .text(&mut self.ctx, "label")
+                .map_or_else(|| name.value.clone(), |l| l.value);
             let source = self.source(&t);
             let rank = t.req_number(
                 &mut self.ctx,
@@ -631,6 +634,7 @@ impl Builder<'_> {
             }
             entries.push(CorrelationEntry {
                 name: name.value.clone(),
+                label,
                 drivers: ids,
                 rank: rank.value,
                 source,

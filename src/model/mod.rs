@@ -252,6 +252,8 @@ pub struct Reserve {
 pub struct CorrelationEntry {
     /// Its name.
     pub name: String,
+    /// A human label (its name when it has none).
+    pub label: String,
     /// The drivers it correlates.
     pub drivers: Vec<DriverId>,
     /// The Spearman rank correlation of each pair.

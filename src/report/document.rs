@@ -525,7 +525,7 @@ fn assumptions(s: &Summary, model: &Model) -> Vec<Block> {
             .collect();
         rows.push(vec![
             "Correlation".into(),
-            c.name.clone(),
+            c.label.clone(),
             format!("rank {} between {}", c.rank, names.join("; ")),
             c.source.clone(),
         ]);

@@ -41,6 +41,7 @@ pub use estimate::{
     s114_interval, s114_precision, sort_in_place,
 };
 use estimate::{Z95, histogram_quantile, mean_se, ratio_se};
+pub use sensitivity::SAVINGS_FACTOR;
 pub use summary::*;
 
 /// The headline percentiles shown on the terminal and in reports.

@@ -5,7 +5,7 @@
 //! "Sensitivity and the tail").
 
 use crate::engine::{BatchSummary, SENSITIVITY_BATCHES, SensitivitySums};
-use crate::model::{Measure, Model, Unit};
+use crate::model::{LineKind, Measure, Model, Unit};
 
 use super::estimate::batch_means_se;
 use super::money;
@@ -36,25 +36,26 @@ pub(super) fn sensitivity(
             iterations: s.n,
             explained: 0.0,
             drivers: Vec::new(),
+            factors: Vec::new(),
         };
     }
     let n = s.n as f64;
     let tenth = s.tenth_n as f64;
-    let measured: Vec<&SensitivitySums> = batches
-        .iter()
-        .take(SENSITIVITY_BATCHES as usize)
-        .map(|b| &b.sensitivity)
-        .filter(|b| b.n > 0 && b.m2_gap > 0.0)
-        .collect();
+    let per = |f: &dyn Fn(&SensitivitySums) -> f64| -> Vec<(f64, u64)> {
+        batches
+            .iter()
+            .take(SENSITIVITY_BATCHES as usize)
+            .map(|b| &b.sensitivity)
+            .filter(|b| b.n > 0 && b.m2_gap > 0.0)
+            .map(|b| (f(b), b.n))
+            .collect()
+    };
     let mut drivers: Vec<DriverSensitivity> = model
         .drivers
         .iter()
         .enumerate()
         .filter(|(_, d)| !d.dist.is_fixed())
         .map(|(i, d)| {
-            let per = |f: &dyn Fn(&SensitivitySums) -> f64| -> Vec<(f64, u64)> {
-                measured.iter().map(|b| (f(b), b.n)).collect()
-            };
             let slope = slopes.get(i).copied().unwrap_or(0.0);
             // The slope is taken at the distributions' means, so effects are measured from
             // them too (not from this sample's mean, which would add its noise).
@@ -76,20 +77,106 @@ pub(super) fn sensitivity(
                 high_value,
                 low_effect: money(unit, slope * (low_value - mean_value)),
                 high_effect: money(unit, slope * (high_value - mean_value)),
+                members: Vec::new(),
             }
         })
         .collect();
-    drivers.sort_by(|a, b| {
+    let by_contribution = |a: &DriverSensitivity, b: &DriverSensitivity| {
         b.contribution
             .abs()
             .total_cmp(&a.contribution.abs())
             .then_with(|| a.name.cmp(&b.name))
-    });
+    };
+    drivers.sort_by(by_contribution);
+
+    // What the report ranks: the savings programme's delivery as one factor (its drivers'
+    // contributions add up, as Euler allocations do), beside every other driver.
+    let of_savings = savings_drivers(model);
+    let (members, mut factors): (Vec<DriverSensitivity>, Vec<DriverSensitivity>) =
+        drivers.iter().cloned().partition(|d| {
+            model
+                .driver_named(&d.name)
+                .is_some_and(|id| of_savings[id.0])
+        });
+    if !members.is_empty() {
+        let contribution_of = |b: &SensitivitySums| -> f64 {
+            members
+                .iter()
+                .filter_map(|d| model.driver_named(&d.name))
+                .map(|id| slopes.get(id.0).copied().unwrap_or(0.0) * b.comoment[id.0])
+                .sum::<f64>()
+                / b.m2_gap
+        };
+        let mean_value = s.savings_sum / n;
+        let low_value = s.savings_low / tenth;
+        let high_value = s.savings_high / tenth;
+        factors.push(DriverSensitivity {
+            name: SAVINGS_FACTOR.into(),
+            label: format!(
+                "Savings delivery ({})",
+                if model.savings.len() == 1 {
+                    "1 saving".to_string()
+                } else {
+                    format!("{} savings", model.savings.len())
+                }
+            ),
+            measure: "money".into(),
+            rank_correlation: s.savings_spearman / n,
+            rank_correlation_se: batch_means_se(&per(&|b| b.savings_spearman / b.n as f64), 5),
+            contribution: members.iter().map(|d| d.contribution).sum(),
+            contribution_se: batch_means_se(&per(&contribution_of), 5),
+            // Every pound delivered is a pound off the gap.
+            slope: -1.0,
+            mean_value,
+            low_value,
+            high_value,
+            low_effect: money(unit, mean_value - low_value),
+            high_effect: money(unit, mean_value - high_value),
+            members: members.iter().map(|d| d.name.clone()).collect(),
+        });
+        factors.sort_by(by_contribution);
+    }
     Sensitivity {
         iterations: s.n,
         explained: drivers.iter().map(|d| d.contribution).sum(),
         drivers,
+        factors,
     }
+}
+
+/// The name of the savings programme's factor in [`Sensitivity::factors`]: not a usable
+/// model name (names are letters, digits, `_` and `-`), so it cannot collide with one.
+pub const SAVINGS_FACTOR: &str = "[savings]";
+
+/// Which drivers describe the savings programme's delivery: used by a saving (whether it
+/// happens, the fraction delivered, the months late) and by nothing else.
+fn savings_drivers(model: &Model) -> Vec<bool> {
+    let mut of_savings = vec![false; model.drivers.len()];
+    for sv in &model.savings {
+        for id in [sv.happens, sv.delivered, sv.slippage] {
+            of_savings[id.0] = true;
+        }
+    }
+    let mut elsewhere = |id: crate::model::DriverId| of_savings[id.0] = false;
+    for l in &model.lines {
+        match &l.kind {
+            LineKind::Cohort { demand, cost, .. } => {
+                demand.iter().chain(cost).for_each(|&id| elsewhere(id));
+            }
+            LineKind::Simple { growth, .. } => growth.iter().for_each(|&id| elsewhere(id)),
+            LineKind::Risk { occurs, impact, .. } => {
+                elsewhere(*occurs);
+                elsewhere(*impact);
+            }
+        }
+    }
+    for fu in &model.funding {
+        fu.variation.iter().for_each(|&id| elsewhere(id));
+    }
+    for mi in &model.mitigations {
+        elsewhere(mi.capacity);
+    }
+    of_savings
 }
 
 pub(super) fn correlation_info(

@@ -273,6 +273,10 @@ pub struct DriverSensitivity {
     /// The same for its highest tenth.
     #[serde(with = "exact")]
     pub high_effect: Decimal,
+    /// For a group of drivers ranked as one factor (the savings programme's delivery), the
+    /// drivers in it; empty for a single driver.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 /// What drives the gap, ranked by contribution to its variance.
@@ -286,6 +290,13 @@ pub struct Sensitivity {
     pub explained: f64,
     /// Drivers, largest contribution first.
     pub drivers: Vec<DriverSensitivity>,
+    /// What the report ranks, largest contribution first: every driver outside the savings
+    /// programme, and the programme's delivery as one factor (named `[savings]`, its
+    /// contribution the sum of its drivers', its own effect that of total delivery in its
+    /// lowest and highest tenth), so that savings risk, split over many small drivers, is
+    /// not left out.
+    #[serde(default)]
+    pub factors: Vec<DriverSensitivity>,
 }
 
 /// One quantity in the years that breach against all years.

@@ -1,0 +1,246 @@
+//! One batch: draw its drivers, evaluate the model, keep its running sums.
+
+use crate::correlation::{pearson, ranks, sort_floats};
+use crate::model::DriverId;
+use crate::sample::Sampler;
+
+use super::plan::{Evaluation, Plan, culprit, evaluate, zeroed};
+use super::sums::{BatchSummary, SensitivitySums, m2};
+use super::{
+    BATCH_PERCENTILES, BATCH_SIZE, EngineError, LARGEST, RunConfig, SAVINGS_BINS,
+    SENSITIVITY_BATCHES,
+};
+
+/// Per-thread working space for one batch.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub(super) columns: Vec<Vec<f64>>,
+    pub(super) eval: Evaluation,
+    pub(super) term: Vec<f64>,
+    pub(super) sorted: Vec<f64>,
+}
+
+/// Type-7 quantile of ascending values.
+fn quantile7(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let h = (n - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    let (a, b) = (sorted[lo], sorted[hi]);
+    a + (h - lo as f64) * (b - a)
+}
+
+/// Simulates batch `b` into `gap_out` and `shortfall_out` (whose length is the batch's).
+pub(super) fn run_batch(
+    sampler: &Sampler<'_>,
+    plan: &Plan,
+    config: &RunConfig,
+    b: u64,
+    s: &mut Scratch,
+    gap_out: &mut [f64],
+    shortfall_out: &mut [f64],
+) -> Result<BatchSummary, EngineError> {
+    let n = gap_out.len();
+    zeroed(&mut s.columns, plan.drivers, n);
+    sampler.fill(config.seed, b, &mut s.columns);
+    evaluate(plan, &s.columns, n, &mut s.eval);
+    let (cols, e) = (&s.columns, &s.eval);
+
+    let mut sum = BatchSummary::new(plan);
+    sum.n = n as u64;
+    let total = |terms: &[Vec<f64>], out: &mut [f64]| {
+        for (o, t) in out.iter_mut().zip(terms) {
+            *o = t.iter().sum();
+        }
+    };
+    total(&e.line_terms, &mut sum.line_outturn);
+    total(&e.saving_terms, &mut sum.saving_delivered);
+    total(&e.funding_terms, &mut sum.funding_actual);
+    total(&e.mitigation_terms, &mut sum.mitigation_capacity);
+    let spread = |terms: &[Vec<f64>], out: &mut [f64]| {
+        for (o, t) in out.iter_mut().zip(terms) {
+            *o = m2(t.iter().copied());
+        }
+    };
+    spread(&e.line_terms, &mut sum.line_m2);
+    spread(&e.saving_terms, &mut sum.saving_m2);
+    spread(&e.funding_terms, &mut sum.funding_m2);
+    spread(&e.mitigation_terms, &mut sum.mitigation_m2);
+
+    let reserves = config.reserves;
+    let tol = plan.tolerance;
+    let bin_width = plan.planned_savings / SAVINGS_BINS as f64;
+    let mut breach_rows: Vec<usize> = Vec::new();
+    s.term.clear();
+    s.term.resize(n, 0.0);
+    for i in 0..n {
+        let gap = e.gap[i];
+        let capacity = e.capacity[i];
+        if !gap.is_finite() || gap.abs() > LARGEST || !capacity.is_finite() {
+            return Err(EngineError::NotFinite {
+                iteration: b * BATCH_SIZE as u64 + i as u64,
+                item: culprit(plan, e, i),
+            });
+        }
+        // Mitigation covers an overspend only: it is not spent in a year that balances.
+        let used = gap.max(0.0).min(capacity);
+        let shortfall = gap - used;
+        let breach = shortfall - reserves > tol;
+        let excess = if breach { shortfall - reserves } else { 0.0 };
+        sum.sum_gap += gap;
+        sum.sum_shortfall += shortfall;
+        sum.gap_positive += u64::from(gap > tol);
+        sum.shortfall_positive += u64::from(shortfall > tol);
+        if breach {
+            sum.breaches += 1;
+            sum.breach_gap += gap;
+            sum.breach_mitigation_used += used;
+            breach_rows.push(i);
+        }
+        sum.sum_excess += excess;
+        sum.sum_mitigation_used += used;
+        let saved = e.savings[i];
+        sum.sum_savings += saved;
+        sum.min_savings = sum.min_savings.min(saved);
+        sum.max_savings = sum.max_savings.max(saved);
+        if bin_width > 0.0 {
+            let bin = ((saved / bin_width) as usize).min(SAVINGS_BINS - 1);
+            sum.savings_histogram[bin] += 1;
+        }
+        gap_out[i] = gap;
+        shortfall_out[i] = shortfall;
+        s.term[i] = excess;
+    }
+    sum.m2_gap = m2(e.gap.iter().copied());
+    sum.m2_shortfall = m2(shortfall_out.iter().copied());
+    sum.m2_excess = m2(s.term.iter().copied());
+    sum.m2_savings = m2(e.savings.iter().copied());
+    sum.m2_mitigation_used = m2(e
+        .gap
+        .iter()
+        .zip(&e.capacity)
+        .map(|(g, c)| g.max(0.0).min(*c)));
+
+    // What the years that breach look like.
+    for (d, col) in cols.iter().enumerate() {
+        sum.driver_sum[d] = col.iter().sum();
+        sum.breach_driver_sum[d] = breach_rows.iter().map(|&i| col[i]).sum();
+    }
+    for (k, line) in plan.lines.iter().enumerate() {
+        let budget = line.budget();
+        sum.breach_line_variance[k] = breach_rows
+            .iter()
+            .map(|&i| e.line_terms[k][i] - budget)
+            .sum();
+    }
+    for (k, terms) in e.saving_terms.iter().enumerate() {
+        sum.breach_saving_delivered[k] = breach_rows.iter().map(|&i| terms[i]).sum();
+    }
+    for (k, fu) in plan.funding.iter().enumerate() {
+        sum.breach_funding_variance[k] = breach_rows
+            .iter()
+            .map(|&i| e.funding_terms[k][i] - fu.budget)
+            .sum();
+    }
+
+    // This batch's own percentiles, for batch-means standard errors.
+    for (out, values) in [
+        (&mut sum.gap_percentiles, &*gap_out),
+        (&mut sum.shortfall_percentiles, &*shortfall_out),
+    ] {
+        s.sorted.clear();
+        s.sorted.extend_from_slice(values);
+        sort_floats(&mut s.sorted);
+        *out = BATCH_PERCENTILES
+            .iter()
+            .map(|&p| quantile7(&s.sorted, f64::from(p) / 100.0))
+            .collect();
+    }
+
+    if b < SENSITIVITY_BATCHES {
+        sum.sensitivity = SensitivitySums::new(plan.drivers, plan.correlated.len());
+        sensitivity(
+            plan,
+            cols,
+            &e.gap,
+            &e.savings,
+            &mut s.sorted,
+            &mut sum.sensitivity,
+        );
+    }
+    Ok(sum)
+}
+
+/// Within one batch: each varying driver's rank correlation with the gap, its co-moment
+/// with the gap, and the sums of its lowest and highest tenth of values.
+///
+/// The same for the savings programme's total delivery (`savings`), which the report ranks
+/// as one factor beside the drivers: it is split over one driver per saving and field, none
+/// of which is large alone.
+fn sensitivity(
+    plan: &Plan,
+    cols: &[Vec<f64>],
+    gap: &[f64],
+    savings: &[f64],
+    sorted: &mut Vec<f64>,
+    out: &mut SensitivitySums,
+) {
+    let n = gap.len();
+    if n < 10 {
+        return;
+    }
+    let nf = n as f64;
+    out.n = n as u64;
+    out.gap = gap.iter().sum();
+    let mean_gap = out.gap / nf;
+    out.m2_gap = gap.iter().map(|g| (g - mean_gap) * (g - mean_gap)).sum();
+    let tenth = n / 10;
+    out.tenth_n = tenth as u64;
+    let gap_ranks = ranks(gap);
+    let correlated: &[DriverId] = &plan.correlated;
+    let mut correlated_ranks: Vec<Vec<f64>> = vec![Vec::new(); correlated.len()];
+    for (d, col) in cols.iter().enumerate() {
+        if !plan.varying[d] {
+            continue;
+        }
+        let r = ranks(col);
+        out.spearman[d] = pearson(&r, &gap_ranks) * nf;
+        if let Some(k) = correlated.iter().position(|c| c.0 == d) {
+            correlated_ranks[k] = r;
+        }
+        out.driver_sum[d] = col.iter().sum();
+        let mean = out.driver_sum[d] / nf;
+        out.comoment[d] = col
+            .iter()
+            .zip(gap)
+            .map(|(x, g)| (x - mean) * (g - mean_gap))
+            .sum();
+        sorted.clear();
+        sorted.extend_from_slice(col);
+        sort_floats(sorted);
+        out.low_sum[d] = sorted[..tenth].iter().sum();
+        out.high_sum[d] = sorted[n - tenth..].iter().sum();
+    }
+    if !plan.savings.is_empty() {
+        out.savings_spearman = pearson(&ranks(savings), &gap_ranks) * nf;
+        out.savings_sum = savings.iter().sum();
+        sorted.clear();
+        sorted.extend_from_slice(savings);
+        sort_floats(sorted);
+        out.savings_low = sorted[..tenth].iter().sum();
+        out.savings_high = sorted[n - tenth..].iter().sum();
+    }
+    let mut k = 0;
+    for i in 0..correlated_ranks.len() {
+        for j in i + 1..correlated_ranks.len() {
+            let (a, b) = (&correlated_ranks[i], &correlated_ranks[j]);
+            if !a.is_empty() && !b.is_empty() {
+                out.pairs[k] = pearson(a, b) * nf;
+            }
+            k += 1;
+        }
+    }
+}

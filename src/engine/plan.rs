@@ -1,0 +1,393 @@
+//! The model compiled to plain numbers, and its arithmetic over columns of driver values.
+//!
+//! [`evaluate`] is the whole of the model's arithmetic: the simulated batches and the
+//! slopes of the gap at the drivers' means both go through it, so no second copy exists.
+
+use crate::model::{DriverId, LineKind, Model};
+
+use super::{LARGEST, TOLERANCE};
+
+/// The model compiled to plain numbers in the model's unit, for the hot loop.
+#[derive(Debug, Clone)]
+pub(super) struct Plan {
+    pub(super) drivers: usize,
+    /// Amounts closer than this count as equal (see [`Plan::tolerance`]).
+    pub(super) tolerance: f64,
+    /// What each line, saving and funding stream is called, for error messages.
+    pub(super) names: Names,
+    pub(super) lines: Vec<PlanLine>,
+    pub(super) savings: Vec<PlanSaving>,
+    pub(super) funding: Vec<PlanFunding>,
+    pub(super) mitigations: Vec<DriverId>,
+    pub(super) planned_savings: f64,
+    /// Drivers that vary (sensitivity is measured only for these).
+    pub(super) varying: Vec<bool>,
+    /// Drivers with imposed correlations, in matrix order.
+    pub(super) correlated: Vec<DriverId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Names {
+    pub(super) lines: Vec<String>,
+    pub(super) savings: Vec<String>,
+    pub(super) funding: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum PlanLine {
+    /// coefficient × Π(1 + x) against budget.
+    Product {
+        coefficient: f64,
+        growth: Vec<DriverId>,
+        budget: f64,
+    },
+    /// occurs × impact against budget.
+    Risk {
+        occurs: DriverId,
+        impact: DriverId,
+        budget: f64,
+    },
+}
+
+impl PlanLine {
+    pub(super) fn budget(&self) -> f64 {
+        match self {
+            PlanLine::Product { budget, .. } | PlanLine::Risk { budget, .. } => *budget,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct PlanSaving {
+    pub(super) amount: f64,
+    pub(super) happens: DriverId,
+    pub(super) delivered: DriverId,
+    pub(super) slippage: DriverId,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct PlanFunding {
+    pub(super) budget: f64,
+    pub(super) variation: Vec<DriverId>,
+}
+
+fn f(d: rust_decimal::Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+impl Plan {
+    /// Compiles a checked model.
+    pub(super) fn new(model: &Model) -> Plan {
+        let per_pound = 1.0 / model.meta.unit.pounds();
+        let lines = model
+            .lines
+            .iter()
+            .map(|l| match &l.kind {
+                LineKind::Cohort {
+                    clients,
+                    unit_cost,
+                    periods,
+                    demand,
+                    cost,
+                    ..
+                } => PlanLine::Product {
+                    coefficient: f(*clients) * f(*unit_cost) * f(*periods) * per_pound,
+                    growth: demand.iter().chain(cost).copied().collect(),
+                    budget: f(l.budget),
+                },
+                LineKind::Simple { base, growth } => PlanLine::Product {
+                    coefficient: f(*base),
+                    growth: growth.clone(),
+                    budget: f(l.budget),
+                },
+                LineKind::Risk { occurs, impact, .. } => PlanLine::Risk {
+                    occurs: *occurs,
+                    impact: *impact,
+                    budget: f(l.budget),
+                },
+            })
+            .collect();
+        let savings = model
+            .savings
+            .iter()
+            .map(|s| PlanSaving {
+                amount: f(s.amount),
+                happens: s.happens,
+                delivered: s.delivered,
+                slippage: s.slippage,
+            })
+            .collect();
+        let funding = model
+            .funding
+            .iter()
+            .map(|fu| PlanFunding {
+                budget: f(fu.budget),
+                variation: fu.variation.clone(),
+            })
+            .collect();
+        let scale: f64 = model.lines.iter().map(|l| f(l.budget).abs()).sum::<f64>()
+            + model.savings.iter().map(|s| f(s.amount).abs()).sum::<f64>()
+            + model
+                .funding
+                .iter()
+                .map(|fu| f(fu.budget).abs())
+                .sum::<f64>();
+        Plan {
+            drivers: model.drivers.len(),
+            tolerance: TOLERANCE * scale.max(1.0),
+            names: Names {
+                lines: model.lines.iter().map(|l| l.name.clone()).collect(),
+                savings: model.savings.iter().map(|s| s.name.clone()).collect(),
+                funding: model.funding.iter().map(|fu| fu.name.clone()).collect(),
+            },
+            lines,
+            savings,
+            funding,
+            mitigations: model.mitigations.iter().map(|m| m.capacity).collect(),
+            planned_savings: f(model.planned_savings()),
+            varying: model.drivers.iter().map(|d| !d.dist.is_fixed()).collect(),
+            correlated: if model.correlation.drivers.len() >= 2 {
+                model.correlation.drivers.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// The model evaluated on a set of driver values (one row per simulated year).
+#[derive(Default)]
+pub(super) struct Evaluation {
+    /// Gap before mitigation.
+    pub(super) gap: Vec<f64>,
+    /// Savings delivered.
+    pub(super) savings: Vec<f64>,
+    /// Mitigation capacity.
+    pub(super) capacity: Vec<f64>,
+    /// Each line's outturn.
+    pub(super) line_terms: Vec<Vec<f64>>,
+    /// Each saving's delivery.
+    pub(super) saving_terms: Vec<Vec<f64>>,
+    /// Each funding stream's actual.
+    pub(super) funding_terms: Vec<Vec<f64>>,
+    /// Each mitigation's capacity.
+    pub(super) mitigation_terms: Vec<Vec<f64>>,
+}
+
+/// Resizes every column of `v` to `k` columns of `n` zeros.
+pub(super) fn zeroed(v: &mut Vec<Vec<f64>>, k: usize, n: usize) {
+    v.resize_with(k, Vec::new);
+    for c in v.iter_mut() {
+        c.clear();
+        c.resize(n, 0.0);
+    }
+}
+
+impl Evaluation {
+    /// Sizes every column for `n` rows, zeroed.
+    pub(super) fn resize(&mut self, plan: &Plan, n: usize) {
+        zeroed(&mut self.line_terms, plan.lines.len(), n);
+        zeroed(&mut self.saving_terms, plan.savings.len(), n);
+        zeroed(&mut self.funding_terms, plan.funding.len(), n);
+        zeroed(&mut self.mitigation_terms, plan.mitigations.len(), n);
+        for v in [&mut self.gap, &mut self.savings, &mut self.capacity] {
+            v.clear();
+            v.resize(n, 0.0);
+        }
+    }
+}
+
+/// A floor at zero that lets NaN through, so that an overflow is caught downstream rather
+/// than silently turned into zero (`f64::max` would return 0 for NaN).
+#[inline]
+fn floor0(x: f64) -> f64 {
+    if x < 0.0 { 0.0 } else { x }
+}
+
+/// Evaluates the model column-wise on driver values `cols` (one column per driver, every
+/// column of the same length): the whole of the model's arithmetic, used both for the
+/// simulated batches and for the slopes of the gap at the drivers' means.
+pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluation) {
+    e.resize(plan, n);
+    for (line, terms) in plan.lines.iter().zip(e.line_terms.iter_mut()) {
+        match line {
+            PlanLine::Product {
+                coefficient,
+                growth,
+                ..
+            } => {
+                terms.fill(*coefficient);
+                for g in growth {
+                    for (t, x) in terms.iter_mut().zip(&cols[g.0]) {
+                        // A growth rate below −100% (allowed only as a one-in-a-million
+                        // excursion of an unbounded distribution) stops at zero spend.
+                        *t *= floor0(1.0 + x);
+                    }
+                }
+            }
+            PlanLine::Risk { occurs, impact, .. } => {
+                for ((t, o), i) in terms.iter_mut().zip(&cols[occurs.0]).zip(&cols[impact.0]) {
+                    *t = o * floor0(*i);
+                }
+            }
+        }
+        let budget = line.budget();
+        for (gap, t) in e.gap.iter_mut().zip(terms.iter()) {
+            *gap += t - budget;
+        }
+    }
+    for (sv, terms) in plan.savings.iter().zip(e.saving_terms.iter_mut()) {
+        let happens = &cols[sv.happens.0];
+        let fraction = &cols[sv.delivered.0];
+        let slip = &cols[sv.slippage.0];
+        for i in 0..n {
+            let months = slip[i].clamp(0.0, 12.0);
+            let d = sv.amount * happens[i] * fraction[i].clamp(0.0, 1.0) * (12.0 - months) / 12.0;
+            terms[i] = d;
+            e.savings[i] += d;
+            e.gap[i] += sv.amount - d;
+        }
+    }
+    for (fu, terms) in plan.funding.iter().zip(e.funding_terms.iter_mut()) {
+        terms.fill(fu.budget);
+        for v in &fu.variation {
+            for (t, x) in terms.iter_mut().zip(&cols[v.0]) {
+                *t *= floor0(1.0 + x);
+            }
+        }
+        for (gap, t) in e.gap.iter_mut().zip(terms.iter()) {
+            *gap -= t - fu.budget;
+        }
+    }
+    for (m, terms) in plan.mitigations.iter().zip(e.mitigation_terms.iter_mut()) {
+        for ((t, c), x) in terms.iter_mut().zip(e.capacity.iter_mut()).zip(&cols[m.0]) {
+            *t = floor0(*x);
+            *c += *t;
+        }
+    }
+}
+
+/// What in row `i` is out of range, in words, for [`EngineError::NotFinite`].
+pub(super) fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> String {
+    let bad = |x: f64| !x.is_finite() || x.abs() > LARGEST;
+    let named = |kind: &str, names: &[String], terms: &[Vec<f64>]| {
+        terms
+            .iter()
+            .position(|t| bad(t[i]))
+            .map(|k| format!("the {kind} `{}`", names[k]))
+    };
+    named("line", &plan.names.lines, &e.line_terms)
+        .or_else(|| named("saving", &plan.names.savings, &e.saving_terms))
+        .or_else(|| named("funding stream", &plan.names.funding, &e.funding_terms))
+        .or_else(|| bad(e.capacity[i]).then(|| "the mitigation capacity".to_string()))
+        .unwrap_or_else(|| "the gap".to_string())
+}
+
+/// The slope of the gap with respect to each driver at the drivers' means (0 for fixed
+/// drivers), by central differences through [`evaluate`] itself.
+///
+/// The gap is multilinear in the drivers (each enters a product or a sum once), so the
+/// slope is exact for any step as long as no floor or clamp binds. A step of a thousandth of
+/// a standard deviation keeps clear of them unless a driver's mean sits on one (a fraction
+/// delivered of normal(1.0, 0.05) is clamped at 1, and its slope comes out halved). Sensitivity
+/// uses it to separate a driver's own effect from that of the drivers correlated with it.
+pub(super) fn slopes(plan: &Plan, model: &Model) -> Vec<f64> {
+    let varying: Vec<(usize, f64)> = model
+        .drivers
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.dist.is_fixed())
+        .map(|(i, d)| (i, 1e-3 * d.dist.variance().sqrt()))
+        .filter(|&(_, h)| h > 0.0 && h.is_finite())
+        .collect();
+    let rows = 1 + 2 * varying.len();
+    let mut cols: Vec<Vec<f64>> = model
+        .drivers
+        .iter()
+        .map(|d| vec![d.dist.mean(); rows])
+        .collect();
+    for (k, &(i, h)) in varying.iter().enumerate() {
+        cols[i][1 + 2 * k] += h;
+        cols[i][2 + 2 * k] -= h;
+    }
+    let mut e = Evaluation::default();
+    evaluate(plan, &cols, rows, &mut e);
+    let mut out = vec![0.0; model.drivers.len()];
+    for (k, &(i, h)) in varying.iter().enumerate() {
+        let slope = (e.gap[1 + 2 * k] - e.gap[2 + 2 * k]) / (2.0 * h);
+        out[i] = if slope.is_finite() { slope } else { 0.0 };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+[meta]
+name = "T"
+council = "T"
+year = "2024/25"
+unit = "£m"
+
+[lines.first]
+kind = "simple"
+base = 10
+growth = { dist = "normal", mean = 0, sd = 0.1 }
+budget = 10
+source = "assumption: test"
+
+[lines.second]
+kind = "simple"
+base = 20
+growth = { dist = "normal", mean = 0.1, sd = 0.1 }
+budget = 20
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 1
+source = "assumption: test"
+"#;
+
+    #[test]
+    fn an_overflowed_draw_reaches_the_gap_and_is_named() {
+        // The floor on growth must not turn NaN into −100% (f64::max would): an overflow
+        // has to surface as a non-finite gap, which the engine refuses, naming the line.
+        assert!(floor0(f64::NAN).is_nan());
+        assert_eq!(floor0(-2.0), 0.0);
+        let model = Model::from_toml("t.toml", MODEL).unwrap().model;
+        let plan = Plan::new(&model);
+        let second = model
+            .drivers
+            .iter()
+            .position(|d| d.name == "lines.second.growth")
+            .unwrap();
+        let mut cols = vec![vec![0.05; 3]; model.drivers.len()];
+        cols[second][1] = f64::NAN;
+        cols[second][2] = f64::INFINITY;
+        let mut e = Evaluation::default();
+        evaluate(&plan, &cols, 3, &mut e);
+        assert!(e.gap[0].is_finite());
+        assert!(e.gap[1].is_nan() && e.gap[2].is_infinite());
+        assert_eq!(culprit(&plan, &e, 1), "the line `second`");
+        assert_eq!(culprit(&plan, &e, 2), "the line `second`");
+    }
+
+    #[test]
+    fn slopes_at_the_means_are_exact_for_a_linear_line() {
+        let model = Model::from_toml("t.toml", MODEL).unwrap().model;
+        let plan = Plan::new(&model);
+        let s = slopes(&plan, &model);
+        for (d, slope) in model.drivers.iter().zip(&s) {
+            let expected = match d.name.as_str() {
+                "lines.first.growth" => 10.0,
+                "lines.second.growth" => 20.0,
+                _ => 0.0,
+            };
+            assert!((slope - expected).abs() < 1e-9, "{}: {slope}", d.name);
+        }
+    }
+}
