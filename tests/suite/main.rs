@@ -9,6 +9,7 @@ mod distributions;
 mod errors;
 mod figures;
 mod known_answers;
+mod properties;
 mod reports;
 mod runs;
 mod statistics;
