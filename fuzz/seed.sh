@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Seeds the fuzzing corpora (docs/fuzzing.md): the shipped model and the test fixtures for
+# `model`; the summary.json of a short real run of the Kent model for `summary`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p fuzz/corpus/model fuzz/corpus/summary
+cp models/*.toml tests/fixtures/*.toml fuzz/corpus/model/
+cargo build --release --quiet
+out=$(mktemp -d)
+target/release/gapsim run --iterations 200000 --no-charts --out "$out/run" > /dev/null
+cp "$out/run/summary.json" fuzz/corpus/summary/kent.json
+target/release/gapsim run --iterations 1 --no-charts --out "$out/one" > /dev/null
+cp "$out/one/summary.json" fuzz/corpus/summary/one-year.json
+rm -rf "$out"
+echo "seeded fuzz/corpus/model ($(ls fuzz/corpus/model | wc -l) files) and fuzz/corpus/summary"
