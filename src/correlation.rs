@@ -841,6 +841,29 @@ mod tests {
     }
 
     #[test]
+    fn van_der_waerden_scores_are_standardised_normal_quantiles() {
+        // Φ⁻¹(i/(n + 1)), symmetric about 0, scaled to sd 1 (as the doc says), so the
+        // score matrix's correlation is its cross-product over n.
+        for n in [3usize, 10, 10_000] {
+            let s = van_der_waerden(n);
+            let nf = n as f64;
+            let mean = s.iter().sum::<f64>() / nf;
+            let sd = (s.iter().map(|x| x * x).sum::<f64>() / nf).sqrt();
+            assert!(mean.abs() < 1e-12 && (sd - 1.0).abs() < 1e-12, "{n}: {mean} {sd}");
+            // One scale factor for all: the raw quantiles over their root mean square.
+            let raw: Vec<f64> = (1..=n)
+                .map(|i| normal_quantile(i as f64 / (nf + 1.0)))
+                .collect();
+            let rms = (raw.iter().map(|x| x * x).sum::<f64>() / nf).sqrt();
+            assert!(rms < 1.0, "the raw quantiles are narrower than N(0, 1)");
+            for (x, r) in s.iter().zip(&raw) {
+                assert!((x - r / rms).abs() < 1e-12, "{n}: {x} vs {}", r / rms);
+            }
+            assert!(s[0] < 0.0 && (s[0] + s[n - 1]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
     fn radix_sort_sorts() {
         let mut rng = crate::sample::stream(1, 0, "radix");
         let mut keys: Vec<u64> = (0..5000)
