@@ -849,7 +849,10 @@ mod tests {
             let nf = n as f64;
             let mean = s.iter().sum::<f64>() / nf;
             let sd = (s.iter().map(|x| x * x).sum::<f64>() / nf).sqrt();
-            assert!(mean.abs() < 1e-12 && (sd - 1.0).abs() < 1e-12, "{n}: {mean} {sd}");
+            assert!(
+                mean.abs() < 1e-12 && (sd - 1.0).abs() < 1e-12,
+                "{n}: {mean} {sd}"
+            );
             // One scale factor for all: the raw quantiles over their root mean square.
             let raw: Vec<f64> = (1..=n)
                 .map(|i| normal_quantile(i as f64 / (nf + 1.0)))

@@ -1694,4 +1694,36 @@ mod tests {
             "normal(mean 0.035, sd 0.01) truncated to [0, inf]"
         );
     }
+
+    #[test]
+    fn the_largest_spread_a_lognormal_error_suggests_is_the_largest_accepted() {
+        // The fix names the largest sd (or p90) that keeps the 1 − 10⁻¹² point within
+        // 10^15: just below it is accepted, just above it refused.
+        let at_most = |e: DistError| -> f64 {
+            let DistError::Extreme { fix, .. } = e else {
+                panic!("not an extreme-parameter error: {e:?}");
+            };
+            let rest = fix.split("at most ").nth(1).expect("a largest value");
+            let rest = rest.trim_start_matches("about ");
+            rest.split(';')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .expect("a number")
+        };
+        // (With the mean fixed a wider spread lowers the median, so only large means have
+        // a largest sd at all.)
+        for mean in [1e10, 1e12, 1e13] {
+            let sd = at_most(Distribution::lognormal_mean_sd(mean, 1e15, None, None).unwrap_err());
+            assert!(Distribution::lognormal_mean_sd(mean, sd * 0.999, None, None).is_ok());
+            assert!(Distribution::lognormal_mean_sd(mean, sd * 1.001, None, None).is_err());
+        }
+        for median in [0.01, 1.0, 300.0] {
+            let e = Distribution::lognormal_median_p90(median, median * 1e6, None, None);
+            let p90 = at_most(e.unwrap_err());
+            assert!(Distribution::lognormal_median_p90(median, p90 * 0.999, None, None).is_ok());
+            assert!(Distribution::lognormal_median_p90(median, p90 * 1.001, None, None).is_err());
+        }
+    }
 }
