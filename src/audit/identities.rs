@@ -94,10 +94,7 @@ impl Check {
     /// `low` ≤ `high` within `tolerance`.
     fn at_most(&mut self, field: &str, low: Decimal, high: f64, tolerance: f64, why: &str) {
         if f(low) > high + tolerance {
-            self.fail(
-                field,
-                format!("is {low}, above {why} ({})", shown(high)),
-            );
+            self.fail(field, format!("is {low}, above {why} ({})", shown(high)));
         }
     }
 
@@ -114,8 +111,8 @@ impl Check {
         let variance = |items: &[ItemOutturn]| -> f64 {
             items.iter().map(|i| f(i.expected) - f(i.budget)).sum()
         };
-        let from_items = variance(&s.lines) + f(s.savings.planned) - f(s.savings.mean)
-            - variance(&s.funding);
+        let from_items =
+            variance(&s.lines) + f(s.savings.planned) - f(s.savings.mean) - variance(&s.funding);
         self.agree(
             "gap.mean",
             s.gap.mean,
@@ -249,7 +246,10 @@ impl Check {
             if count > 0 && f(sp.max) < -g.tolerance(1) {
                 self.fail(
                     field,
-                    format!("is {count}, but no simulated year was above zero (max {})", sp.max),
+                    format!(
+                        "is {count}, but no simulated year was above zero (max {})",
+                        sp.max
+                    ),
                 );
             }
         }
@@ -408,10 +408,8 @@ impl Check {
 
 /// An amount as a short decimal for messages.
 fn shown(x: f64) -> String {
-    Decimal::from_f64_retain(x).map_or_else(
-        || format!("{x}"),
-        |d| d.round_dp(6).normalize().to_string(),
-    )
+    Decimal::from_f64_retain(x)
+        .map_or_else(|| format!("{x}"), |d| d.round_dp(6).normalize().to_string())
 }
 
 #[cfg(test)]

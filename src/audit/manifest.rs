@@ -143,8 +143,14 @@ mod tests {
             ("short  name", "not a SHA-256 digest"),
             (&*format!("{}  x", "g".repeat(64)), "64 hexadecimal digits"),
             (&*format!("{} x", "0".repeat(64)), "no file name"),
-            (&*format!("{}  ../etc/passwd", "0".repeat(64)), "not the name of a file"),
-            (&*format!("{}  ..", "0".repeat(64)), "not the name of a file"),
+            (
+                &*format!("{}  ../etc/passwd", "0".repeat(64)),
+                "not the name of a file",
+            ),
+            (
+                &*format!("{}  ..", "0".repeat(64)),
+                "not the name of a file",
+            ),
             (&*format!("{}  ok", "1".repeat(64)), "second time"),
             (&*format!("{}  {FILE}", "1".repeat(64)), "itself"),
         ] {

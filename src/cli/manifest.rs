@@ -21,17 +21,14 @@ use super::warn;
 pub struct Checked {
     /// The manifest's entries, in order.
     pub entries: Vec<Entry>,
-    /// The bytes of the files the report is drawn from, as checked (read once, so that
-    /// what is drawn is what was checked).
+    /// The bytes of every checked file that `report` does not rebuild, as checked (read
+    /// once, so that what is drawn is what was checked).
     pub read: HashMap<String, Vec<u8>>,
 }
 
 /// Files `gapsim report` writes again: their changes are repaired, not refused.
 pub fn rebuilt_by_report(name: &str) -> bool {
-    name == "report.html"
-        || name == "report.md"
-        || name.ends_with(".png")
-        || name.ends_with(".svg")
+    name == "report.html" || name == "report.md" || name.ends_with(".png") || name.ends_with(".svg")
 }
 
 /// Files the report is drawn from: the manifest must list them.
@@ -47,7 +44,10 @@ pub fn check(dir: &Path) -> anyhow::Result<Checked> {
     let path = dir.join(manifest::FILE);
     let text = match fs::read(&path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            anyhow::anyhow!("{} is not a manifest gapsim wrote (it is not text)", path.display())
+            anyhow::anyhow!(
+                "{} is not a manifest gapsim wrote (it is not text)",
+                path.display()
+            )
         })?,
         Err(e) if e.kind() == ErrorKind::NotFound => bail!(
             "{} is missing, so the files of {} cannot be checked against what the run wrote: \
@@ -59,8 +59,7 @@ pub fn check(dir: &Path) -> anyhow::Result<Checked> {
         ),
         Err(e) => bail!("cannot read {}: {e}", path.display()),
     };
-    let entries = manifest::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}, {e}", path.display()))?;
+    let entries = manifest::parse(&text).map_err(|e| anyhow::anyhow!("{}, {e}", path.display()))?;
     for input in INPUTS {
         if !entries.iter().any(|e| e.name == input) {
             bail!(
@@ -77,7 +76,7 @@ pub fn check(dir: &Path) -> anyhow::Result<Checked> {
         let file = dir.join(&entry.name);
         let problem = match fs::read(&file) {
             Ok(bytes) if manifest::sha256_hex(&bytes) == entry.sha256 => {
-                if INPUTS.contains(&entry.name.as_str()) {
+                if !rebuilt_by_report(&entry.name) {
                     read.insert(entry.name.clone(), bytes);
                 }
                 continue;

@@ -259,27 +259,35 @@ fn cgroup_limits(own: u64) -> Vec<Available> {
     out
 }
 
-/// Address space a run takes beyond the memory it uses: the program's mappings, thread
-/// stacks and the allocator's reserved arenas (64 MiB each, up to eight per core).
-const ADDRESS_SPACE_OVERHEAD: u64 = 1 << 30;
+/// Address space a run takes beyond the memory it uses: the program's mappings and thread
+/// stacks, and the allocator's arenas, which reserve 64 MiB of address space each (one per
+/// busy thread, up to eight per core). A run of the built-in model on two cores works
+/// under `ulimit -v` of 150 MB; this allows 256 MiB plus an arena per core.
+fn address_space_overhead() -> u64 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    (256 << 20) + cores * (64 << 20)
+}
 
 /// The address-space limit (`ulimit -v`), less what the program maps beyond its data.
 fn address_space_limit() -> Option<Available> {
     let limits = read("/proc/self/limits");
-    let line = limits.lines().find(|l| l.starts_with("Max address space"))?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
     let soft: u64 = line
         .trim_start_matches("Max address space")
         .split_whitespace()
         .next()?
         .parse()
         .ok()?;
+    let overhead = address_space_overhead();
     Some(Available {
-        bytes: soft.saturating_sub(ADDRESS_SPACE_OVERHEAD),
+        bytes: soft.saturating_sub(overhead),
         source: format!(
             "the address-space limit of {} (ulimit -v), less {} for the program's own \
              mappings",
             size(soft),
-            size(ADDRESS_SPACE_OVERHEAD)
+            size(overhead)
         ),
     })
 }
@@ -306,8 +314,10 @@ pub fn size(bytes: u64) -> String {
         format!("{:.1} GB", b / 1e9)
     } else if b >= 1e6 {
         format!("{:.0} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.0} kB", b / 1e3)
     } else {
-        format!("{:.0} kB", (b / 1e3).max(1.0))
+        format!("{bytes} bytes")
     }
 }
 

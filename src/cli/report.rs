@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use gapsim::audit;
 use gapsim::model::{LoadOptions, Model};
-use gapsim::report::{document, html, json, markdown};
+use gapsim::report::{csv, document, html, json, markdown};
 use gapsim::stats::Summary;
 
 use super::args::ReportArgs;
@@ -91,6 +91,19 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
             summary_path.display(),
             model_path.display(),
         )));
+    }
+    if let Some(csv) = checked.read.get("percentiles.csv") {
+        if *csv != csv::percentiles(&summary) {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "{} is not the table of percentiles that {} holds: one of them has been \
+                 edited or damaged since the run; rebuild the run with gapsim run {} and the \
+                 original run's options (seed, iterations, reserves, sampling), which \
+                 report.md's method note lists",
+                dir.join("percentiles.csv").display(),
+                summary_path.display(),
+                model_path.display(),
+            )));
+        }
     }
     let mut files = files(&summary, &loaded.model)?;
     let rebuilt = files.len();

@@ -74,14 +74,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let tick = |n| progress.tick(n);
     let outcome = pool.install(|| match args.precision {
         None => engine::run(model, &config, &tick, cancel),
-        Some(width) => engine::run_to_precision(
-            model,
-            &config,
-            width,
-            &stats::s114_precision,
-            &tick,
-            cancel,
-        ),
+        Some(width) => {
+            engine::run_to_precision(model, &config, width, &stats::s114_precision, &tick, cancel)
+        }
     });
     progress.finish();
     let mut result = match outcome {
@@ -166,6 +161,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 
 /// The failure for a run stopped by a signal.
 fn interrupted(stop: &Stop) -> Failure {
-    stop.requested()
-        .map_or_else(|| Failure::Other(anyhow::anyhow!("the run was interrupted")), Failure::Interrupted)
+    stop.requested().map_or_else(
+        || Failure::Other(anyhow::anyhow!("the run was interrupted")),
+        Failure::Interrupted,
+    )
 }

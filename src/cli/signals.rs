@@ -77,11 +77,7 @@ impl Stop {
             // The order matters: the default action is armed by the first signal, so it
             // runs only for the second.
             let _ = signal_hook::flag::register_conditional_default(sig, Arc::clone(&stop.flag));
-            let _ = signal_hook::flag::register_usize(
-                sig,
-                Arc::clone(&stop.which),
-                sig as usize,
-            );
+            let _ = signal_hook::flag::register_usize(sig, Arc::clone(&stop.which), sig as usize);
             let _ = signal_hook::flag::register(sig, Arc::clone(&stop.flag));
         }
         stop

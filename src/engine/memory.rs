@@ -30,7 +30,7 @@ use super::{SENSITIVITY_BATCHES, plan::SLOPE_CHUNK};
 
 /// The program itself, its fonts and chart bitmaps, before anything grows with the model:
 /// what a run of a small model measures, rounded up.
-pub const FIXED_BYTES: u64 = 24 << 20;
+pub const FIXED_BYTES: u64 = 16 << 20;
 
 /// Per driver, line, saving, funding stream and mitigation: the model as loaded, its entry
 /// in the summary, summary.json and the report.

@@ -245,7 +245,10 @@ impl<'m> Simulation<'m> {
         self.gap
             .try_reserve_exact(end - start)
             .and_then(|()| self.shortfall.try_reserve_exact(end - start))
-            .and_then(|()| self.batches.try_reserve_exact((end - start).div_ceil(BATCH_SIZE)))
+            .and_then(|()| {
+                self.batches
+                    .try_reserve_exact((end - start).div_ceil(BATCH_SIZE))
+            })
             .map_err(|_| no_memory)?;
         // Batches start at multiples of BATCH_SIZE; only the run's last batch is short.
         debug_assert_eq!(start % BATCH_SIZE, 0);

@@ -7,6 +7,7 @@
 mod common;
 mod distributions;
 mod errors;
+mod faults;
 mod known_answers;
 mod reports;
 mod runs;

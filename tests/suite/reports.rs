@@ -265,8 +265,8 @@ fn report_rebuilds_the_same_files_and_no_charts_skips_them() {
     let quick = run(None, &["--iterations", "20000", "--no-charts"]);
     let count = std::fs::read_dir(&quick.dir).unwrap().count();
     assert_eq!(
-        count, 3,
-        "--no-charts writes only summary, percentiles and model"
+        count, 4,
+        "--no-charts writes only summary, percentiles, model and manifest"
     );
 }
 

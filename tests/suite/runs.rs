@@ -150,8 +150,8 @@ fn default_runs_go_to_new_folders_under_outputs() {
         let files = std::fs::read_dir(tmp.path().join("outputs").join(n))
             .unwrap()
             .count();
-        // Summary, percentiles, model, two reports, five charts in two formats.
-        assert_eq!(files, 15);
+        // Summary, percentiles, model, manifest, two reports, five charts in two formats.
+        assert_eq!(files, 16);
     }
 }
 
