@@ -532,7 +532,8 @@ fn figures_that_disagree_are_caught_even_when_the_manifest_was_rewritten_to_matc
     assert!(breaches.summary.get("tail").is_some());
     let s = &breaches.summary;
     let n = |p: &str| crate::common::num(s, p);
-    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    type Tamper = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(Tamper, &str)> = vec![
         // 43.2 → 99.9: the mean gap is no longer the mean shortfall + mitigation used,
         // nor what the lines add up to.
         (
