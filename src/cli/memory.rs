@@ -124,8 +124,8 @@ fn too_many(model: &Model, iterations: u64, room: Option<&Available>) -> Failure
     });
     Failure::Other(anyhow::anyhow!(
         "{} simulated years is more than a run may have: at most {} (10^9), whose results \
-         take {} GB of memory ({BYTES_PER_ITERATION} bytes a year){here}; use --precision to \
-         stop once the answer is precise enough",
+         take {} GB of memory ({BYTES_PER_ITERATION} bytes a year){here}; run with fewer \
+         --iterations, or use --precision to stop once the answer is precise enough",
         count(iterations),
         count(MAX_ITERATIONS),
         MAX_ITERATIONS * BYTES_PER_ITERATION / 1_000_000_000,

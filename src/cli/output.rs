@@ -128,6 +128,7 @@ pub fn write(
         Target::Exact(dir) => parent_of(dir),
         Target::Auto { parent, .. } => parent.clone(),
     };
+    let ancestor = existing_ancestor(&parent)?;
     fs::create_dir_all(&parent)
         .with_context(|| format!("could not create the folder {}", parent.display()))?;
     let staging = staging::path_in(&parent);
@@ -136,9 +137,14 @@ pub fn write(
             return Ok(None);
         }
         let dir = move_into_place(&staging, target)?;
-        // The rename itself, made durable.
-        staging::sync_dir(&parent)
-            .with_context(|| format!("could not sync the folder {}", parent.display()))?;
+        // The rename itself made durable, and the folders made for it.
+        for folder in parent.ancestors().map(shown) {
+            staging::sync_dir(folder)
+                .with_context(|| format!("could not sync the folder {}", folder.display()))?;
+            if folder == ancestor {
+                break;
+            }
+        }
         Ok(Some(dir))
     });
     if !matches!(outcome, Ok(Some(_))) {

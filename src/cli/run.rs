@@ -19,6 +19,8 @@ use super::{Failure, load, memory, outputs_dir, print, read_model, warn};
 
 /// Runs the model, prints the summary and writes the run folder.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    // First, so that a stop signal at any point stops the run before anything is written.
+    let stop = Stop::install();
     let source = read_model(args.model.as_deref())?;
     let loaded = load(
         &source,
@@ -66,7 +68,6 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .build()
         .context("could not start worker threads")?;
 
-    let stop = Stop::install();
     let cancel = stop.flag();
 
     let progress = Progress::new(config.iterations);

@@ -47,6 +47,7 @@ fn a_run_writes_valid_charts_in_png_and_svg() {
     let mut expected: Vec<String> = [
         "summary.json",
         "percentiles.csv",
+        "manifest.sha256",
         "model.toml",
         "report.html",
         "report.md",
