@@ -12,3 +12,4 @@ mod known_answers;
 mod reports;
 mod runs;
 mod statistics;
+mod tampering;
