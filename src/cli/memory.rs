@@ -230,20 +230,15 @@ fn cgroup_limits(own: u64) -> Vec<Available> {
         dirs.push(PathBuf::from(root));
         dirs.dedup();
         for dir in dirs {
-            let Some(max) = read(dir.join(limit)).trim().parse::<u64>().ok() else {
+            let Some((max, others)) = cgroup_room(
+                &read(dir.join(limit)),
+                &read(dir.join(usage)),
+                &read(dir.join("memory.stat")),
+                cache,
+                own,
+            ) else {
                 continue;
             };
-            // cgroup v1 writes "no limit" as a number near 2^63.
-            if max >= 1 << 60 {
-                continue;
-            }
-            let used = read(dir.join(usage)).trim().parse::<u64>().unwrap_or(0);
-            let stat = read(dir.join("memory.stat"));
-            let reclaimable = stat
-                .lines()
-                .find_map(|l| l.strip_prefix(cache).and_then(|v| v.trim().parse().ok()))
-                .unwrap_or(0u64);
-            let others = used.saturating_sub(reclaimable).saturating_sub(own);
             out.push(Available {
                 bytes: max.saturating_sub(others),
                 source: format!(
@@ -257,6 +252,32 @@ fn cgroup_limits(own: u64) -> Vec<Available> {
         }
     }
     out
+}
+
+/// A cgroup's limit and what others in it use, from its limit, usage and memory.stat
+/// files: usage less the page cache (`cache_key` in memory.stat), which the kernel reclaims
+/// before it kills anything, less `own` (this process's resident memory). None without a
+/// limit (v2 writes `max`, v1 a number near 2^63).
+fn cgroup_room(
+    limit: &str,
+    usage: &str,
+    stat: &str,
+    cache_key: &str,
+    own: u64,
+) -> Option<(u64, u64)> {
+    let max: u64 = limit.trim().parse().ok()?;
+    if max >= 1 << 60 {
+        return None;
+    }
+    let used: u64 = usage.trim().parse().unwrap_or(0);
+    let reclaimable: u64 = stat
+        .lines()
+        .find_map(|l| {
+            let (key, value) = l.split_once(' ')?;
+            (key == cache_key).then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    Some((max, used.saturating_sub(reclaimable).saturating_sub(own)))
 }
 
 /// Address space a run takes beyond the memory it uses: the program's mappings and thread
@@ -339,6 +360,25 @@ mod tests {
         for bad in ["", "G", "-1G", "1.2.3", "4X", "1e30"] {
             assert_eq!(parse_size(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_cgroup_leaves_its_limit_less_what_others_use_but_not_the_page_cache() {
+        let stat = "anon 500\nfile 3000\nfile_mapped 7\n";
+        assert_eq!(
+            cgroup_room("10000\n", "4000\n", stat, "file", 200),
+            Some((10000, 800))
+        );
+        assert_eq!(cgroup_room("max\n", "4000", stat, "file", 0), None);
+        assert_eq!(
+            cgroup_room("9223372036854771712", "1", "cache 0\n", "cache", 0),
+            None
+        );
+        // v1 lists `cache` before `total_cache`.
+        assert_eq!(
+            cgroup_room("1000", "900", "cache 100\ntotal_cache 5\n", "cache", 0),
+            Some((1000, 800))
+        );
     }
 
     #[test]
