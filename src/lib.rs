@@ -11,6 +11,7 @@
 //! writes the run folder and draws the progress bar.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod chart;
 pub mod correlation;
 pub mod dist;

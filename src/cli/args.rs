@@ -47,6 +47,14 @@ impl Default for Command {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "Environment:\n  GAPSIM_MEMORY_LIMIT  The memory a run may use \
+    (bytes, or with K, M, G or T, e.g. 4G), in place of what the system reports. A run that \
+    does not fit is refused before it starts, with the most simulated years that would; one \
+    whose threads do not fit runs on fewer.\n\nExit status: 0 when the run folder was \
+    written; 2 for any error; 128 + the signal's number when stopped by one (130 Ctrl-C, \
+    143 SIGTERM, 129 SIGHUP), having written nothing."
+)]
 pub struct RunArgs {
     /// Model file (TOML). Without it, the built-in Kent 2024/25 model runs.
     pub model: Option<PathBuf>,
@@ -91,7 +99,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub repair_correlation: bool,
 
-    /// Do not draw charts or write the report (summary, percentiles and model only).
+    /// Do not draw charts or write the report (summary, percentiles, model and manifest
+    /// only).
     #[arg(long)]
     pub no_charts: bool,
 }
@@ -202,15 +211,15 @@ fn parse_seed(text: &str) -> Result<u64, String> {
     })
 }
 
-/// Simulated years: 1 up to the engine's cap.
+/// Simulated years: a whole number from 1. The cap (10^9) and what the memory allows are
+/// checked once the model is read, so that the message can give the real limit.
 fn parse_iterations(text: &str) -> Result<u64, String> {
-    let max = gapsim::engine::MAX_ITERATIONS;
     match text.trim().parse::<u64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!(
             "the number of simulated years is a whole number from 1 to {} (10^9), e.g. \
              --iterations 100000",
-            gapsim::report::amount(Decimal::from(max), 0)
+            gapsim::report::amount(Decimal::from(gapsim::engine::MAX_ITERATIONS), 0)
         )),
     }
 }

@@ -1,17 +1,22 @@
 //! The imperative shell: arguments, files, the progress bar, exit codes.
 //!
 //! Exit codes: 0 success; 2 any error (bad model, bad arguments, unreadable or unwritable
-//! files); 130 interrupted. Errors are printed once, here, for a person.
+//! files, not enough memory, a run folder that has changed since the run); 128 + the
+//! signal's number when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP). Errors are
+//! printed once, here, for a person.
 
 mod args;
 mod check;
+mod manifest;
+mod memory;
 mod output;
 mod progress;
 mod report;
 mod run;
-mod validate;
+mod signals;
+mod staging;
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,8 +30,8 @@ use args::{Cli, Command};
 pub enum Failure {
     /// Already reported to stderr (model diagnostics).
     Reported,
-    /// Interrupted by the user.
-    Interrupted,
+    /// Stopped by a signal before anything was written.
+    Interrupted(signals::Signal),
     /// Anything else, with its context.
     Other(anyhow::Error),
 }
@@ -38,7 +43,10 @@ impl From<anyhow::Error> for Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     let outcome = match cli.command.unwrap_or_default() {
         Command::Run(a) => run::run(&a),
         Command::Check(a) => check::check(&a),
@@ -47,12 +55,37 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(2),
-        Err(Failure::Interrupted) => {
-            warn("gapsim: interrupted; nothing was written\n");
-            ExitCode::from(130)
+        Err(Failure::Interrupted(signal)) => {
+            warn(&format!(
+                "gapsim: interrupted ({}); nothing was written\n",
+                signal.name()
+            ));
+            ExitCode::from(signal.exit_code())
         }
         Err(Failure::Other(e)) => {
             warn(&format!("error: {e:#}\n"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What clap has to say instead of parsing: `--help` and `--version` go to stdout through
+/// [`print`] (clap's own printing ignores a failed write, so `gapsim --version > /dev/full`
+/// exited 0 having printed nothing); a usage error goes to stderr, exit 2.
+fn usage(e: &clap::Error) -> ExitCode {
+    if e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    let text = if std::io::stdout().is_terminal() {
+        e.render().ansi().to_string()
+    } else {
+        e.render().to_string()
+    };
+    match print(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            warn(&format!("error: {err:#}\n"));
             ExitCode::from(2)
         }
     }
@@ -159,9 +192,5 @@ pub fn outputs_dir() -> PathBuf {
 
 /// SHA-256 of `bytes`, as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    gapsim::audit::manifest::sha256_hex(bytes)
 }

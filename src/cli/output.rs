@@ -2,10 +2,11 @@
 //!
 //! Files are written into a hidden staging folder beside the target (`.gapsim-PID.partial`,
 //! short whatever the target's name, so a long but legal name never fails for the staging
-//! name) and renamed into place in one step, so a failed or interrupted run leaves no
-//! half-written folder. A stale staging folder can only remain if the process is killed
-//! outright during the few milliseconds of writing; it is hidden and never mistaken for a
-//! run.
+//! name), each synced to disk, with a manifest of their SHA-256 digests
+//! (`manifest.sha256`), and the folder is renamed into place in one step, so a failed or
+//! interrupted run leaves no half-written folder, and neither does a crash (see
+//! [`super::staging`]). A staging folder left by a process killed outright is removed by
+//! the next run in the same place once its process is gone.
 //!
 //! A rename never replaces a folder that has files in it, so two runs racing for one name
 //! cannot overwrite each other: the loser gets an error (`--out`) or the next free
@@ -19,6 +20,9 @@ use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
+use gapsim::audit::manifest;
+
+use super::staging;
 
 /// Where to put the run.
 pub enum Target {
@@ -58,6 +62,8 @@ pub fn precheck(target: &Target) -> anyhow::Result<()> {
             format!("{}-{MAX_SUFFIX}", auto_name(model_stem)).into(),
         ),
     };
+    staging::remove_stale(&parent);
+    path_fits(target, &parent, &name)?;
     let ancestor = existing_ancestor(&parent)?;
     // Every folder still to be made, with the run's own name.
     let mut to_create: Vec<&OsStr> = parent
@@ -108,19 +114,40 @@ fn try_create(probe: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Writes `files` (name, bytes) into a new run folder and returns its path.
-pub fn write(target: &Target, files: &[(&str, &[u8])]) -> anyhow::Result<PathBuf> {
+/// Writes `files` (name, bytes) and their manifest into a new run folder and returns its
+/// path, or None if `stopped()` says a stop signal arrived before the folder was published
+/// (then nothing is left behind).
+pub fn write(
+    target: &Target,
+    files: &[(&str, &[u8])],
+    stopped: &dyn Fn() -> bool,
+) -> anyhow::Result<Option<PathBuf>> {
     // Things may have changed during the run.
     precheck(target)?;
     let parent = match target {
         Target::Exact(dir) => parent_of(dir),
         Target::Auto { parent, .. } => parent.clone(),
     };
+    let ancestor = existing_ancestor(&parent)?;
     fs::create_dir_all(&parent)
         .with_context(|| format!("could not create the folder {}", parent.display()))?;
-    let staging = parent.join(format!(".gapsim-{}.partial", std::process::id()));
-    let outcome = write_all(&staging, files).and_then(|()| move_into_place(&staging, target));
-    if outcome.is_err() {
+    let staging = staging::path_in(&parent);
+    let outcome = write_all(&staging, files).and_then(|()| {
+        if stopped() {
+            return Ok(None);
+        }
+        let dir = move_into_place(&staging, target)?;
+        // The rename itself made durable, and the folders made for it.
+        for folder in parent.ancestors().map(shown) {
+            staging::sync_dir(folder)
+                .with_context(|| format!("could not sync the folder {}", folder.display()))?;
+            if folder == ancestor {
+                break;
+            }
+        }
+        Ok(Some(dir))
+    });
+    if !matches!(outcome, Ok(Some(_))) {
         let _ = fs::remove_dir_all(&staging);
     }
     outcome
@@ -174,16 +201,67 @@ fn move_into_place(staging: &Path, target: &Target) -> anyhow::Result<PathBuf> {
     )
 }
 
+/// Writes every file, then the manifest listing them all, into the new staging folder
+/// `partial`, each synced, then the folder itself.
 fn write_all(partial: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
-    // The name holds our process id, so one that exists is stale, left by a killed process.
-    let _ = fs::remove_dir_all(partial);
-    fs::create_dir(partial)
+    staging::create(partial)
         .with_context(|| format!("could not create the folder {}", partial.display()))?;
-    for (name, bytes) in files {
+    let entries: Vec<manifest::Entry> = files
+        .iter()
+        .map(|(name, bytes)| manifest::Entry::of(name, bytes))
+        .collect();
+    let list = manifest::render(&entries);
+    let all = files
+        .iter()
+        .copied()
+        .chain(std::iter::once((manifest::FILE, list.as_bytes())));
+    for (name, bytes) in all {
         let path = partial.join(name);
-        fs::write(&path, bytes).with_context(|| format!("could not write {}", path.display()))?;
+        staging::write_synced(&path, bytes)
+            .with_context(|| format!("could not write {}", path.display()))?;
     }
-    Ok(())
+    staging::seal(partial)
+        .with_context(|| format!("could not sync the folder {}", partial.display()))
+}
+
+/// The longest path, in bytes, that the system accepts in one call, counting the NUL that
+/// ends it (PATH_MAX); None where there is no fixed limit.
+pub const PATH_MAX: Option<usize> = if cfg!(target_os = "linux") {
+    Some(4096)
+} else if cfg!(unix) {
+    // macOS and the BSDs.
+    Some(1024)
+} else {
+    None
+};
+
+/// Room for the longest name gapsim writes inside a run folder, or inside the staging
+/// folder of `gapsim report` in it (`.gapsim-PID.partial/new/distribution.png`).
+const LONGEST_INSIDE: usize = 1 + staging::LONGEST_NAME + "/new/".len() + 32;
+
+/// Refuses a target whose paths, or those of the files in it, would be longer than the
+/// system accepts: a component longer than NAME_MAX is found by creating a probe, but a
+/// whole path longer than PATH_MAX fails only once the files are written.
+fn path_fits(target: &Target, parent: &Path, name: &OsStr) -> anyhow::Result<()> {
+    let Some(max) = PATH_MAX else {
+        return Ok(());
+    };
+    let folder = parent.join(name).as_os_str().len();
+    let longest = folder + LONGEST_INSIDE;
+    if longest < max {
+        return Ok(());
+    }
+    let what = match target {
+        Target::Exact(dir) => format!("--out {}", abbreviated(dir.as_os_str())),
+        Target::Auto { parent, .. } => format!("the folder {}", abbreviated(parent.as_os_str())),
+    };
+    bail!(
+        "{what} is too long a path: the run folder's path is {folder} bytes, and with the \
+         files gapsim writes inside it paths would reach {longest} bytes, past the {} that \
+         this system accepts (PATH_MAX); choose a shorter --out, or start gapsim nearer to \
+         the folder and give a relative path",
+        max - 1
+    )
 }
 
 /// The automatic folder name for a run started now: `2026-11-22T23-59-01Z_kent-2024-25`.

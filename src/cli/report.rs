@@ -4,12 +4,14 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
+use gapsim::audit;
 use gapsim::model::{LoadOptions, Model};
-use gapsim::report::{document, html, json, markdown};
+use gapsim::report::{csv, document, html, json, markdown};
 use gapsim::stats::Summary;
 
 use super::args::ReportArgs;
-use super::{Failure, validate};
+use super::signals::Stop;
+use super::{Failure, manifest, staging};
 
 /// The chart and report files of a run: (file name, bytes).
 pub fn files(summary: &Summary, model: &Model) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
@@ -35,35 +37,39 @@ pub fn files(summary: &Summary, model: &Model) -> anyhow::Result<Vec<(String, Ve
 }
 
 /// Rebuilds the charts and report of `args.run_dir` from its `summary.json` and
-/// `model.toml`, without simulating again. The new files replace the old ones together or
-/// not at all.
+/// `model.toml`, without simulating again, once the folder's files are checked against its
+/// manifest and the summary against the model. The new files and the updated manifest
+/// replace the old ones together or not at all.
 pub fn report(args: &ReportArgs) -> Result<(), Failure> {
     let dir = &args.run_dir;
     let summary_path = dir.join("summary.json");
-    let bytes = fs::read(&summary_path).with_context(|| {
-        format!(
-            "{} is not a gapsim run folder: cannot read {}",
-            dir.display(),
-            summary_path.display()
-        )
-    })?;
-    let summary = json::parse(&bytes).with_context(|| {
+    if !summary_path.is_file() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} is not a gapsim run folder: it has no summary.json",
+            dir.display()
+        )));
+    }
+    let stop = Stop::install();
+    staging::remove_stale(dir);
+    let checked = manifest::check(dir)?;
+    let bytes = &checked.read["summary.json"];
+    let summary = json::parse(bytes).with_context(|| {
         format!(
             "{} is not a summary written by this version of gapsim",
             summary_path.display()
         )
     })?;
     let model_path = dir.join("model.toml");
-    let text = fs::read_to_string(&model_path)
-        .with_context(|| format!("cannot read {}", model_path.display()))?;
-    let hash = super::sha256_hex(text.as_bytes());
-    if hash != summary.model.sha256 {
+    let model_bytes = &checked.read["model.toml"];
+    if audit::model_text(&summary, model_bytes).is_some() {
         return Err(Failure::Other(anyhow::anyhow!(
             "{} has changed since the run (its SHA-256 no longer matches summary.json); \
              the report would not describe the run",
             model_path.display()
         )));
     }
+    let text = String::from_utf8(model_bytes.clone())
+        .with_context(|| format!("{} is not UTF-8 text", model_path.display()))?;
     let options = LoadOptions {
         repair_correlation: summary.correlation.repaired,
     };
@@ -74,7 +80,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
         },
         &options,
     )?;
-    let problems = validate::summary(&summary, &loaded.model);
+    let problems = audit::summary(&summary, &loaded.model);
     if !problems.is_empty() {
         let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
         return Err(Failure::Other(anyhow::anyhow!(
@@ -86,29 +92,68 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
             model_path.display(),
         )));
     }
-    let files = files(&summary, &loaded.model)?;
-    replace_files(dir, &files)?;
+    if let Some(csv) = checked.read.get("percentiles.csv") {
+        if *csv != csv::percentiles(&summary) {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "{} is not the table of percentiles that {} holds: one of them has been \
+                 edited or damaged since the run; rebuild the run with gapsim run {} and the \
+                 original run's options (seed, iterations, reserves, sampling), which \
+                 report.md's method note lists",
+                dir.join("percentiles.csv").display(),
+                summary_path.display(),
+                model_path.display(),
+            )));
+        }
+    }
+    let mut files = files(&summary, &loaded.model)?;
+    let rebuilt = files.len();
+    let list = manifest::updated(&checked.entries, &files);
+    // Last, so that until the very end the old manifest describes the old files.
+    files.push((gapsim::audit::manifest::FILE.to_string(), list.into_bytes()));
+    if stop.requested().is_some() {
+        return Err(interrupted(&stop));
+    }
+    replace_files(dir, &files, &|| stop.requested().is_some())?
+        .then_some(())
+        .ok_or_else(|| interrupted(&stop))?;
     super::print(&format!(
-        "Rebuilt {} files in {}: report.html, report.md and the charts\n",
-        files.len(),
+        "Rebuilt {rebuilt} files in {}: report.html, report.md and the charts\n",
         dir.display()
     ))?;
     Ok(())
 }
 
-/// Replaces `files` (name, bytes) in `dir`, all of them or none.
+fn interrupted(stop: &Stop) -> Failure {
+    stop.requested().map_or_else(
+        || Failure::Other(anyhow::anyhow!("interrupted")),
+        Failure::Interrupted,
+    )
+}
+
+/// Replaces `files` (name, bytes) in `dir`, all of them or none; false if `stopped()` said
+/// a stop signal arrived before the first replacement (then nothing was changed).
 ///
 /// The new files are written to a hidden staging folder inside `dir` (so on the same file
-/// system, where a rename is atomic); the files they replace are linked (or copied) into it
-/// too. Only when everything is there do the renames into place start, and if one of those
-/// fails (a folder where a file should be), the files already moved are put back. A full
-/// disk or an unwritable file therefore changes nothing: report.md never links to charts
-/// that were not rewritten.
-fn replace_files(dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
-    let staging = dir.join(format!(".gapsim-{}.partial", std::process::id()));
-    // Our process id, so one that exists is stale, left by a killed process.
-    let _ = fs::remove_dir_all(&staging);
-    let outcome = stage(&staging, dir, files).and_then(|old| swap_in(&staging, dir, files, &old));
+/// system, where a rename is atomic), each synced; the files they replace are linked (or
+/// copied) into it too. Only when everything is there do the renames into place start, and
+/// if one of those fails (a folder where a file should be), the files already moved are put
+/// back. A full disk or an unwritable file therefore changes nothing: report.md never links
+/// to charts that were not rewritten. A stop signal during the renames waits for them.
+fn replace_files(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    stopped: &dyn Fn() -> bool,
+) -> anyhow::Result<bool> {
+    let staging = staging::path_in(dir);
+    let outcome = stage(&staging, dir, files).and_then(|old| {
+        if stopped() {
+            return Ok(false);
+        }
+        swap_in(&staging, dir, files, &old)?;
+        staging::sync_dir(dir)
+            .with_context(|| format!("could not sync the folder {}", dir.display()))?;
+        Ok(true)
+    });
     let _ = fs::remove_dir_all(&staging);
     outcome
 }
@@ -119,6 +164,9 @@ fn stage(staging: &Path, dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Res
     let unchanged = |what: String, e: std::io::Error| {
         anyhow::anyhow!("{what}: {e}; nothing in {} was changed", dir.display())
     };
+    let new = staging.join("new");
+    staging::create(staging)
+        .map_err(|e| unchanged(format!("could not create {}", staging.display()), e))?;
     for sub in ["new", "old"] {
         let path = staging.join(sub);
         fs::create_dir_all(&path)
@@ -127,7 +175,7 @@ fn stage(staging: &Path, dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Res
     let mut kept = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let new = staging.join("new").join(name);
-        fs::write(&new, bytes)
+        staging::write_synced(&new, bytes)
             .map_err(|e| unchanged(format!("could not write {}", new.display()), e))?;
         // A file (or a link) to put back if the swap fails; a folder in the way makes the
         // swap fail, and is left alone.
@@ -145,6 +193,8 @@ fn stage(staging: &Path, dir: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Res
         }
         kept.push(keep);
     }
+    staging::sync_dir(&new)
+        .map_err(|e| unchanged(format!("could not sync {}", new.display()), e))?;
     Ok(kept)
 }
 

@@ -1,8 +1,6 @@
 //! `gapsim run`: simulate a model and write a run folder.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -16,10 +14,13 @@ use rust_decimal::prelude::ToPrimitive;
 use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
 use super::progress::Progress;
-use super::{Failure, load, outputs_dir, print, read_model};
+use super::signals::Stop;
+use super::{Failure, load, memory, outputs_dir, print, read_model, warn};
 
 /// Runs the model, prints the summary and writes the run folder.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    // First, so that a stop signal at any point stops the run before anything is written.
+    let stop = Stop::install();
     let source = read_model(args.model.as_deref())?;
     let loaded = load(
         &source,
@@ -61,37 +62,27 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         Some(t) => usize::try_from(t).context("too many threads")?,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let threads = memory::fit(model, config.iterations, threads, args.threads.is_some())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("could not start worker threads")?;
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = Arc::clone(&cancel);
-        // If a handler is already installed (never, in the binary) Ctrl-C just kills us,
-        // which still leaves no run folder: nothing is written until the end.
-        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
-    }
+    let cancel = stop.flag();
 
     let progress = Progress::new(config.iterations);
     let start = Instant::now();
     let tick = |n| progress.tick(n);
     let outcome = pool.install(|| match args.precision {
-        None => engine::run(model, &config, &tick, &cancel),
-        Some(width) => engine::run_to_precision(
-            model,
-            &config,
-            width,
-            &stats::s114_precision,
-            &tick,
-            &cancel,
-        ),
+        None => engine::run(model, &config, &tick, cancel),
+        Some(width) => {
+            engine::run_to_precision(model, &config, width, &stats::s114_precision, &tick, cancel)
+        }
     });
     progress.finish();
     let mut result = match outcome {
         Ok(r) => r,
-        Err(EngineError::Cancelled) => return Err(Failure::Interrupted),
+        Err(EngineError::Cancelled) => return Err(interrupted(&stop)),
         Err(e) => {
             return Err(Failure::Other(
                 anyhow::Error::new(e).context("the run failed"),
@@ -110,8 +101,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let summary = pool.install(|| stats::summarize(model, &config, &provenance, &mut result));
     drop(result);
 
-    if cancel.load(Ordering::Relaxed) {
-        return Err(Failure::Interrupted);
+    if stop.requested().is_some() {
+        return Err(interrupted(&stop));
     }
     let json = report::json::serialize(&summary);
     let csv = report::csv::percentiles(&summary);
@@ -128,7 +119,18 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         ("model.toml", source.text.as_bytes()),
     ];
     files.extend(extra.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
-    let dir = output::write(&target, &files)?;
+    let Some(dir) = output::write(&target, &files, &|| stop.requested().is_some())? else {
+        return Err(interrupted(&stop));
+    };
+    if let Some(signal) = stop.requested() {
+        // Too late to stop: the folder is published, whole. Exit 0 still means a run
+        // folder was written, and nothing else does.
+        warn(&format!(
+            "gapsim: {} arrived after the run was written in full to {}; it is complete\n",
+            signal.name(),
+            dir.display()
+        ));
+    }
 
     let secs = elapsed.as_secs_f64();
     let wrote = if args.no_charts {
@@ -156,4 +158,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         )
     })?;
     Ok(())
+}
+
+/// The failure for a run stopped by a signal.
+fn interrupted(stop: &Stop) -> Failure {
+    stop.requested().map_or_else(
+        || Failure::Other(anyhow::anyhow!("the run was interrupted")),
+        Failure::Interrupted,
+    )
 }

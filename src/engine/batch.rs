@@ -1,5 +1,7 @@
 //! One batch: draw its drivers, evaluate the model, keep its running sums.
 
+use std::collections::TryReserveError;
+
 use crate::correlation::{pearson, ranks, sort_floats};
 use crate::model::DriverId;
 use crate::sample::Sampler;
@@ -18,6 +20,48 @@ pub(super) struct Scratch {
     pub(super) eval: Evaluation,
     pub(super) term: Vec<f64>,
     pub(super) sorted: Vec<f64>,
+}
+
+impl Scratch {
+    /// Makes room for a batch of `n` rows before anything is drawn, so that running out of
+    /// memory is an error the caller can report, not an abort: these columns (a batch of
+    /// every driver and every term) are most of a thread's memory.
+    fn reserve(&mut self, plan: &Plan, n: usize) -> Result<(), EngineError> {
+        fn columns(v: &mut Vec<Vec<f64>>, k: usize, n: usize) -> Result<(), TryReserveError> {
+            v.try_reserve_exact(k.saturating_sub(v.len()))?;
+            v.resize_with(k, Vec::new);
+            v.iter_mut()
+                .try_for_each(|c| c.try_reserve_exact(n.saturating_sub(c.len())))
+        }
+        let e = &mut self.eval;
+        let outcome = columns(&mut self.columns, plan.drivers, n)
+            .and_then(|()| columns(&mut e.line_terms, plan.lines.len(), n))
+            .and_then(|()| columns(&mut e.saving_terms, plan.savings.len(), n))
+            .and_then(|()| columns(&mut e.funding_terms, plan.funding.len(), n))
+            .and_then(|()| columns(&mut e.mitigation_terms, plan.mitigations.len(), n))
+            .and_then(|()| {
+                [
+                    &mut e.gap,
+                    &mut e.savings,
+                    &mut e.capacity,
+                    &mut self.term,
+                    &mut self.sorted,
+                ]
+                .into_iter()
+                .try_for_each(|c| c.try_reserve_exact(n.saturating_sub(c.len())))
+            });
+        outcome.map_err(|_| {
+            let k = plan.drivers
+                + plan.lines.len()
+                + plan.savings.len()
+                + plan.funding.len()
+                + plan.mitigations.len()
+                + 5;
+            EngineError::ScratchOutOfMemory {
+                bytes: (k * n * std::mem::size_of::<f64>()) as u64,
+            }
+        })
+    }
 }
 
 /// Type-7 quantile of ascending values.
@@ -44,6 +88,7 @@ pub(super) fn run_batch(
     shortfall_out: &mut [f64],
 ) -> Result<BatchSummary, EngineError> {
     let n = gap_out.len();
+    s.reserve(plan, n)?;
     zeroed(&mut s.columns, plan.drivers, n);
     sampler.fill(config.seed, b, &mut s.columns);
     evaluate(plan, &s.columns, n, &mut s.eval);

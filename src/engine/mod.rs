@@ -16,6 +16,7 @@
 //! This module does no I/O. Progress and cancellation come in through arguments.
 
 mod batch;
+pub mod memory;
 mod plan;
 mod sums;
 
@@ -133,6 +134,18 @@ pub enum EngineError {
     /// The model's correlations cannot be imposed.
     #[error("the correlations cannot be imposed")]
     Correlation(#[from] crate::correlation::CorrelationError),
+    /// A worker thread's memory for one batch could not be allocated.
+    #[error(
+        "the working memory for one batch of {BATCH_SIZE} simulated years ({:.2} GB on \
+         each thread, for the model's drivers, lines, savings and funding) could not be \
+         allocated; run with fewer --threads (the figures do not depend on it), or on a \
+         machine with more free memory",
+        *bytes as f64 / 1e9
+    )]
+    ScratchOutOfMemory {
+        /// Bytes asked for on one thread.
+        bytes: u64,
+    },
 }
 
 /// One point of a run to a precision: the estimate after this many iterations.
@@ -232,6 +245,10 @@ impl<'m> Simulation<'m> {
         self.gap
             .try_reserve_exact(end - start)
             .and_then(|()| self.shortfall.try_reserve_exact(end - start))
+            .and_then(|()| {
+                self.batches
+                    .try_reserve_exact((end - start).div_ceil(BATCH_SIZE))
+            })
             .map_err(|_| no_memory)?;
         // Batches start at multiples of BATCH_SIZE; only the run's last batch is short.
         debug_assert_eq!(start % BATCH_SIZE, 0);

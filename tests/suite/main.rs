@@ -7,9 +7,11 @@
 mod common;
 mod distributions;
 mod errors;
+mod faults;
 mod figures;
 mod known_answers;
 mod properties;
 mod reports;
 mod runs;
 mod statistics;
+mod tampering;

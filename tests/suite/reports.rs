@@ -47,6 +47,7 @@ fn a_run_writes_valid_charts_in_png_and_svg() {
     let mut expected: Vec<String> = [
         "summary.json",
         "percentiles.csv",
+        "manifest.sha256",
         "model.toml",
         "report.html",
         "report.md",
@@ -265,8 +266,8 @@ fn report_rebuilds_the_same_files_and_no_charts_skips_them() {
     let quick = run(None, &["--iterations", "20000", "--no-charts"]);
     let count = std::fs::read_dir(&quick.dir).unwrap().count();
     assert_eq!(
-        count, 3,
-        "--no-charts writes only summary, percentiles and model"
+        count, 4,
+        "--no-charts writes only summary, percentiles, model and manifest"
     );
 }
 

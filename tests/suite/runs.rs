@@ -150,8 +150,8 @@ fn default_runs_go_to_new_folders_under_outputs() {
         let files = std::fs::read_dir(tmp.path().join("outputs").join(n))
             .unwrap()
             .count();
-        // Summary, percentiles, model, two reports, five charts in two formats.
-        assert_eq!(files, 15);
+        // Summary, percentiles, model, manifest, two reports, five charts in two formats.
+        assert_eq!(files, 16);
     }
 }
 
@@ -543,8 +543,9 @@ fn report(dir: &std::path::Path) -> std::process::Output {
 }
 
 /// A copy of `from` (a run folder) in a new temporary folder, with its summary changed by
-/// `tamper`.
-fn tampered(
+/// `tamper` and its manifest rewritten to match: the damage a manifest cannot see, which
+/// the checks of the summary itself must catch.
+pub fn tampered(
     from: &std::path::Path,
     tamper: impl Fn(&mut serde_json::Value),
 ) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -560,10 +561,27 @@ fn tampered(
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     tamper(&mut summary);
     std::fs::write(&path, serde_json::to_vec_pretty(&summary).unwrap()).unwrap();
+    reseal(&dir);
     (tmp, dir)
 }
 
-fn set(pointer: &'static str, value: serde_json::Value) -> impl Fn(&mut serde_json::Value) {
+/// Rewrites the manifest of the run folder `dir` to match its files, as a forger would.
+pub fn reseal(dir: &std::path::Path) {
+    let manifest = dir.join("manifest.sha256");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let lines: String = text
+        .lines()
+        .map(|l| {
+            let name = &l[66..];
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let hex = gapsim::audit::manifest::sha256_hex(&bytes);
+            format!("{hex}  {name}\n")
+        })
+        .collect();
+    std::fs::write(manifest, lines).unwrap();
+}
+
+pub fn set(pointer: &'static str, value: serde_json::Value) -> impl Fn(&mut serde_json::Value) {
     move |s| {
         *s.pointer_mut(pointer)
             .unwrap_or_else(|| panic!("summary has no {pointer}")) = value.clone();

@@ -1,208 +1,37 @@
-//! Checks a `summary.json` read back from a run folder before anything is drawn from it.
-//!
-//! `gapsim report` trusts nothing it reads: a summary edited by hand, damaged, or written
-//! by something else parses as a [`Summary`] as long as the fields have the right types,
-//! but the charts and reports assume what [`gapsim::stats::summarize`] guarantees (arrays
-//! of matching lengths, probabilities in [0, 1], counts that add up to the iterations).
-//! Without this check a shortened histogram panicked in the distribution chart and a
-//! probability of 7.5 was printed as 750.0%. Every problem found is listed with the field's
-//! path in the JSON, so the reader can see exactly what is wrong.
+//! Field by field: each figure of a summary in its range, each list of the right length
+//! for the model.
 
-use std::fmt;
-
-use gapsim::engine::{BATCH_SIZE, LARGEST, MAX_ITERATIONS};
-use gapsim::model::Model;
-use gapsim::stats::{CHART_BINS, HEADLINE_PERCENTILES, Probability, Spread, Summary};
 use rust_decimal::Decimal;
 
-/// One field of a summary that cannot be right.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    /// Where it is in the JSON, e.g. `s114.probability.estimate`.
-    pub field: String,
-    /// What is wrong with it.
-    pub problem: String,
-}
+use crate::engine::BATCH_SIZE;
+use crate::model::Model;
+use crate::stats::{CHART_BINS, HEADLINE_PERCENTILES, Spread, Summary};
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` {}", self.field, self.problem)
-    }
-}
-
-/// Every problem with `s`, a summary read back for `model` (whose SHA-256 it names, already
-/// checked): empty when the summary is one `gapsim run` could have written.
-pub fn summary(s: &Summary, model: &Model) -> Vec<Problem> {
-    let mut c = Check::default();
-    let n = s.run.iterations;
-    if !(1..=MAX_ITERATIONS).contains(&n) {
-        c.fail(
-            "run.iterations",
-            format!("is {n}, but a run simulates 1 to {MAX_ITERATIONS} years"),
-        );
-        // Every count below is checked against it; there is nothing to check them against.
-        return c.problems;
-    }
-    c.run(s, n);
-    c.model(s, model);
-    c.spread("gap", &s.gap, n);
-    c.spread("shortfall", &s.shortfall, n);
-    c.s114(s, n);
-    c.savings(s, model);
-    c.items(s, model);
-    c.sensitivity(s, n);
-    c.tail(s);
-    for (k, pair) in s.correlation.pairs.iter().enumerate() {
-        let field = format!("correlation.pairs[{k}]");
-        c.correlation(&format!("{field}.target"), pair.target);
-        c.correlation(&format!("{field}.achieved"), pair.achieved);
-        if let Some(se) = pair.achieved_se {
-            c.standard_error(&format!("{field}.achieved_se"), se);
-        }
-    }
-    c.convergence(s, n);
-    c.percentiles(s);
-    c.distributions(s, n);
-    c.problems
-}
-
-/// Allowance for rounding when comparing figures that `summarize` derives separately.
-const SLACK: f64 = 1e-9;
-
-#[derive(Default)]
-struct Check {
-    problems: Vec<Problem>,
-}
+use super::{Check, SLACK, largest};
 
 impl Check {
-    fn fail(&mut self, field: impl Into<String>, problem: impl Into<String>) {
-        self.problems.push(Problem {
-            field: field.into(),
-            problem: problem.into(),
-        });
-    }
-
-    /// A finite number no larger than any a run can produce (gaps beyond 10^20 stop a run).
-    fn number(&mut self, field: &str, x: f64) -> bool {
-        let ok = x.is_finite() && x.abs() <= LARGEST;
-        if !ok {
-            self.fail(
-                field,
-                format!("is {x}, beyond any figure a run can produce"),
-            );
-        }
-        ok
-    }
-
-    /// An amount of money no larger than any a run can produce.
-    fn money(&mut self, field: &str, d: Decimal) -> bool {
-        let ok = d.abs() <= largest();
-        if !ok {
-            self.fail(
-                field,
-                format!("is {d}, beyond any figure a run can produce"),
-            );
-        }
-        ok
-    }
-
-    fn money_not_negative(&mut self, field: &str, d: Decimal) {
-        if self.money(field, d) && d < Decimal::ZERO {
-            self.fail(field, format!("is {d}, but cannot be negative"));
-        }
-    }
-
-    /// A share in [0, 1].
-    fn share(&mut self, field: &str, x: f64) -> bool {
-        let ok = x.is_finite() && (0.0..=1.0).contains(&x);
-        if !ok {
-            self.fail(
-                field,
-                format!("is {x}, but a probability or share is between 0 and 1"),
-            );
-        }
-        ok
-    }
-
-    /// `low` ≤ `high`, both already checked to be numbers.
-    fn ordered<T: PartialOrd + fmt::Display>(
-        &mut self,
-        low_field: &str,
-        low: T,
-        high_field: &str,
-        high: T,
-    ) {
-        if low > high {
-            self.fail(
-                low_field,
-                format!("is {low}, above `{high_field}` ({high}), which cannot be"),
-            );
-        }
-    }
-
-    fn probability(&mut self, field: &str, p: &Probability, n: u64) {
-        let est = format!("{field}.estimate");
-        let lo = format!("{field}.ci95_low");
-        let hi = format!("{field}.ci95_high");
-        let ok = [
-            self.share(&est, p.estimate),
-            self.share(&lo, p.ci95_low),
-            self.share(&hi, p.ci95_high),
-        ];
-        if ok.iter().all(|&b| b) {
-            if p.ci95_low > p.estimate + SLACK {
-                self.fail(
-                    &lo,
-                    format!(
-                        "is {}, above the estimate {}: an interval holds its estimate",
-                        p.ci95_low, p.estimate
-                    ),
-                );
-            }
-            if p.ci95_high < p.estimate - SLACK {
-                self.fail(
-                    &hi,
-                    format!(
-                        "is {}, below the estimate {}: an interval holds its estimate",
-                        p.ci95_high, p.estimate
-                    ),
-                );
+    /// Every field of `s` in range (`n` simulated years, already checked).
+    pub(super) fn fields(&mut self, s: &Summary, model: &Model, n: u64) {
+        self.run(s, n);
+        self.model(s, model);
+        self.spread("gap", &s.gap, n);
+        self.spread("shortfall", &s.shortfall, n);
+        self.s114(s, n);
+        self.savings(s, model);
+        self.items(s, model);
+        self.sensitivity(s, n);
+        self.tail(s);
+        for (k, pair) in s.correlation.pairs.iter().enumerate() {
+            let field = format!("correlation.pairs[{k}]");
+            self.correlation(&format!("{field}.target"), pair.target);
+            self.correlation(&format!("{field}.achieved"), pair.achieved);
+            if let Some(se) = pair.achieved_se {
+                self.standard_error(&format!("{field}.achieved_se"), se);
             }
         }
-        if p.count > n {
-            self.fail(
-                format!("{field}.count"),
-                format!("is {}, more than the run's {n} simulated years", p.count),
-            );
-        } else if ok[0] && (p.estimate - p.count as f64 / n as f64).abs() > SLACK {
-            self.fail(
-                &est,
-                format!(
-                    "is {}, but {} of {n} simulated years is {}",
-                    p.estimate,
-                    p.count,
-                    p.count as f64 / n as f64
-                ),
-            );
-        }
-        if let Some(se) = p.se_batch_means {
-            self.standard_error(&format!("{field}.se_batch_means"), se);
-        }
-    }
-
-    fn standard_error(&mut self, field: &str, se: f64) {
-        if self.number(field, se) && se < 0.0 {
-            self.fail(field, "is negative, which a standard error cannot be");
-        }
-    }
-
-    fn correlation(&mut self, field: &str, r: f64) {
-        if !(r.is_finite() && r.abs() <= 1.0 + SLACK) {
-            self.fail(
-                field,
-                format!("is {r}, but a correlation is between -1 and 1"),
-            );
-        }
+        self.convergence(s, n);
+        self.percentiles(s);
+        self.distributions(s, n);
     }
 
     fn run(&mut self, s: &Summary, n: u64) {
@@ -772,9 +601,4 @@ impl Check {
             }
         }
     }
-}
-
-/// 10^20, the largest figure a run can produce, as a decimal.
-fn largest() -> Decimal {
-    Decimal::from_i128_with_scale(LARGEST as i128, 0)
 }

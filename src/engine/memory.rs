@@ -1,0 +1,278 @@
+//! How much memory a run needs, estimated from the model's shape before it starts.
+//!
+//! A run that does not fit must be refused before it starts, or run on fewer threads,
+//! rather than abort half-way ("memory allocation failed", exit 134) or be killed by the
+//! system. Four parts, each counted from the code that allocates it:
+//! - **results**: the gap and shortfall of every simulated year,
+//!   [`BYTES_PER_ITERATION`] each;
+//! - **batch sums**: the running sums of every batch ([`BatchSummary`]), kept to the end
+//!   for the batch-means standard errors; they grow with the model's drivers, lines and
+//!   savings, and with the number of batches;
+//! - **per-thread scratch**: one batch ([`BATCH_SIZE`] rows) of every driver's values, of
+//!   every line's, saving's, funding stream's and mitigation's terms, the Iman–Conover score
+//!   matrices of the correlated drivers, and the ranks taken for sensitivity: it grows with
+//!   drivers × threads, and is what a model of thousands of drivers runs out of first;
+//! - **setup**: the slopes of the gap at the drivers' means, evaluated before the first
+//!   batch, in chunks of [`SLOPE_CHUNK`] drivers, and freed before the results are made.
+//!
+//! plus a fixed allowance for the program, the model, the summary, the report and the
+//! charts. The estimate is meant to be a little above what the system measures as the
+//! process's peak resident memory (see the figures in ARCHITECTURE.md), never far below.
+//! Pure: the caller finds out how much memory there is.
+
+use std::mem::size_of;
+
+use crate::model::Model;
+
+use super::sums::{BatchSummary, SensitivitySums};
+use super::{BATCH_PERCENTILES, BATCH_SIZE, BYTES_PER_ITERATION, MAX_ITERATIONS, SAVINGS_BINS};
+use super::{SENSITIVITY_BATCHES, plan::SLOPE_CHUNK};
+
+/// The program itself, its fonts and chart bitmaps, before anything grows with the model:
+/// what a run of a small model measures, rounded up.
+pub const FIXED_BYTES: u64 = 16 << 20;
+
+/// Per driver, line, saving, funding stream and mitigation: the model as loaded, its entry
+/// in the summary, summary.json and the report.
+pub const BYTES_PER_ITEM: u64 = 4 << 10;
+
+/// What a run needs, in bytes, part by part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// The simulated years asked for.
+    pub iterations: u64,
+    /// Their batches.
+    pub batches: u64,
+    /// The gap and shortfall of every simulated year.
+    pub results: u64,
+    /// The running sums of every batch, kept to the end.
+    pub batch_sums: u64,
+    /// The working space of one worker thread.
+    pub per_thread: u64,
+    /// The slopes at the drivers' means, before the first batch (freed after).
+    pub setup: u64,
+    /// The program, the model, the summary and the report.
+    pub fixed: u64,
+}
+
+impl MemoryEstimate {
+    /// Threads that do work at once on `threads` workers: no more than there are batches.
+    pub fn busy_threads(&self, threads: usize) -> u64 {
+        (threads as u64).min(self.batches).max(1)
+    }
+
+    /// The peak with `threads` workers: the fixed part, plus the larger of the setup and
+    /// the run itself (results, batch sums and every busy thread's scratch).
+    pub fn total(&self, threads: usize) -> u64 {
+        let run = self
+            .results
+            .saturating_add(self.batch_sums)
+            .saturating_add(self.per_thread.saturating_mul(self.busy_threads(threads)));
+        self.fixed.saturating_add(run.max(self.setup))
+    }
+}
+
+/// The shape of a model, as far as memory is concerned.
+struct Shape {
+    drivers: u64,
+    lines: u64,
+    savings: u64,
+    funding: u64,
+    mitigations: u64,
+    /// Drivers with imposed correlations (0 without a correlation matrix).
+    correlated: u64,
+}
+
+impl Shape {
+    fn of(model: &Model) -> Shape {
+        let k = model.correlation.drivers.len() as u64;
+        Shape {
+            drivers: model.drivers.len() as u64,
+            lines: model.lines.len() as u64,
+            savings: model.savings.len() as u64,
+            funding: model.funding.len() as u64,
+            mitigations: model.mitigations.len() as u64,
+            correlated: if k >= 2 { k } else { 0 },
+        }
+    }
+
+    /// Columns of per-row terms evaluated alongside the drivers: each item's, plus the
+    /// gap, the savings delivered and the mitigation capacity.
+    fn terms(&self) -> u64 {
+        self.lines + self.savings + self.funding + self.mitigations + 3
+    }
+
+    fn items(&self) -> u64 {
+        self.drivers + self.lines + self.savings + self.funding + self.mitigations
+    }
+}
+
+const F64: u64 = 8;
+const VEC: u64 = size_of::<Vec<f64>>() as u64;
+/// What the allocator adds to each allocation (glibc: a 16-byte header and rounding).
+const MALLOC: u64 = 16;
+
+/// One batch's running sums, as kept in the run's list of batches.
+fn batch_sum_bytes(s: &Shape) -> u64 {
+    let vectors = [
+        SAVINGS_BINS as u64 * 4,
+        3 * s.lines * F64,
+        3 * s.savings * F64,
+        3 * s.funding * F64,
+        2 * s.mitigations * F64,
+        2 * s.drivers * F64,
+        2 * BATCH_PERCENTILES.len() as u64 * F64,
+    ];
+    // Each list is one allocation per field: 17 in all.
+    let heap: u64 = vectors.iter().sum::<u64>() + 17 * MALLOC;
+    // The struct itself, three times: while a round of batches is collected its
+    // summaries pass through two lists before they join the run's.
+    let record = 3 * size_of::<BatchSummary>() as u64;
+    // The per-batch figures the summary takes from them (means, shares, percentiles).
+    let summary = 16 * 16;
+    heap + record + summary
+}
+
+/// The sensitivity sums of one of the first batches.
+fn sensitivity_sum_bytes(s: &Shape) -> u64 {
+    let pairs = s.correlated * s.correlated.saturating_sub(1) / 2;
+    5 * s.drivers * F64 + pairs * F64 + size_of::<SensitivitySums>() as u64
+}
+
+/// One worker's working space for a batch.
+fn per_thread_bytes(s: &Shape) -> u64 {
+    let n = BATCH_SIZE as u64;
+    let k = s.correlated;
+    // Driver columns, every term column, and the thread's own sort and excess buffers.
+    let columns = (s.drivers + s.terms()) * (n * F64 + VEC + MALLOC) + 2 * n * F64;
+    // The breach years' row numbers, at most a batch of them.
+    let breaches = n * 8;
+    // Imposing correlations: a permutation per correlated driver (u32), the score
+    // matrices S and T (n × k), the keyed sort and its buffer, a sorted column, and three
+    // k × k matrices.
+    let correlation = if k == 0 {
+        0
+    } else {
+        k * n * 4 + 2 * n * k * F64 + 2 * n * 16 + n * F64 + 3 * k * k * F64
+    };
+    // Sensitivity, in the first batches: the gap's ranks, the ranks of each correlated
+    // driver (kept to compare pairs), and one driver's ranks with their sort keys.
+    let sensitivity = n * F64 + k * n * F64 + n * (16 + 8 + 8);
+    columns + breaches + correlation.max(sensitivity) + batch_sum_bytes(s)
+}
+
+/// The slopes at the drivers' means: `1 + 2·c` rows of every driver and term for a chunk
+/// of c drivers.
+fn setup_bytes(s: &Shape, varying: u64) -> u64 {
+    let rows = 1 + 2 * varying.min(SLOPE_CHUNK as u64);
+    (s.drivers + s.terms()) * (rows * F64 + VEC + MALLOC)
+}
+
+/// The memory a run of `iterations` simulated years of `model` needs (see
+/// [`MemoryEstimate::total`] for a thread count).
+pub fn estimate(model: &Model, iterations: u64) -> MemoryEstimate {
+    let s = Shape::of(model);
+    let varying = model.drivers.iter().filter(|d| !d.dist.is_fixed()).count() as u64;
+    let batches = iterations.div_ceil(BATCH_SIZE as u64);
+    let sensitivity = batches.min(SENSITIVITY_BATCHES);
+    MemoryEstimate {
+        iterations,
+        batches,
+        results: iterations.saturating_mul(BYTES_PER_ITERATION),
+        batch_sums: batches
+            .saturating_mul(batch_sum_bytes(&s))
+            .saturating_add(sensitivity * sensitivity_sum_bytes(&s)),
+        per_thread: per_thread_bytes(&s),
+        setup: setup_bytes(&s, varying),
+        fixed: FIXED_BYTES + s.items() * BYTES_PER_ITEM,
+    }
+}
+
+/// The most simulated years of `model` (up to [`MAX_ITERATIONS`]) that fit in `available`
+/// bytes on `threads` workers; 0 if not even one year does.
+pub fn max_iterations(model: &Model, threads: usize, available: u64) -> u64 {
+    let fits = |n: u64| estimate(model, n).total(threads) <= available;
+    if !fits(1) {
+        return 0;
+    }
+    let (mut lo, mut hi) = (1, MAX_ITERATIONS);
+    if fits(hi) {
+        return hi;
+    }
+    // fits(lo) and !fits(hi): the total grows with the iterations.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The most worker threads, up to `threads`, with which `iterations` simulated years of
+/// `model` fit in `available` bytes; 0 if not even one does.
+pub fn max_threads(model: &Model, iterations: u64, threads: usize, available: u64) -> usize {
+    let e = estimate(model, iterations);
+    (1..=threads.max(1))
+        .rev()
+        .find(|&t| e.total(t) <= available)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(lines: usize) -> Model {
+        let mut text = String::from(
+            "[meta]\nname = \"T\"\ncouncil = \"T\"\nyear = \"2024/25\"\nunit = \"£m\"\n\n",
+        );
+        for i in 0..lines {
+            text += &format!(
+                "[lines.l{i}]\nkind = \"simple\"\nbase = 10\ngrowth = {{ dist = \"normal\", \
+                 mean = 0, sd = 0.1 }}\nbudget = 10\nsource = \"assumption: test\"\n\n"
+            );
+        }
+        text += "[reserves.general_fund]\nkind = \"general_fund\"\namount = 1\nsource = \
+                 \"assumption: test\"\n";
+        Model::from_toml("t.toml", &text).unwrap().model
+    }
+
+    #[test]
+    fn results_are_sixteen_bytes_a_year_and_scratch_grows_with_drivers() {
+        let small = model(2);
+        let e = estimate(&small, 1_000_000);
+        assert_eq!(e.results, 16_000_000);
+        assert_eq!(e.batches, 100);
+        // Two drivers and two lines (plus the three running columns): seven columns of a
+        // batch of f64, at least.
+        assert!(e.per_thread >= 7 * 80_000, "{e:?}");
+        let big = estimate(&model(200), 1_000_000);
+        // 200 drivers and 200 lines: 400 more columns of 80,000 bytes on every thread.
+        assert!(big.per_thread - e.per_thread >= 396 * 80_000, "{big:?}");
+        assert!(big.total(4) - big.total(1) == 3 * big.per_thread);
+        // Threads beyond the batches do nothing and need nothing.
+        let one_batch = estimate(&small, 100);
+        assert_eq!(one_batch.total(8), one_batch.total(1));
+    }
+
+    #[test]
+    fn the_limits_are_the_largest_that_fit() {
+        let m = model(20);
+        let available = 300_000_000;
+        let n = max_iterations(&m, 2, available);
+        assert!(n > 0 && n < MAX_ITERATIONS);
+        assert!(estimate(&m, n).total(2) <= available);
+        assert!(estimate(&m, n + 1).total(2) > available);
+        assert_eq!(max_iterations(&m, 2, 1000), 0);
+        assert_eq!(max_iterations(&m, 2, u64::MAX), MAX_ITERATIONS);
+
+        let e = estimate(&m, 1_000_000);
+        let room = e.total(3);
+        assert_eq!(max_threads(&m, 1_000_000, 8, room), 3);
+        assert_eq!(max_threads(&m, 1_000_000, 2, room), 2);
+        assert_eq!(max_threads(&m, 1_000_000, 8, e.total(1) - 1), 0);
+    }
+}
