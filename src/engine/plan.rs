@@ -3,7 +3,7 @@
 //! [`evaluate`] is the whole of the model's arithmetic: the simulated batches and the
 //! slopes of the gap at the drivers' means both go through it, so no second copy exists.
 
-use crate::model::{DriverId, LineKind, Model};
+use crate::model::{DriverId, LineKind, Model, UnitCost};
 
 use super::{LARGEST, TOLERANCE};
 
@@ -35,10 +35,12 @@ pub(super) struct Names {
 
 #[derive(Debug, Clone)]
 pub(super) enum PlanLine {
-    /// coefficient × Π(1 + x) against budget.
+    /// coefficient × Π(1 + x) × Π y against budget: `growth` enter as (1 + x), `factors`
+    /// (a cohort line's unit cost as a driver) as themselves.
     Product {
         coefficient: f64,
         growth: Vec<DriverId>,
+        factors: Vec<DriverId>,
         budget: f64,
     },
     /// occurs × impact against budget.
@@ -91,14 +93,27 @@ impl Plan {
                     demand,
                     cost,
                     ..
-                } => PlanLine::Product {
-                    coefficient: f(*clients) * f(*unit_cost) * f(*periods) * per_pound,
-                    growth: demand.iter().chain(cost).copied().collect(),
-                    budget: f(l.budget),
-                },
+                } => {
+                    let growth = demand.iter().chain(cost).copied().collect();
+                    match unit_cost {
+                        UnitCost::Fixed(u) => PlanLine::Product {
+                            coefficient: f(*clients) * f(*u) * f(*periods) * per_pound,
+                            growth,
+                            factors: Vec::new(),
+                            budget: f(l.budget),
+                        },
+                        UnitCost::Driver(u) => PlanLine::Product {
+                            coefficient: f(*clients) * f(*periods) * per_pound,
+                            growth,
+                            factors: vec![*u],
+                            budget: f(l.budget),
+                        },
+                    }
+                }
                 LineKind::Simple { base, growth } => PlanLine::Product {
                     coefficient: f(*base),
                     growth: growth.clone(),
+                    factors: Vec::new(),
                     budget: f(l.budget),
                 },
                 LineKind::Risk { occurs, impact, .. } => PlanLine::Risk {
@@ -215,6 +230,7 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
             PlanLine::Product {
                 coefficient,
                 growth,
+                factors,
                 ..
             } => {
                 terms.fill(*coefficient);
@@ -223,6 +239,12 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
                         // A growth rate below −100% (allowed only as a one-in-a-million
                         // excursion of an unbounded distribution) stops at zero spend.
                         *t *= floor0(1.0 + x);
+                    }
+                }
+                for k in factors {
+                    for (t, x) in terms.iter_mut().zip(&cols[k.0]) {
+                        // A unit cost below zero (as rare) is no cost.
+                        *t *= floor0(*x);
                     }
                 }
             }

@@ -1,15 +1,17 @@
 //! `[correlations.NAME]`: one rank-correlation matrix over the drivers the entries name,
 //! checked to be imposable or repaired.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use rust_decimal::Decimal;
 use toml::de::DeValue;
 
 use super::Builder;
+use super::conflict;
+use super::inputs::short;
 use crate::correlation::{self, Matrix};
-use crate::model::diagnostic::{Diagnostic, ProblemKind, closest, line_col};
+use crate::model::diagnostic::{Diagnostic, Note, ProblemKind};
 use crate::model::reader::{Table, type_name};
 use crate::model::{Correlation, CorrelationEntry, DriverId};
 
@@ -68,6 +70,66 @@ fn repair_changes(written: &Matrix, used: &Matrix) -> String {
     out
 }
 
+/// The words and places for a conflicting set of drivers (`rows` of `matrix`): the span
+/// of its first pair in the file, the pairs in words, and a note at each entry that sets
+/// them.
+fn describe_conflict(
+    matrix: &Matrix,
+    rows: &[usize],
+    span_of_pair: &dyn Fn(usize, usize) -> Range<usize>,
+    pairs: &HashMap<(DriverId, DriverId), Pair>,
+    group: &[DriverId],
+) -> (Range<usize>, String, Vec<Note>) {
+    let mut set: Vec<(Range<usize>, &Pair, String)> = Vec::new();
+    let mut unset: Vec<String> = Vec::new();
+    for (x, &i) in rows.iter().enumerate() {
+        for &j in &rows[x + 1..] {
+            let words = format!("{} ~ {}", matrix.name(i), matrix.name(j));
+            let key = (group[i].min(group[j]), group[i].max(group[j]));
+            match pairs.get(&key) {
+                Some(p) => set.push((
+                    span_of_pair(i, j),
+                    p,
+                    format!("{words} = {}", short(p.rank)),
+                )),
+                None => unset.push(format!("{words} is not set, so 0")),
+            }
+        }
+    }
+    set.sort_by_key(|(s, _, _)| s.start);
+    let mut listed: Vec<String> = set.iter().map(|(_, _, w)| w.clone()).collect();
+    listed.extend(unset);
+    let words = match listed.as_slice() {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [] => String::new(),
+    };
+    // One note per entry, at its rank, naming the pairs of the conflict it sets.
+    let mut notes: Vec<Note> = Vec::new();
+    let mut k = 0;
+    while k < set.len() {
+        let (span, p, _) = &set[k];
+        let mut these = Vec::new();
+        while k < set.len() && set[k].0 == *span {
+            these.push(set[k].2.clone());
+            k += 1;
+        }
+        notes.push(Note {
+            span: Some(span.clone()),
+            message: format!("[correlations.{}] sets {}", p.entry, these.join(", ")),
+        });
+    }
+    let span = set.first().map_or(0..0, |(s, _, _)| s.clone());
+    (
+        span,
+        format!(
+            " (the smallest set of drivers in conflict, {}: {words})",
+            rows.len()
+        ),
+        notes,
+    )
+}
+
 impl Builder<'_> {
     /// Reads `[correlations.NAME]` entries into one rank-correlation matrix over the
     /// drivers they mention, checking it can hold (positive semi-definite) or, when asked,
@@ -81,6 +143,7 @@ impl Builder<'_> {
             .collect();
         let mut entries = Vec::new();
         let mut group: Vec<DriverId> = Vec::new();
+        let mut in_group: HashSet<DriverId> = HashSet::new();
         let mut pairs: HashMap<(DriverId, DriverId), Pair> = HashMap::new();
         // Where each driver is first listed, for warnings about it.
         let mut mentions: HashMap<DriverId, Range<usize>> = HashMap::new();
@@ -96,11 +159,16 @@ impl Builder<'_> {
                 .text(&mut self.ctx, "label")
                 .map_or_else(|| name.value.clone(), |l| l.value);
             let source = self.source(&t);
-            let rank = t.req_number(
-                &mut self.ctx,
-                "rank",
-                "give the rank (Spearman) correlation, between -1 and 1",
-            );
+            let rank = if t.has("rank") {
+                t.fraction(&mut self.ctx, "rank")
+            } else {
+                t.missing(
+                    &mut self.ctx,
+                    "rank",
+                    "give the rank (Spearman) correlation, between -1 and 1",
+                );
+                None
+            };
             let rank = match rank {
                 Some(r) if r.value.abs() <= Decimal::ONE => Some(r),
                 Some(r) => {
@@ -111,7 +179,16 @@ impl Builder<'_> {
                             "`{}.rank` is a correlation and must be between -1 and 1, found {}",
                             t.path, r.value
                         ),
-                        "write e.g. rank = 0.5 for a moderate positive correlation",
+                        if r.value.abs() <= Decimal::ONE_HUNDRED && !r.percent {
+                            format!(
+                                "{} looks like a percentage: write rank = {} (or \"{}%\")",
+                                r.value,
+                                (r.value / Decimal::ONE_HUNDRED).normalize(),
+                                r.value
+                            )
+                        } else {
+                            "write e.g. rank = 0.5 for a moderate positive correlation".into()
+                        },
                     );
                     None
                 }
@@ -171,8 +248,12 @@ impl Builder<'_> {
                                     mentions.entry(id).or_insert_with(|| item.span());
                                     ids.push(id);
                                 }
+                                None if self.definition_failed(dn) => {
+                                    // Reported where it is defined.
+                                    ok = false;
+                                }
                                 None => {
-                                    let help = match closest(dn, by_name.keys().map(String::as_str)) {
+                                    let help = match self.ctx.closest(dn, by_name.keys().map(String::as_str)) {
                                         Some(s) => format!("did you mean `{s}`?"),
                                         None => "name a driver declared under [drivers], or an inline one by its full name such as `savings.NAME.delivered`".into(),
                                     };
@@ -213,7 +294,7 @@ impl Builder<'_> {
                 for &b in &ids[i + 1..] {
                     let key = (a.min(b), a.max(b));
                     if let Some(first) = pairs.get(&key) {
-                        let (line, _) = line_col(self.src, first.span.start);
+                        let line = self.lines.line(first.span.start);
                         self.ctx.error(
                             ProblemKind::DuplicateName,
                             rank.span.clone(),
@@ -235,7 +316,7 @@ impl Builder<'_> {
                         },
                     );
                 }
-                if !group.contains(&a) {
+                if in_group.insert(a) {
                     group.push(a);
                 }
             }
@@ -255,7 +336,9 @@ impl Builder<'_> {
             .map(|d| self.drivers[d.0].name.clone())
             .collect();
         let mut matrix = Matrix::identity(group.len()).with_names(names);
-        let index = |id: DriverId| group.iter().position(|&g| g == id).unwrap_or(0);
+        let position: HashMap<DriverId, usize> =
+            group.iter().enumerate().map(|(i, &d)| (d, i)).collect();
+        let index = |id: DriverId| position.get(&id).copied().unwrap_or(0);
         for (&(a, b), p) in &pairs {
             matrix.set_sym(index(a), index(b), p.rank);
         }
@@ -273,41 +356,54 @@ impl Builder<'_> {
                 min_eigenvalue,
                 ..
             } = &e;
-            let span = culprits
-                .first()
-                .map_or(section_span.clone(), |&(i, j)| span_of_pair(i, j));
-            let listed: Vec<String> = culprits
-                .iter()
-                .map(|&(i, j)| {
-                    format!(
-                        "{} ~ {} = {}",
-                        matrix.name(i),
-                        matrix.name(j),
-                        matrix.get(i, j)
-                    )
-                })
-                .collect();
-            let conflict = match listed.as_slice() {
-                [] => String::new(),
-                [one] => format!(" ({one} is most in conflict)"),
-                [init @ .., last] => {
-                    format!(" ({} and {last} conflict most)", init.join(", "))
-                }
-            };
+            let (span, conflict, notes) =
+                match conflict::smallest_conflict(&correlation::normal_scores(&matrix)) {
+                    Some(rows) => describe_conflict(&matrix, &rows, &span_of_pair, &pairs, &group),
+                    None => {
+                        let span = culprits
+                            .first()
+                            .map_or(section_span.clone(), |&(i, j)| span_of_pair(i, j));
+                        let listed: Vec<String> = culprits
+                            .iter()
+                            .map(|&(i, j)| {
+                                format!(
+                                    "{} ~ {} = {}",
+                                    matrix.name(i),
+                                    matrix.name(j),
+                                    short(matrix.get(i, j))
+                                )
+                            })
+                            .collect();
+                        let conflict = match listed.as_slice() {
+                            [] => String::new(),
+                            [one] => format!(" ({one} is most in conflict)"),
+                            [init @ .., last] => {
+                                format!(" ({} and {last} conflict most)", init.join(", "))
+                            }
+                        };
+                        (span, conflict, Vec::new())
+                    }
+                };
             if !self.options.repair_correlation {
-                self.ctx.error(
+                let mut d = Diagnostic::error(
                     ProblemKind::Inconsistent,
-                    span,
+                    Some(span),
                     format!(
                         "these rank correlations cannot all hold together{conflict}: \
                          Iman–Conover imposes them as the normal-score correlations \
                          2·sin(π·ρ/6), and the matrix of those is not positive semi-definite \
                          (smallest eigenvalue {min_eigenvalue:.4})"
                     ),
+                )
+                .with_help(
                     "weaken or change the sign of one of them (if a~b and b~c are both \
-                     strongly positive, a~c cannot be strongly negative), or run with \
-                     --repair-correlation to use the nearest set that can hold",
+                     strongly positive, a~c cannot be strongly negative; and two strong \
+                     correlations through one driver leave the third pair, even unset, no \
+                     room to be 0), or run with --repair-correlation to use the nearest set \
+                     that can hold",
                 );
+                d.notes = notes;
+                self.ctx.push(d);
                 return None;
             }
             let fixed = correlation::repair(&matrix);
@@ -326,17 +422,17 @@ impl Builder<'_> {
                 );
                 return None;
             }
-            self.ctx.push(
-                Diagnostic::warning(
-                    ProblemKind::Inconsistent,
-                    Some(span),
-                    format!(
-                        "these rank correlations cannot all hold together{conflict}; as \
-                         --repair-correlation asks, the nearest set that can is used instead"
-                    ),
-                )
-                .with_help(repair_changes(&matrix, &fixed)),
-            );
+            let mut d = Diagnostic::warning(
+                ProblemKind::Inconsistent,
+                Some(span),
+                format!(
+                    "these rank correlations cannot all hold together{conflict}; as \
+                     --repair-correlation asks, the nearest set that can is used instead"
+                ),
+            )
+            .with_help(repair_changes(&matrix, &fixed));
+            d.notes = notes;
+            self.ctx.push(d);
             repaired_from = Some(matrix);
             matrix = fixed;
         }

@@ -1,12 +1,13 @@
 //! Distributions as written: declared drivers and inline distribution tables.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use rust_decimal::Decimal;
 
 use super::{Builder, OwnedTable};
 use crate::dist::{DistError, Distribution};
-use crate::model::diagnostic::{ProblemKind, closest};
+use crate::model::diagnostic::ProblemKind;
 use crate::model::reader::{Num, Table, Text};
 use crate::model::{Driver, DriverId, DriverOrigin, Measure};
 
@@ -44,13 +45,31 @@ const DIST_KEYS: &[&str] = &[
     "description",
 ];
 
+/// Parameters that are values of the driver itself (or their spread), so that a
+/// percentage in quotes reads as a fraction where the driver is one.
+const VALUE_PARAMS: &[&str] = &[
+    "value", "mean", "sd", "median", "p90", "min", "mode", "max", "values",
+];
+
+/// A distribution as written, with what the checks of its use need.
+pub(super) struct Parsed {
+    pub(super) dist: Distribution,
+    /// Where its centre is written, with a three-point estimate's mode.
+    pub(super) central: Option<(Range<usize>, Option<f64>)>,
+    /// Where a percentage in quotes is first written in it.
+    pub(super) percent: Option<Range<usize>>,
+}
+
 impl Builder<'_> {
     pub(super) fn declared_driver(&mut self, name: &Text, t: &OwnedTable<'_, '_>) {
         let table = t.table();
-        let Some(dist) = self.distribution(&table, true) else {
+        // How a declared driver is used is known only later, so percentages are read
+        // here and refused, at the use, where a fraction is not expected.
+        let Some(parsed) = self.distribution(&table, true, true) else {
             // Still reserve the name so references to it do not also fail.
             self.declared
                 .insert(name.value.clone(), DriverId(usize::MAX));
+            self.failed.insert(name.value.clone());
             return;
         };
         let label = table
@@ -60,21 +79,26 @@ impl Builder<'_> {
         let id = self.push_driver(Driver {
             name: name.value.clone(),
             label,
-            dist,
+            dist: parsed.dist,
             source: source.unwrap_or_default(),
             origin: DriverOrigin::Declared,
             measure: Measure::Number,
+            span: name.span.clone(),
         });
+        self.info[id.0].central = parsed.central;
+        self.info[id.0].percent = parsed.percent;
         self.declared.insert(name.value.clone(), id);
     }
 
-    /// Reads a distribution from a table: a declared driver (`allow_label`) or an inline
-    /// one.
+    /// Reads a distribution from a table: a declared driver (which may have a label) or an
+    /// inline one. Where `fractions`, its values may be written as percentages in quotes;
+    /// a probability (`p`, `probabilities`) always may.
     pub(super) fn distribution(
         &mut self,
         t: &Table<'_, '_>,
         declared: bool,
-    ) -> Option<Distribution> {
+        fractions: bool,
+    ) -> Option<Parsed> {
         let mut allowed: Vec<&str> = DIST_KEYS.to_vec();
         if !declared {
             allowed.retain(|k| *k != "label" && *k != "description");
@@ -104,7 +128,7 @@ impl Builder<'_> {
             "bernoulli" => &["p"],
             "discrete" => &["values", "probabilities"],
             other => {
-                let help = match closest(other, FAMILIES.iter().copied()) {
+                let help = match self.ctx.closest(other, FAMILIES.iter().copied()) {
                     Some(s) => format!("did you mean \"{s}\"?"),
                     None => format!("use one of {}", FAMILIES.join(", ")),
                 };
@@ -132,11 +156,14 @@ impl Builder<'_> {
             }
         }
 
+        let reads_percent = |key: &str| key == "p" || (fractions && VALUE_PARAMS.contains(&key));
         let mut n = |key: &str| -> Option<Num> {
-            if params.contains(&key) {
-                t.number(&mut self.ctx, key)
-            } else {
+            if !params.contains(&key) {
                 None
+            } else if reads_percent(key) {
+                t.fraction(&mut self.ctx, key)
+            } else {
+                t.number(&mut self.ctx, key)
             }
         };
         let nums: HashMap<&str, Num> = params
@@ -151,6 +178,16 @@ impl Builder<'_> {
             return None;
         }
         let get = |k: &str| nums.get(k).map(Num::f64);
+        // Where the driver's own values are percentages (a `p` in percent is a chance).
+        let mut percent = nums
+            .iter()
+            .filter(|(k, n)| n.percent && VALUE_PARAMS.contains(k))
+            .map(|(_, n)| n.span.clone())
+            .min_by_key(|s| s.start);
+        let central = ["mode", "mean", "median", "value"]
+            .iter()
+            .find_map(|k| nums.get(k))
+            .map(|n| (n.span.clone(), get("mode")));
         let need = |b: &mut Self, keys: &[&str], help: &str| -> bool {
             let mut ok = true;
             for k in keys {
@@ -279,9 +316,12 @@ impl Builder<'_> {
                 ) {
                     return None;
                 }
-                let values = t.numbers(&mut self.ctx, "values");
-                let probs = t.numbers(&mut self.ctx, "probabilities");
+                let values = t.numbers(&mut self.ctx, "values", fractions);
+                let probs = t.numbers(&mut self.ctx, "probabilities", true);
                 let (values, probs) = (values?, probs?);
+                if percent.is_none() {
+                    percent = values.iter().find(|n| n.percent).map(|n| n.span.clone());
+                }
                 // Check the sum exactly, in decimals: 0.2 + 0.3 + 0.5 is exactly 1.
                 let total: Decimal = probs.iter().map(|p| p.value).sum();
                 if probs
@@ -320,7 +360,11 @@ impl Builder<'_> {
             _ => unreachable!("family names are matched above"),
         };
         match result {
-            Ok(d) => Some(d),
+            Ok(dist) => Some(Parsed {
+                dist,
+                central,
+                percent,
+            }),
             Err(e) => {
                 self.dist_error(t, fam, &e);
                 None

@@ -1,11 +1,14 @@
 //! Spending lines, savings, funding, mitigation and reserves.
 
 use rust_decimal::Decimal;
+use toml::de::DeValue;
 
 use super::{Builder, OwnedTable, Role};
-use crate::model::diagnostic::{ProblemKind, closest};
+use crate::model::diagnostic::ProblemKind;
 use crate::model::reader::{Table, Text};
-use crate::model::{Funding, Line, LineKind, Mitigation, Reserve, ReserveKind, Saving, Unit};
+use crate::model::{
+    Funding, Line, LineKind, Mitigation, Reserve, ReserveKind, Saving, Unit, UnitCost,
+};
 
 impl Builder<'_> {
     pub(super) fn line(&mut self, name: &Text, ot: &OwnedTable<'_, '_>) -> Option<Line> {
@@ -28,7 +31,7 @@ impl Builder<'_> {
             Some("simple") => &["base", "growth"],
             Some("risk") => &["probability", "impact"],
             Some(other) => {
-                let help = match closest(other, ["cohort", "simple", "risk"]) {
+                let help = match self.ctx.closest(other, ["cohort", "simple", "risk"]) {
                     Some(s) => format!("did you mean \"{s}\"?"),
                     None => "use kind = \"cohort\", \"simple\" or \"risk\"".into(),
                 };
@@ -70,12 +73,7 @@ impl Builder<'_> {
                     false,
                     "the number of clients at the base level",
                 );
-                let unit_cost = self.amount(
-                    &t,
-                    "unit_cost",
-                    false,
-                    "cost per client per period, in pounds (not £m)",
-                );
+                let unit_cost = self.unit_cost(&t, &source);
                 let periods = self.amount(
                     &t,
                     "periods",
@@ -85,7 +83,7 @@ impl Builder<'_> {
                 let period = t
                     .text(&mut self.ctx, "period")
                     .map_or_else(|| "week".to_string(), |p| p.value);
-                if let (Some(c), Some(u), Some(p)) = (clients, unit_cost, periods) {
+                if let (Some(c), Some(u), Some(p)) = (clients, &unit_cost, periods) {
                     self.check_cohort_size(&t, c, u, p);
                 }
                 let demand = self.inputs(&t, "demand", Role::Growth, &source);
@@ -147,7 +145,35 @@ impl Builder<'_> {
             budget: budget?,
             kind,
             source,
+            span: name.span.clone(),
         })
+    }
+
+    /// A cohort line's `unit_cost`: a figure in pounds, or a driver (a declared one's name,
+    /// or an inline distribution) whose values are the cost itself.
+    fn unit_cost(&mut self, t: &Table<'_, '_>, source: &str) -> Option<UnitCost> {
+        const HELP: &str = "cost per client per period, in pounds (not £m): a number, a \
+                            driver's name, or a distribution such as { dist = \"lognormal\", \
+                            median = 600, p90 = 900 }";
+        match t.get("unit_cost") {
+            Some(v)
+                if matches!(v.get_ref(), DeValue::Table(_))
+                    || matches!(v.get_ref(), DeValue::String(s) if !s.trim().ends_with('%')) =>
+            {
+                self.input(
+                    t,
+                    "unit_cost",
+                    v,
+                    Role::UnitCost,
+                    format!("{}.unit_cost", t.path),
+                    source,
+                )
+                .map(UnitCost::Driver)
+            }
+            _ => self
+                .amount(t, "unit_cost", false, HELP)
+                .map(UnitCost::Fixed),
+        }
     }
 
     /// Refuses a cohort line whose central amount, clients × unit cost × periods in the
@@ -158,12 +184,19 @@ impl Builder<'_> {
         &mut self,
         t: &Table<'_, '_>,
         clients: Decimal,
-        unit_cost: Decimal,
+        unit_cost: &UnitCost,
         periods: Decimal,
     ) {
         use rust_decimal::prelude::ToPrimitive as _;
         let f = |d: Decimal| d.to_f64().unwrap_or(f64::INFINITY);
-        let pounds = f(clients) * f(unit_cost) * f(periods);
+        let (cost, unit_cost) = match unit_cost {
+            UnitCost::Fixed(u) => (f(*u), format!("£{u}")),
+            UnitCost::Driver(id) => {
+                let mean = self.drivers[id.0].dist.mean();
+                (mean, format!("£{mean:.4e} (the mean unit cost)"))
+            }
+        };
+        let pounds = f(clients) * cost * f(periods);
         // Without a unit (a [meta] problem reported elsewhere), judge it in £m, the lenient
         // reading, so as not to add a second error to the first.
         let unit = self.unit.unwrap_or(Unit::Millions);
@@ -175,7 +208,7 @@ impl Builder<'_> {
             ProblemKind::OutOfRange,
             t.span_of("clients"),
             format!(
-                "`{}` costs clients × unit_cost × periods = {clients} × £{unit_cost} × \
+                "`{}` costs clients × unit_cost × periods = {clients} × {unit_cost} × \
                  {periods} = {:.3e} {} a year before any growth, beyond 10^15, the largest \
                  figure a model can hold",
                 t.path,
@@ -240,6 +273,7 @@ impl Builder<'_> {
             delivered: delivered?,
             slippage: slippage?,
             source,
+            span: name.span.clone(),
         })
     }
 
@@ -265,6 +299,7 @@ impl Builder<'_> {
             budget: budget?,
             variation: variation?,
             source,
+            span: name.span.clone(),
         })
     }
 
@@ -304,6 +339,7 @@ impl Builder<'_> {
             label,
             capacity: capacity?,
             source,
+            span: name.span.clone(),
         })
     }
 
@@ -375,6 +411,7 @@ impl Builder<'_> {
             amount: amount?,
             releasable,
             source: source?,
+            span: name.span.clone(),
         })
     }
 }

@@ -1,22 +1,26 @@
 //! Builds a checked [`Model`] from the spanned TOML tree, collecting every problem.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
-use super::diagnostic::{Diagnostic, ProblemKind, Severity, line_col};
-use super::reader::{Ctx, Table, Text, as_table, check_name, check_text, type_name};
+use super::diagnostic::{Diagnostic, Lines, ProblemKind, Severity};
+use super::reader::{Ctx, Table, Text, as_table, type_name};
+use super::text::{check_characters, check_name, check_text};
 use super::{Driver, DriverId, DriverOrigin, LoadOptions, Loaded, Meta, Model, ReserveKind, Unit};
 
+mod bounds;
+mod conflict;
 mod correlations;
 mod distribution;
 mod inputs;
 mod items;
+mod plausible;
 mod roles;
 
-use roles::{Role, percent};
+use roles::Role;
 
 const SECTIONS: &[&str] = &[
     "meta",
@@ -50,8 +54,23 @@ struct Seen {
     section: &'static str,
 }
 
+/// What the builder knows of a driver beyond the model's [`Driver`]: where its central
+/// value is written, and whether it was written in percentages.
+#[derive(Debug, Clone, Default)]
+struct DriverInfo {
+    /// The parameter that says where it is centred (`mode`, `mean`, `median`, `value`),
+    /// with the mode of a three-point estimate.
+    central: Option<(Range<usize>, Option<f64>)>,
+    /// Where a percentage in quotes was first written in it.
+    percent: Option<Range<usize>>,
+    /// Whether a warning about its central value was given already.
+    warned: bool,
+}
+
 struct Builder<'s> {
     src: &'s str,
+    /// Line numbers of the text, for messages that name another line.
+    lines: Lines<'s>,
     /// The model's unit, once `[meta]` is read (for checking the size of cohort lines).
     unit: Option<Unit>,
     /// Label of the item being read, for naming its inline drivers.
@@ -61,14 +80,22 @@ struct Builder<'s> {
     drivers: Vec<Driver>,
     declared: HashMap<String, DriverId>,
     used: Vec<bool>,
+    /// One per driver, beside `drivers`.
+    info: Vec<DriverInfo>,
+    /// Drivers whose definition failed (declared names, and inline ones by their full
+    /// name): they were reported where they are defined, so uses of them are not.
+    failed: HashSet<String>,
     names: HashMap<String, Seen>,
 }
 
 /// Builds the model, or returns every diagnostic (errors and warnings) if any is an error.
 pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
-    let (doc, errors) = DeTable::parse_recoverable(src);
+    if let Some(d) = super::text::too_large(src.len()) {
+        return Err(vec![d]);
+    }
     let mut b = Builder {
         src,
+        lines: Lines::new(src),
         unit: None,
         current_label: String::new(),
         options: options.clone(),
@@ -76,26 +103,32 @@ pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diag
         drivers: Vec::new(),
         declared: HashMap::new(),
         used: Vec::new(),
+        info: Vec::new(),
+        failed: HashSet::new(),
         names: HashMap::new(),
     };
+    check_characters(&mut b.ctx, src);
+    let (doc, errors) = DeTable::parse_recoverable(src);
     for e in &errors {
         b.ctx.push(
             Diagnostic::error(ProblemKind::Syntax, e.span(), syntax_message(e.message()))
-                .with_help(syntax_help(e.message())),
+                .with_help(syntax_help(src, e.span(), e.message())),
         );
     }
     if !errors.is_empty() {
         // A file that does not parse would only produce confusing follow-on errors.
-        return Err(b.ctx.diags);
+        let mut diags = b.ctx.finish();
+        diags.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+        return Err(diags);
     }
     let root = Table {
         path: "model",
         span: doc.span(),
         entries: doc.get_ref(),
     };
-    check_text(&mut b.ctx, doc.get_ref(), "");
+    check_text(&mut b.ctx, src, doc.get_ref(), "");
     let model = b.model(&root);
-    let mut diags = b.ctx.diags;
+    let mut diags = b.ctx.finish();
     diags.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
     match model {
         Some(model) if diags.iter().all(|d| d.severity == Severity::Warning) => Ok(Loaded {
@@ -110,7 +143,10 @@ fn syntax_message(m: &str) -> String {
     format!("this is not valid TOML: {m}")
 }
 
-fn syntax_help(m: &str) -> String {
+fn syntax_help(src: &str, span: Option<Range<usize>>, m: &str) -> String {
+    if let Some(fix) = span.and_then(|s| thousands_separators(src, s.start)) {
+        return fix;
+    }
     if m.contains("duplicate key") {
         "each name can appear only once in a section; rename or remove one of them".into()
     } else if m.contains("string") || m.contains("quote") {
@@ -118,6 +154,43 @@ fn syntax_help(m: &str) -> String {
     } else {
         "check the line for a missing `=`, quote, bracket or comma".into()
     }
+}
+
+/// The fix for a number written with thousands separators, as pasted from a spreadsheet
+/// (`clients = 5,200`, which TOML reads as a number and then a stray `,200`), when the line
+/// at `at` holds one.
+fn thousands_separators(src: &str, at: usize) -> Option<String> {
+    let at = at.min(src.len());
+    let start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[at..].find('\n').map_or(src.len(), |i| at + i);
+    let line = src.get(start..end)?;
+    let (key, value) = line.split_once('=')?;
+    let value = value.split('#').next()?.trim();
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let is_digits = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    let ok = !rest.is_empty()
+        && is_digits(first)
+        && first.len() <= 3
+        && rest.iter().all(|g| g.len() == 3 && is_digits(g))
+        && fraction.is_none_or(is_digits);
+    if !ok {
+        return None;
+    }
+    let plain: String = value.chars().filter(|&c| c != ',').collect();
+    let underscored = value.replace(',', "_");
+    Some(format!(
+        "TOML numbers have no thousands separators (a comma separates list items): write \
+         {} = {plain} or {} = {underscored}",
+        key.trim(),
+        key.trim()
+    ))
 }
 
 impl Builder<'_> {
@@ -148,33 +221,38 @@ impl Builder<'_> {
         }
         let mut lines = Vec::new();
         for (name, t) in self.section(root, "lines") {
-            if let Some(l) = self.line(&name, &t) {
-                lines.push(l);
+            match self.line(&name, &t) {
+                Some(l) => lines.push(l),
+                None => self.item_failed(&t.path),
             }
         }
         let mut savings = Vec::new();
         for (name, t) in self.section(root, "savings") {
-            if let Some(s) = self.saving(&name, &t) {
-                savings.push(s);
+            match self.saving(&name, &t) {
+                Some(s) => savings.push(s),
+                None => self.item_failed(&t.path),
             }
         }
         let mut funding = Vec::new();
         for (name, t) in self.section(root, "funding") {
-            if let Some(f) = self.funding(&name, &t) {
-                funding.push(f);
+            match self.funding(&name, &t) {
+                Some(f) => funding.push(f),
+                None => self.item_failed(&t.path),
             }
         }
         let mut mitigations = Vec::new();
         for (name, t) in self.section(root, "mitigation") {
-            if let Some(m) = self.mitigation(&name, &t) {
-                mitigations.push(m);
+            match self.mitigation(&name, &t) {
+                Some(m) => mitigations.push(m),
+                None => self.item_failed(&t.path),
             }
         }
         let mut reserves = Vec::new();
         let reserves_present = root.has("reserves");
         for (name, t) in self.section(root, "reserves") {
-            if let Some(r) = self.reserve(&name, &t) {
-                reserves.push(r);
+            match self.reserve(&name, &t) {
+                Some(r) => reserves.push(r),
+                None => self.item_failed(&t.path),
             }
         }
 
@@ -222,7 +300,7 @@ impl Builder<'_> {
             );
         } else if reserves.iter().all(|r| r.kind != ReserveKind::GeneralFund)
             && section_count("reserves") > 0
-            && self.errors() == 0
+            && self.ctx.errors() == 0
         {
             self.ctx.push(
                 Diagnostic::warning(
@@ -251,7 +329,7 @@ impl Builder<'_> {
             }
         }
 
-        Some(Model {
+        let model = Model {
             meta: meta?,
             drivers: std::mem::take(&mut self.drivers),
             lines,
@@ -260,15 +338,16 @@ impl Builder<'_> {
             mitigations,
             reserves,
             correlation: correlation?,
-        })
-    }
-
-    fn errors(&self) -> usize {
-        self.ctx
-            .diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        };
+        // What holds only of a whole model that is otherwise sound: a model with errors
+        // would give figures that mean nothing.
+        if self.ctx.errors() == 0 {
+            self.check_bounds(&model);
+        }
+        if self.ctx.errors() == 0 {
+            self.check_plausible(&model, root);
+        }
+        Some(model)
     }
 
     /// The named tables under a section such as `[lines]`, each checked to be a table with
@@ -323,7 +402,7 @@ impl Builder<'_> {
     /// Records a name, reporting it if another section already uses it.
     fn claim_name(&mut self, name: &str, span: Range<usize>, section: &'static str) {
         if let Some(first) = self.names.get(name) {
-            let (line, _) = line_col(self.src, first.span.start);
+            let line = self.lines.line(first.span.start);
             self.ctx.error(
                 ProblemKind::DuplicateName,
                 span,
@@ -375,6 +454,21 @@ impl Builder<'_> {
             )
             .map(Some)
         } else {
+            self.ctx.push(
+                Diagnostic::warning(
+                    ProblemKind::MissingField,
+                    Some(t.span.clone()),
+                    "[meta] has no `net_budget`, so figures cannot be checked against the \
+                     council's net revenue budget (a line or reserve out of all proportion \
+                     to it is likely a unit mistake), nor stated as shares of it, as CIPFA \
+                     practice and section 25 reports state reserves",
+                )
+                .with_help(
+                    "add the net revenue budget for the year, in the model's unit, from the \
+                     budget report (the \"net revenue budget\" or \"budget requirement\"), \
+                     e.g. net_budget = 1429.0 for £1,429m, with its source in a comment",
+                ),
+            );
             Some(None)
         };
         // Only the two documented spellings: one way of writing each unit keeps model
@@ -389,16 +483,20 @@ impl Builder<'_> {
                     .chars()
                     .filter(|c| c.is_alphanumeric() || *c == '£')
                     .collect();
+                const BOTH: &str = "gapsim accepts two spellings: unit = \"£m\" when money \
+                                    amounts are in millions of pounds (as most council \
+                                    budgets are written) and unit = \"£\" when they are in \
+                                    pounds";
                 let help = match squashed.as_str() {
                     "gbpm" | "gbpmillion" | "gbpmillions" | "m" | "millions" | "£million"
                     | "£millions" | "£mn" | "gbpmn" | "mn" => {
-                        "write unit = \"£m\" for millions of pounds: it is the one spelling \
-                         gapsim accepts"
+                        format!("{BOTH}; `{other}` reads as millions, so write unit = \"£m\"")
                     }
-                    "gbp" | "pounds" | "pound" | "£s" => {
-                        "write unit = \"£\" for pounds: it is the one spelling gapsim accepts"
-                    }
-                    _ => "write unit = \"£m\" (millions of pounds) or unit = \"£\" (pounds)",
+                    "gbp" | "pounds" | "pound" | "£s" => format!(
+                        "{BOTH}; `{other}` reads as pounds, so write unit = \"£\" (or \
+                         unit = \"£m\" if the figures are in millions)"
+                    ),
+                    _ => BOTH.to_string(),
                 };
                 self.ctx.error(
                     ProblemKind::InvalidValue,
@@ -420,9 +518,26 @@ impl Builder<'_> {
         })
     }
 
+    /// Records an item that could not be built, so that a correlation naming one of its
+    /// inline drivers is not reported again.
+    fn item_failed(&mut self, path: &str) {
+        self.failed.insert(path.to_string());
+    }
+
+    /// Whether the driver of this name failed where it is defined (a declared one, an
+    /// inline one, or one of an item that failed).
+    fn definition_failed(&self, name: &str) -> bool {
+        self.failed.contains(name)
+            || name
+                .match_indices('.')
+                .nth(1)
+                .is_some_and(|(i, _)| self.failed.contains(&name[..i]))
+    }
+
     fn push_driver(&mut self, d: Driver) -> DriverId {
         self.drivers.push(d);
         self.used.push(false);
+        self.info.push(DriverInfo::default());
         DriverId(self.drivers.len() - 1)
     }
 
@@ -449,6 +564,25 @@ impl Builder<'_> {
         positive: bool,
         help: &str,
     ) -> Option<Decimal> {
+        if let Some(v) = t.get(key) {
+            if let DeValue::String(text) = v.get_ref() {
+                if text.trim().ends_with('%') {
+                    self.ctx.error(
+                        ProblemKind::WrongType,
+                        v.span(),
+                        format!(
+                            "`{}.{key}` is a figure, not a share: \"{text}\" is a percentage",
+                            t.path
+                        ),
+                        format!(
+                            "{help}; a percentage is read only where a fraction is expected \
+                             (growth, fraction delivered, probability, rank)"
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
         let n = t.req_number(&mut self.ctx, key, help)?;
         let bad = if positive {
             n.value <= Decimal::ZERO

@@ -1,7 +1,5 @@
 //! What a driver is used for, and the values each use allows.
 
-use rust_decimal::Decimal;
-
 use crate::dist::Distribution;
 use crate::model::Measure;
 
@@ -16,6 +14,8 @@ pub(super) enum Role {
     NonNegative,
     /// Months of slippage (cannot be negative).
     Months,
+    /// A cohort line's unit cost, in pounds (cannot be negative), multiplying the line.
+    UnitCost,
 }
 
 impl Role {
@@ -30,6 +30,24 @@ impl Role {
             Role::Months => {
                 "write the months late, from 0 to 12 (12 or more delivers nothing): e.g. 2"
             }
+            Role::UnitCost => "write a cost of 0 or more, in pounds per client per period",
+        }
+    }
+
+    /// Whether the role takes a fraction, so that a percentage in quotes (`"3.2%"`) reads
+    /// as one. Money, unit costs and months are never percentages.
+    pub(super) fn takes_fraction(self) -> bool {
+        matches!(self, Role::Growth | Role::Fraction)
+    }
+
+    /// What the role's values are, for messages.
+    pub(super) fn what(self) -> &'static str {
+        match self {
+            Role::Growth => "a growth rate",
+            Role::Fraction => "a fraction delivered",
+            Role::NonNegative => "a money amount",
+            Role::Months => "months late",
+            Role::UnitCost => "a unit cost in pounds",
         }
     }
 
@@ -38,6 +56,7 @@ impl Role {
             Role::Growth | Role::Fraction => Measure::Fraction,
             Role::NonNegative => Measure::Money,
             Role::Months => Measure::Months,
+            Role::UnitCost => Measure::Number,
         }
     }
 }
@@ -62,12 +81,24 @@ impl Role {
                 Role::Fraction if !(0.0..=1.0).contains(&lo) => {
                     "it is outside 0 to 1, the range of a fraction delivered"
                 }
-                Role::NonNegative | Role::Months if lo < 0.0 => {
+                Role::NonNegative | Role::Months | Role::UnitCost if lo < 0.0 => {
                     "it is below 0, and it cannot be negative here"
                 }
                 _ => return Ok(()),
             };
-            return Err((why.into(), self.allowed().into()));
+            let fix = if self == Role::Fraction && lo > 1.0 && lo <= 100.0 {
+                format!(
+                    "{}; it looks like a percentage written as a whole number: {} % is {}, \
+                     or write it in quotes as \"{}%\"",
+                    self.allowed(),
+                    lo,
+                    lo / 100.0,
+                    lo
+                )
+            } else {
+                self.allowed().to_string()
+            };
+            return Err((why.into(), fix));
         }
         let below = |x: f64| dist.cdf(x - 1e-12 * (1.0 + x.abs()));
         match self {
@@ -89,12 +120,20 @@ impl Role {
                          {:.1}% of its draws fall outside",
                         100.0 * (below(0.0) + 1.0 - dist.cdf(1.0))
                     ),
-                    "use a pert, triangular, uniform or beta within [0, 1], or truncate \
-                     with min = 0, max = 1"
-                        .into(),
+                    if dist.mean() > 1.0 && hi <= 100.0 {
+                        "it looks like percentages written as whole numbers (90 for 90%): \
+                         divide each figure by 100 (0.9), or write it in quotes as \"90%\""
+                            .into()
+                    } else {
+                        "use a pert, triangular, uniform or beta within [0, 1], or truncate \
+                         with min = 0, max = 1"
+                            .into()
+                    },
                 ))
             }
-            Role::NonNegative | Role::Months if lo < 0.0 && below(0.0) > OUTSIDE_TOLERANCE => {
+            Role::NonNegative | Role::Months | Role::UnitCost
+                if lo < 0.0 && below(0.0) > OUTSIDE_TOLERANCE =>
+            {
                 Err((
                     format!(
                         "it cannot be negative here, but has a {:.2}% chance of being below 0",
@@ -107,11 +146,4 @@ impl Role {
             _ => Ok(()),
         }
     }
-}
-
-/// The fraction a percentage written as text stands for: `"90%"` → `0.9`.
-pub(super) fn percent(text: &str) -> Option<Decimal> {
-    let number = text.trim().strip_suffix('%')?.trim();
-    let value: Decimal = number.parse().ok()?;
-    Some((value / Decimal::ONE_HUNDRED).normalize())
 }
