@@ -16,18 +16,22 @@ use rust_decimal::prelude::ToPrimitive;
 use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
 use super::progress::Progress;
-use super::{Failure, load, outputs_dir, print, read_model};
+use super::{Failure, load_with, outputs_dir, print, read_model, report_warnings};
 
 /// Runs the model, prints the summary and writes the run folder.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let source = read_model(args.model.as_deref())?;
-    let loaded = load(
+    let loaded = load_with(
         &source,
         &LoadOptions {
             repair_correlation: args.repair_correlation,
         },
+        args.strict,
     )?;
     let model = &loaded.model;
+    if let Some(d) = args.reserves.and_then(|r| model.check_reserves_override(r)) {
+        report_warnings(&source, &[d], args.strict)?;
+    }
 
     let target = match &args.out {
         Some(dir) => Target::Exact(dir.clone()),
@@ -92,6 +96,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut result = match outcome {
         Ok(r) => r,
         Err(EngineError::Cancelled) => return Err(Failure::Interrupted),
+        Err(e @ EngineError::NotFinite { span: Some(_), .. }) => {
+            // Located at the item, as a model error is.
+            let EngineError::NotFinite { span, .. } = &e else {
+                unreachable!()
+            };
+            let d = gapsim::model::Diagnostic::error(
+                gapsim::model::ProblemKind::NotFinite,
+                span.clone(),
+                format!("the run failed: {e}"),
+            );
+            super::warn(&gapsim::model::diagnostic::render(
+                &source.label,
+                &source.text,
+                &[d],
+            ));
+            return Err(Failure::Reported);
+        }
         Err(e) => {
             return Err(Failure::Other(
                 anyhow::Error::new(e).context("the run failed"),

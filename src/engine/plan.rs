@@ -3,6 +3,8 @@
 //! [`evaluate`] is the whole of the model's arithmetic: the simulated batches and the
 //! slopes of the gap at the drivers' means both go through it, so no second copy exists.
 
+use std::ops::Range;
+
 use crate::model::{DriverId, LineKind, Model, UnitCost};
 
 use super::{LARGEST, TOLERANCE};
@@ -26,11 +28,12 @@ pub(super) struct Plan {
     pub(super) correlated: Vec<DriverId>,
 }
 
+/// Names, and where each item is written in the model file.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Names {
-    pub(super) lines: Vec<String>,
-    pub(super) savings: Vec<String>,
-    pub(super) funding: Vec<String>,
+    pub(super) lines: Vec<(String, Range<usize>)>,
+    pub(super) savings: Vec<(String, Range<usize>)>,
+    pub(super) funding: Vec<(String, Range<usize>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,9 +155,21 @@ impl Plan {
             drivers: model.drivers.len(),
             tolerance: TOLERANCE * scale.max(1.0),
             names: Names {
-                lines: model.lines.iter().map(|l| l.name.clone()).collect(),
-                savings: model.savings.iter().map(|s| s.name.clone()).collect(),
-                funding: model.funding.iter().map(|fu| fu.name.clone()).collect(),
+                lines: model
+                    .lines
+                    .iter()
+                    .map(|l| (l.name.clone(), l.span.clone()))
+                    .collect(),
+                savings: model
+                    .savings
+                    .iter()
+                    .map(|s| (s.name.clone(), s.span.clone()))
+                    .collect(),
+                funding: model
+                    .funding
+                    .iter()
+                    .map(|fu| (fu.name.clone(), fu.span.clone()))
+                    .collect(),
             },
             lines,
             savings,
@@ -290,20 +305,21 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
     }
 }
 
-/// What in row `i` is out of range, in words, for [`EngineError::NotFinite`].
-pub(super) fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> String {
+/// What in row `i` is out of range, in words, and where it is written when it is one
+/// item, for [`EngineError::NotFinite`](super::EngineError::NotFinite).
+pub(super) fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> (String, Option<Range<usize>>) {
     let bad = |x: f64| !x.is_finite() || x.abs() > LARGEST;
-    let named = |kind: &str, names: &[String], terms: &[Vec<f64>]| {
-        terms
-            .iter()
-            .position(|t| bad(t[i]))
-            .map(|k| format!("the {kind} `{}`", names[k]))
+    let named = |kind: &str, names: &[(String, Range<usize>)], terms: &[Vec<f64>]| {
+        terms.iter().position(|t| bad(t[i])).map(|k| {
+            let (name, span) = &names[k];
+            (format!("the {kind} `{name}`"), Some(span.clone()))
+        })
     };
     named("line", &plan.names.lines, &e.line_terms)
         .or_else(|| named("saving", &plan.names.savings, &e.saving_terms))
         .or_else(|| named("funding stream", &plan.names.funding, &e.funding_terms))
-        .or_else(|| bad(e.capacity[i]).then(|| "the mitigation capacity".to_string()))
-        .unwrap_or_else(|| "the gap".to_string())
+        .or_else(|| bad(e.capacity[i]).then(|| ("the mitigation capacity".to_string(), None)))
+        .unwrap_or_else(|| ("the gap".to_string(), None))
 }
 
 /// The slope of the gap with respect to each driver at the drivers' means (0 for fixed
@@ -394,8 +410,11 @@ source = "assumption: test"
         evaluate(&plan, &cols, 3, &mut e);
         assert!(e.gap[0].is_finite());
         assert!(e.gap[1].is_nan() && e.gap[2].is_infinite());
-        assert_eq!(culprit(&plan, &e, 1), "the line `second`");
-        assert_eq!(culprit(&plan, &e, 2), "the line `second`");
+        // Named, and placed at its `[lines.second]` header.
+        let at = MODEL.find("[lines.second]").unwrap() + "[lines.".len();
+        let located = ("the line `second`".to_string(), Some(at..at + "second".len()));
+        assert_eq!(culprit(&plan, &e, 1), located);
+        assert_eq!(culprit(&plan, &e, 2), located);
     }
 
     #[test]

@@ -283,12 +283,11 @@ pub fn render(file: &str, src: &str, diagnostics: &[Diagnostic]) -> String {
             let _ = writeln!(out, "  = help: {}", printable(help, true));
         }
         for n in &d.notes {
-            let _ = writeln!(
-                out,
-                "  = note: {}: {}",
-                place(&n.span),
-                printable(&n.message, false)
-            );
+            let message = printable(&n.message, false);
+            let _ = match &n.span {
+                Some(_) => writeln!(out, "  = note: {}: {message}", place(&n.span)),
+                None => writeln!(out, "  = note: {message}"),
+            };
         }
         out.push('\n');
     }

@@ -224,3 +224,19 @@ pub(crate) fn short(x: f64) -> String {
         text.into()
     }
 }
+
+/// A figure for a message to three significant digits, without trailing zeros: 338, 3.38,
+/// 0.0338.
+pub(crate) fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return short(x);
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{x:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" { "0".into() } else { text }
+}

@@ -44,15 +44,16 @@ pub(crate) fn too_large(len: usize) -> Option<Diagnostic> {
     (len > MAX_FILE_BYTES).then(|| size_error(len))
 }
 
-/// The error for a file over the limit, whose size is `len` bytes or more.
+/// The error for a file over the limit (read as far as `len` bytes).
 pub fn size_error(len: usize) -> Diagnostic {
+    debug_assert!(len > MAX_FILE_BYTES);
     Diagnostic::error(
         ProblemKind::TooLong,
         None,
         format!(
-            "the file is larger than {} MiB ({} bytes or more), the most a model file may be",
+            "the file is larger than {} MiB (16,777,216 bytes), the most a model file may \
+             be; reading stopped there",
             MAX_FILE_BYTES / (1024 * 1024),
-            len
         ),
     )
     .with_help(

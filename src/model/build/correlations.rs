@@ -123,7 +123,7 @@ fn describe_conflict(
     (
         span,
         format!(
-            " (the smallest set of drivers in conflict, {}: {words})",
+            " (the smallest set in conflict, {} drivers: {words})",
             rows.len()
         ),
         notes,

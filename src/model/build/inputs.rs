@@ -7,7 +7,7 @@ use toml::de::DeValue;
 use super::{Builder, Role};
 use crate::dist::Distribution;
 use crate::model::diagnostic::{Diagnostic, ProblemKind};
-pub(super) use crate::model::figures::short;
+pub(super) use crate::model::figures::{short, sig};
 use crate::model::reader::{Num, Table, Value, as_table, fraction_number, percent, type_name};
 use crate::model::{Driver, DriverId, DriverOrigin, Measure};
 
@@ -75,7 +75,7 @@ impl Builder<'_> {
                             role.what()
                         ),
                         format!(
-                            "in [drivers.{name}], write the figures as plain numbers ({}), or \
+                            "in [drivers.{name}], write the figures as plain numbers, not percentages ({}), or \
                              use another driver here",
                             role.allowed()
                         ),
@@ -226,41 +226,44 @@ impl Builder<'_> {
             .central
             .clone()
             .unwrap_or_else(|| (d.span.clone(), None));
-        let centre = mode.map_or(mean, |m| m.max(mean));
+        // A three-point estimate is read by its mode (what its author wrote as most
+        // likely), anything else by its mean; either above the role's range is flagged.
+        let centre = mode.unwrap_or(mean);
+        let high = mode.map_or(mean, |m| m.max(mean));
         let what = match mode {
-            Some(m) if m > mean => format!("its mode is {}", short(m)),
-            _ => format!("its mean is {}", short(mean)),
+            Some(m) => format!("its mode is {}", sig(m)),
+            None => format!("its mean is {}", sig(mean)),
         };
         let name = match d.origin {
             DriverOrigin::Declared => format!("driver `{}`, used as `{path}`,", d.name),
             DriverOrigin::Inline => format!("`{path}`"),
         };
         let warning = match role {
-            Role::Growth if centre > 1.0 => Diagnostic::warning(
+            Role::Growth if high > 1.0 => Diagnostic::warning(
                 ProblemKind::Implausible,
                 Some(span),
                 format!(
                     "{name} is a growth rate applied as (1 + value), and {what}: growth of \
                      {}%, which is almost certainly a percentage written as a whole number",
-                    short(100.0 * centre)
+                    sig(100.0 * centre)
                 ),
             )
             .with_help(format!(
                 "write growth as a fraction: {} for {}% (divide each figure by 100), or as a \
                  percentage in quotes: \"{}%\"",
-                short(centre / 100.0),
-                short(centre),
-                short(centre)
+                sig(centre / 100.0),
+                sig(centre),
+                sig(centre)
             )),
-            Role::Months if centre > 12.0 => Diagnostic::warning(
+            Role::Months if high > 12.0 => Diagnostic::warning(
                 ProblemKind::Implausible,
                 Some(span),
                 format!(
                     "{name} is slippage in months, and {what}: more than a year late, so \
                      the saving would deliver nothing in most years; is it in weeks ({} weeks \
                      is {} months)?",
-                    short(centre),
-                    short(centre * 12.0 / 52.0)
+                    sig(centre),
+                    sig(centre * 12.0 / 52.0)
                 ),
             )
             .with_help(

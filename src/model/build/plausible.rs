@@ -20,7 +20,7 @@ use toml::de::DeValue;
 use super::Builder;
 use crate::model::diagnostic::{Diagnostic, ProblemKind};
 use crate::model::figures::{
-    IMPLAUSIBLE_MILLIONS, IMPLAUSIBLE_POUNDS_BUDGET, IMPLAUSIBLE_POUNDS_SCALE, f, money, short,
+    IMPLAUSIBLE_MILLIONS, IMPLAUSIBLE_POUNDS_BUDGET, IMPLAUSIBLE_POUNDS_SCALE, f, money, short, sig,
 };
 use crate::model::reader::Table;
 use crate::model::{Line, LineKind, Model, Unit, UnitCost};
@@ -109,11 +109,11 @@ impl Builder<'_> {
                     ProblemKind::Implausible,
                     span,
                     format!(
-                        "`{path}` is {} in this £m model, that is £{} billion: more than \
-                         £100bn, about the net revenue spending of all English councils \
-                         together, so it is almost certainly written in pounds",
+                        "`{path}` is {} in this £m model, that is {}bn: more than £100bn, \
+                         about the net revenue spending of all English councils together, so \
+                         it is almost certainly written in pounds",
                         money(x, Unit::Millions),
-                        short(x / 1000.0)
+                        money(x / 1000.0, Unit::Pounds)
                     ),
                 )
                 .with_help(format!(
@@ -216,7 +216,7 @@ impl Builder<'_> {
         let how = if by_factor && ratio > 1.0 {
             format!("{} times its budget", short_ratio(ratio))
         } else if by_factor {
-            format!("{}% of its budget", short(100.0 * ratio))
+            format!("{}% of its budget", sig(100.0 * ratio))
         } else {
             format!(
                 "{} {} its budget, more than a quarter of the net revenue budget ({})",
@@ -296,7 +296,8 @@ fn short_ratio(r: f64) -> String {
 /// ratio is near a power of a thousand, the figure written in the wrong unit.
 fn likely_fix(model: &Model, line: &Line, ratio: f64) -> String {
     let thousands = (ratio.log10() / 3.0).round();
-    let near = thousands != 0.0 && (ratio.log10() - 3.0 * thousands).abs() < 0.5;
+    // Within a factor of about 5 of a power of a thousand.
+    let near = thousands != 0.0 && (ratio.log10() - 3.0 * thousands).abs() < 0.75;
     let unit = model.meta.unit;
     let budget = f(line.budget);
     match (&line.kind, near.then_some(thousands as i32), unit) {
