@@ -412,7 +412,10 @@ source = "assumption: test"
         assert!(e.gap[1].is_nan() && e.gap[2].is_infinite());
         // Named, and placed at its `[lines.second]` header.
         let at = MODEL.find("[lines.second]").unwrap() + "[lines.".len();
-        let located = ("the line `second`".to_string(), Some(at..at + "second".len()));
+        let located = (
+            "the line `second`".to_string(),
+            Some(at..at + "second".len()),
+        );
         assert_eq!(culprit(&plan, &e, 1), located);
         assert_eq!(culprit(&plan, &e, 2), located);
     }

@@ -725,10 +725,19 @@ fn a_product_that_could_overflow_is_refused_by_check_at_its_line() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{command}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("wild.toml:13:8: line `care` can reach"), "{err}");
+        assert!(
+            err.contains("wild.toml:13:8: line `care` can reach"),
+            "{err}"
+        );
         assert!(err.contains("beyond 10^20"), "{err}");
-        assert!(err.contains("narrow the widest factor, `lines.care.cost["), "{err}");
-        assert!(!tmp.path().join("outputs").exists(), "{command} wrote something");
+        assert!(
+            err.contains("narrow the widest factor, `lines.care.cost["),
+            "{err}"
+        );
+        assert!(
+            !tmp.path().join("outputs").exists(),
+            "{command} wrote something"
+        );
     }
     // One such lognormal stays within bounds (£2.6m × 6.6·10^14 at its top).
     let text = replace(

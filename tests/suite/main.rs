@@ -8,6 +8,7 @@ mod common;
 mod distributions;
 mod errors;
 mod known_answers;
+mod plausibility;
 mod reports;
 mod runs;
 mod statistics;

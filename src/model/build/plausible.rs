@@ -49,12 +49,19 @@ impl Builder<'_> {
     /// Every plausibility warning of a model that has no errors.
     pub(super) fn check_plausible(&mut self, model: &Model, root: &Table<'_, '_>) {
         let mut flagged: Vec<Range<usize>> = Vec::new();
-        match model.meta.unit {
-            Unit::Millions => self.pounds_in_millions(model, root, &mut flagged),
+        let whole_model = match model.meta.unit {
+            Unit::Millions => {
+                self.pounds_in_millions(model, root, &mut flagged);
+                false
+            }
             Unit::Pounds => self.millions_in_pounds(model, root),
-        }
-        for line in &model.lines {
-            self.line_against_budget(model, root, line, &flagged);
+        };
+        if !whole_model {
+            // (When the whole model is in the wrong unit, every line is out of proportion
+            // for that one reason, which has its warning.)
+            for line in &model.lines {
+                self.line_against_budget(model, root, line, &flagged);
+            }
         }
         self.reserves_against_budget(model, root);
     }
@@ -127,8 +134,8 @@ impl Builder<'_> {
     }
 
     /// In a £ model, a net budget below £1m, or (without one) figures adding up to below
-    /// £100,000: written in millions.
-    fn millions_in_pounds(&mut self, model: &Model, root: &Table<'_, '_>) {
+    /// £100,000: written in millions. Whether it warned.
+    fn millions_in_pounds(&mut self, model: &Model, root: &Table<'_, '_>) -> bool {
         let meta = |k: &str| {
             root.get("meta").and_then(|m| match m.get_ref() {
                 DeValue::Table(t) => t.get(k).map(|v| v.span()),
@@ -145,13 +152,13 @@ impl Builder<'_> {
                 f(net),
                 meta("net_budget"),
             ),
-            Some(_) => return,
+            Some(_) => return false,
             None => {
                 let scale: f64 = model.lines.iter().map(|l| f(l.budget)).sum::<f64>()
                     + model.savings.iter().map(|s| f(s.amount)).sum::<f64>()
                     + model.funding.iter().map(|fu| f(fu.budget)).sum::<f64>();
                 if scale >= IMPLAUSIBLE_POUNDS_SCALE {
-                    return;
+                    return false;
                 }
                 (
                     format!(
@@ -180,6 +187,7 @@ impl Builder<'_> {
                 money(x, Unit::Millions)
             )),
         );
+        true
     }
 
     /// A line whose central outturn is more than [`FACTOR`] times its budget (or less
@@ -199,6 +207,15 @@ impl Builder<'_> {
             .any(|s| flagged.contains(s))
         {
             // Already flagged as pounds in a £m model.
+            return;
+        }
+        let drivers: Vec<crate::model::DriverId> = match model.product(line) {
+            Some((_, factors)) => factors.iter().map(|k| k.driver()).collect(),
+            None => Vec::new(),
+        };
+        if drivers.iter().any(|d| self.info[d.0].warned) {
+            // Out of proportion because a driver of it is (a percentage written as a
+            // whole number), which has its own warning.
             return;
         }
         let unit = model.meta.unit;
