@@ -421,6 +421,60 @@ source = "assumption: test"
     }
 
     #[test]
+    fn a_unit_cost_driver_multiplies_the_line_as_itself() {
+        // 100 clients × U × 52 weeks × (1 + 0.1), U ~ uniform(400, 600): at U = 500 the
+        // line is £2.86m, and its slope is 100 × 52 × 1.1 / 10^6 per pound of unit cost.
+        let text = r#"
+[meta]
+name = "T"
+council = "T"
+year = "2024/25"
+unit = "£m"
+net_budget = 10
+
+[lines.care]
+kind = "cohort"
+clients = 100
+unit_cost = { dist = "uniform", min = 400, max = 600 }
+periods = 52
+cost = 0.1
+budget = 2.86
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 1
+source = "assumption: test"
+"#;
+        let model = Model::from_toml("t.toml", text).unwrap().model;
+        let plan = Plan::new(&model);
+        let u = model.driver_named("lines.care.unit_cost").unwrap();
+        let mut cols: Vec<Vec<f64>> = model
+            .drivers
+            .iter()
+            .map(|d| vec![d.dist.mean(); 3])
+            .collect();
+        cols[u.0] = vec![500.0, -1.0, 600.0];
+        let mut e = Evaluation::default();
+        evaluate(&plan, &cols, 3, &mut e);
+        let expected = 100.0 * 500.0 * 52.0 * 1.1 / 1e6;
+        assert!(
+            (e.line_terms[0][0] - expected).abs() < 1e-12,
+            "{}",
+            e.line_terms[0][0]
+        );
+        // A negative unit cost (only ever a rare excursion) is no cost, not a refund.
+        assert_eq!(e.line_terms[0][1], 0.0);
+        assert!((e.line_terms[0][2] - expected * 1.2).abs() < 1e-12);
+        let s = slopes(&plan, &model);
+        assert!(
+            (s[u.0] - 100.0 * 52.0 * 1.1 / 1e6).abs() < 1e-12,
+            "{}",
+            s[u.0]
+        );
+    }
+
+    #[test]
     fn slopes_at_the_means_are_exact_for_a_linear_line() {
         let model = Model::from_toml("t.toml", MODEL).unwrap().model;
         let plan = Plan::new(&model);

@@ -659,7 +659,7 @@ mod tests {
         let src = "a = 1\nb = 2\n";
         let d = Diagnostic::warning(ProblemKind::Inconsistent, Some(0..1), "a and b")
             .with_note(Some(6..7), "b is set here");
-        let text = render("m.toml", src, &[d.clone()]);
+        let text = render("m.toml", src, std::slice::from_ref(&d));
         assert!(text.contains("= note: m.toml:2:1: b is set here"), "{text}");
         assert!(!text.contains("nothing was run"), "{text}");
         let text = render("m.toml", src, &strict(&[d]));

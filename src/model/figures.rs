@@ -240,3 +240,27 @@ pub(crate) fn sig(x: f64) -> String {
     };
     if text == "-0" { "0".into() } else { text }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_check_and_the_engine_hold_amounts_to_the_same_limit() {
+        assert_eq!(LARGEST_AMOUNT, crate::engine::LARGEST);
+    }
+
+    #[test]
+    fn money_and_figures_read_as_a_person_writes_them() {
+        assert_eq!(money(1429.0, super::super::Unit::Millions), "£1,429m");
+        assert_eq!(money(0.0416, super::super::Unit::Millions), "£0.042m");
+        assert_eq!(
+            money(45_000_000.0, super::super::Unit::Pounds),
+            "£45,000,000"
+        );
+        assert_eq!(sig(3.38333), "3.38");
+        assert_eq!(sig(338.333), "338");
+        assert_eq!(sig(0.0338333), "0.0338");
+        assert_eq!(sig(320.0), "320");
+    }
+}

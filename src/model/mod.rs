@@ -206,7 +206,8 @@ pub struct Saving {
     pub happens: DriverId,
     /// Fraction delivered when it happens, in [0, 1].
     pub delivered: DriverId,
-    /// Months late: starting in month m delivers (12 − m)/12 of the amount.
+    /// Months late: s months late delivers (12 − s)/12 of the amount; a saving starting
+    /// in month k (April = 1) is k − 1 months late.
     pub slippage: DriverId,
     /// Where its figures come from.
     pub source: String,

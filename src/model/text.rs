@@ -33,6 +33,12 @@ pub const MAX_TEXT_CHARS: usize = 200;
 /// source has about 600 characters.
 pub const MAX_NOTE_CHARS: usize = 20_000;
 
+/// The most drivers the correlations may name together. Whether correlations can hold
+/// together is an eigenvalue problem over all of them, whose work grows as the cube of
+/// their number: under a second for 500 (and a few seconds to repair), two minutes for
+/// 2,000. Correlations model a shared cause, which a handful of drivers have.
+pub const MAX_CORRELATED_DRIVERS: usize = 500;
+
 /// Whether a field holds free text, which may span lines.
 fn is_note(key: &str) -> bool {
     matches!(key, "description" | "source")

@@ -650,3 +650,27 @@ fn text_that_could_reorder_the_terminal_is_refused_wherever_it_is() {
         );
     }
 }
+
+#[test]
+fn at_most_500_drivers_may_be_correlated() {
+    let names: Vec<String> = (0..501).map(|i| format!("d{i}")).collect();
+    let mut text = replace("growth = \"inflation\"", &format!("growth = {names:?}"));
+    for n in &names {
+        text.push_str(&format!(
+            "\n[drivers.{n}]\ndist = \"uniform\"\nmin = 0\nmax = 0.0001\nsource = \"x\"\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\n[correlations.all]\ndrivers = {names:?}\nrank = 0.1\nsource = \"x\"\n"
+    ));
+    let (code, err) = gapsim_on(&file(&text), &["check"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("with `correlations.all`, the correlations name 501 drivers; at most 500"),
+        "{err}"
+    );
+    // 500 are checked (and hold).
+    let text = text.replacen(", \"d500\"]\nrank", "]\nrank", 1);
+    let (code, err) = gapsim_on(&file(&text), &["check"]);
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -20,7 +20,7 @@ impl Builder<'_> {
         let mut bad = false;
         for line in &model.lines {
             let top = model.top_outturn(line);
-            if !(top <= LARGEST) {
+            if top.is_nan() || top > LARGEST {
                 self.refuse_line(model, line, top);
                 bad = true;
             }
@@ -31,7 +31,7 @@ impl Builder<'_> {
                 .variation
                 .iter()
                 .fold(f(fu.budget), |t, &v| t * Factor::Growth(v).at(model.top(v)));
-            if !(top <= LARGEST) {
+            if top.is_nan() || top > LARGEST {
                 self.ctx.push(
                     Diagnostic::error(
                         ProblemKind::OutOfRange,

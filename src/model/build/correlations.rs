@@ -13,6 +13,7 @@ use super::inputs::short;
 use crate::correlation::{self, Matrix};
 use crate::model::diagnostic::{Diagnostic, Note, ProblemKind};
 use crate::model::reader::{Table, type_name};
+use crate::model::text::MAX_CORRELATED_DRIVERS;
 use crate::model::{Correlation, CorrelationEntry, DriverId};
 
 /// One correlated pair as written: its target, where, and in which entry.
@@ -290,6 +291,25 @@ impl Builder<'_> {
                 ok = false;
                 continue;
             };
+            let new = ids.iter().filter(|d| !in_group.contains(d)).count();
+            if in_group.len() + new > MAX_CORRELATED_DRIVERS {
+                self.ctx.error(
+                    ProblemKind::TooLong,
+                    t.span_of("drivers"),
+                    format!(
+                        "with `{}`, the correlations name {} drivers; at most \
+                         {MAX_CORRELATED_DRIVERS} can be correlated",
+                        t.path,
+                        in_group.len() + new
+                    ),
+                    "checking that correlations can hold together takes work that grows \
+                     with the cube of their number (under a second for 500 drivers, two \
+                     minutes for 2,000): correlate the drivers that share a cause, and leave \
+                     the others independent",
+                );
+                ok = false;
+                continue;
+            }
             for (i, &a) in ids.iter().enumerate() {
                 for &b in &ids[i + 1..] {
                     let key = (a.min(b), a.max(b));

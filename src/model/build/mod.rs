@@ -627,3 +627,36 @@ impl<'i> OwnedTable<'_, 'i> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::thousands_separators;
+
+    #[test]
+    fn numbers_with_thousands_separators_get_their_fix() {
+        let src = "[lines.x]\nclients = 5,200 # from the return\nbudget = -1,234,567.5\n";
+        let at = src.find(",200").unwrap();
+        assert_eq!(
+            thousands_separators(src, at).as_deref(),
+            Some(
+                "TOML numbers have no thousands separators (a comma separates list items): \
+                 write clients = 5200 or clients = 5_200"
+            )
+        );
+        let at = src.find("-1,234").unwrap();
+        assert!(
+            thousands_separators(src, at)
+                .unwrap()
+                .contains("budget = -1234567.5")
+        );
+        // Not a number with separators: no such fix.
+        for line in [
+            "values = [1,2]\n",
+            "x = 12,34\n",
+            "name = \"a,b\"\n",
+            "x = 1,0000\n",
+        ] {
+            assert_eq!(thousands_separators(line, 5), None, "{line}");
+        }
+    }
+}

@@ -225,7 +225,7 @@ impl Builder<'_> {
         let is_risk = matches!(line.kind, LineKind::Risk { .. });
         let ratio = central / budget;
         let by_factor =
-            !is_risk && budget > 0.0 && central > 0.0 && (ratio > FACTOR || ratio < 1.0 / FACTOR);
+            !is_risk && budget > 0.0 && central > 0.0 && !(1.0 / FACTOR..=FACTOR).contains(&ratio);
         let by_share = net.is_some_and(|n| (central - budget).abs() > SHARE_OF_NET * n);
         if !by_factor && !by_share {
             return;
