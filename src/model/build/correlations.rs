@@ -196,6 +196,7 @@ impl Builder<'_> {
                 None => None,
             };
             let mut ids = Vec::new();
+            let mut listed: HashSet<DriverId> = HashSet::new();
             match t.get("drivers") {
                 None => {
                     t.missing(
@@ -223,7 +224,7 @@ impl Builder<'_> {
                                 continue;
                             };
                             match by_name.get(dn.as_ref()) {
-                                Some(&id) if ids.contains(&id) => {
+                                Some(&id) if !listed.insert(id) => {
                                     self.ctx.error(
                                         ProblemKind::DuplicateName,
                                         item.span(),

@@ -160,10 +160,30 @@ fn syntax_help(src: &str, span: Option<Range<usize>>, m: &str) -> String {
 /// (`clients = 5,200`, which TOML reads as a number and then a stray `,200`), when the line
 /// at `at` holds one.
 fn thousands_separators(src: &str, at: usize) -> Option<String> {
+    // Only a short line is looked at: a number with separators is a few characters, and
+    // a file with a thousand errors on one long line must not be scanned a thousand times.
+    const LOOK: usize = 200;
     let at = at.min(src.len());
-    let start = src[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = src[at..].find('\n').map_or(src.len(), |i| at + i);
-    let line = src.get(start..end)?;
+    let boundary = |mut i: usize| {
+        while !src.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let at = boundary(at);
+    let from = boundary(at.saturating_sub(LOOK));
+    let to = boundary((at + LOOK).min(src.len()));
+    let start = match src[from..at].rfind('\n') {
+        Some(i) => from + i + 1,
+        None if from == 0 => 0,
+        None => return None,
+    };
+    let end = match src[at..to].find('\n') {
+        Some(i) => at + i,
+        None if to == src.len() => to,
+        None => return None,
+    };
+    let line = &src[start..end];
     let (key, value) = line.split_once('=')?;
     let value = value.split('#').next()?.trim();
     let digits = value.strip_prefix('-').unwrap_or(value);

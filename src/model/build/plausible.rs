@@ -13,6 +13,7 @@
 //!   does not describe it;
 //! - usable reserves above the net budget are a unit mistake.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use toml::de::DeValue;
@@ -48,7 +49,8 @@ fn field(root: &Table<'_, '_>, section: &str, name: &str, key: &str) -> Option<R
 impl Builder<'_> {
     /// Every plausibility warning of a model that has no errors.
     pub(super) fn check_plausible(&mut self, model: &Model, root: &Table<'_, '_>) {
-        let mut flagged: Vec<Range<usize>> = Vec::new();
+        // Where a figure was flagged already (by where it starts).
+        let mut flagged: HashSet<usize> = HashSet::new();
         let whole_model = match model.meta.unit {
             Unit::Millions => {
                 self.pounds_in_millions(model, root, &mut flagged);
@@ -71,7 +73,7 @@ impl Builder<'_> {
         &mut self,
         model: &Model,
         root: &Table<'_, '_>,
-        flagged: &mut Vec<Range<usize>>,
+        flagged: &mut HashSet<usize>,
     ) {
         let mut figures: Vec<(f64, Option<Range<usize>>, String)> = Vec::new();
         let meta_net = root.get("meta").and_then(|m| match m.get_ref() {
@@ -109,7 +111,7 @@ impl Builder<'_> {
                 continue;
             }
             if let Some(s) = &span {
-                flagged.push(s.clone());
+                flagged.insert(s.start);
             }
             self.ctx.push(
                 Diagnostic::warning(
@@ -198,13 +200,13 @@ impl Builder<'_> {
         model: &Model,
         root: &Table<'_, '_>,
         line: &Line,
-        flagged: &[Range<usize>],
+        flagged: &HashSet<usize>,
     ) {
         let at = |k: &str| field(root, "lines", &line.name, k);
         if [at("budget"), at("base")]
             .iter()
             .flatten()
-            .any(|s| flagged.contains(s))
+            .any(|s| flagged.contains(&s.start))
         {
             // Already flagged as pounds in a £m model.
             return;
