@@ -56,7 +56,11 @@ fn naive(model: &Model, iterations: u64) -> f64 {
                     cost,
                     ..
                 } => {
-                    let mut t = f(*clients) * f(*unit_cost) * f(*periods) * per_pound;
+                    let u = match unit_cost {
+                        gapsim::model::UnitCost::Fixed(u) => f(*u),
+                        gapsim::model::UnitCost::Driver(d) => x[d.0],
+                    };
+                    let mut t = f(*clients) * u * f(*periods) * per_pound;
                     for g in demand.iter().chain(cost) {
                         t *= 1.0 + x[g.0];
                     }

@@ -103,6 +103,11 @@ pub struct RunArgs {
     /// only).
     #[arg(long)]
     pub no_charts: bool,
+
+    /// Treat every warning about the model (or --reserves) as an error: stop with status
+    /// 2, simulating and writing nothing.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Sampling methods on the command line.
@@ -127,6 +132,7 @@ impl Default for RunArgs {
             precision: None,
             repair_correlation: false,
             no_charts: false,
+            strict: false,
         }
     }
 }
@@ -139,6 +145,10 @@ pub struct CheckArgs {
     /// Accept correlations that cannot hold together, reporting the nearest valid matrix.
     #[arg(long)]
     pub repair_correlation: bool,
+
+    /// Treat every warning as an error: exit with status 2 if there is any.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,16 +1,17 @@
 //! `gapsim check`: parse and validate a model without running it.
 
 use super::args::CheckArgs;
-use super::{Failure, load, print, read_model};
+use super::{Failure, load_with, print, read_model};
 
 /// Checks the model and says so; every problem found is printed by [`load`].
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let source = read_model(Some(&args.model))?;
-    let loaded = load(
+    let loaded = load_with(
         &source,
         &gapsim::model::LoadOptions {
             repair_correlation: args.repair_correlation,
         },
+        args.strict,
     )?;
     let m = &loaded.model;
     let count = |n: usize, one: &str, many: &str| gapsim::report::count(n as u64, one, many);

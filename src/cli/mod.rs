@@ -114,7 +114,7 @@ pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
                      redraw a finished run's report, use `gapsim report {label}`)"
                 )));
             }
-            let bytes = std::fs::read(p).map_err(|e| {
+            let bytes = read_limited(p).map_err(|e| {
                 let hint = if e.kind() == std::io::ErrorKind::NotFound {
                     "; check the path, or run `gapsim run` with no model to use the built-in \
                      Kent model"
@@ -123,6 +123,12 @@ pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
                 };
                 Failure::Other(anyhow::anyhow!("cannot read model file {label}: {e}{hint}"))
             })?;
+            let limit = gapsim::model::text::MAX_FILE_BYTES;
+            if bytes.len() > limit {
+                let d = gapsim::model::text::size_error(bytes.len());
+                warn(&diagnostic::render(&label, "", &[d]));
+                return Err(Failure::Reported);
+            }
             let text = Model::text_from_bytes(&label, &bytes).map_err(|e| {
                 warn(&diagnostic::render(&e.file, &e.text, &e.diagnostics));
                 Failure::Reported
@@ -132,17 +138,31 @@ pub fn read_model(path: Option<&Path>) -> Result<Source, Failure> {
     }
 }
 
+/// The bytes of a file, read up to one byte beyond the largest model file, so that a huge
+/// file or an endless device (`/dev/zero`) is refused at the limit rather than read whole.
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let limit = gapsim::model::text::MAX_FILE_BYTES as u64;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Parses and checks a model, printing warnings, or every error and returning
 /// [`Failure::Reported`].
 pub fn load(source: &Source, options: &LoadOptions) -> Result<Loaded, Failure> {
+    load_with(source, options, false)
+}
+
+/// As [`load`]; when `strict` (`--strict`), warnings are errors: printed as such, and the
+/// model refused.
+pub fn load_with(source: &Source, options: &LoadOptions, strict: bool) -> Result<Loaded, Failure> {
     match Model::from_toml_with(&source.label, &source.text, options) {
         Ok(loaded) => {
             if !loaded.warnings.is_empty() {
-                warn(&diagnostic::render(
-                    &source.label,
-                    &source.text,
-                    &loaded.warnings,
-                ));
+                report_warnings(source, &loaded.warnings, strict)?;
             }
             Ok(loaded)
         }
@@ -155,6 +175,24 @@ pub fn load(source: &Source, options: &LoadOptions) -> Result<Loaded, Failure> {
             Err(Failure::Reported)
         }
     }
+}
+
+/// Prints warnings about a model; under `--strict` as errors, refusing it.
+pub fn report_warnings(
+    source: &Source,
+    warnings: &[diagnostic::Diagnostic],
+    strict: bool,
+) -> Result<(), Failure> {
+    if strict {
+        warn(&diagnostic::render(
+            &source.label,
+            &source.text,
+            &diagnostic::strict(warnings),
+        ));
+        return Err(Failure::Reported);
+    }
+    warn(&diagnostic::render(&source.label, &source.text, warnings));
+    Ok(())
 }
 
 /// Writes to stdout.

@@ -15,20 +15,26 @@ use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
 use super::progress::Progress;
 use super::signals::Stop;
-use super::{Failure, load, memory, outputs_dir, print, read_model, warn};
+use super::{
+    Failure, Source, load_with, memory, outputs_dir, print, read_model, report_warnings, warn,
+};
 
 /// Runs the model, prints the summary and writes the run folder.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     // First, so that a stop signal at any point stops the run before anything is written.
     let stop = Stop::install();
     let source = read_model(args.model.as_deref())?;
-    let loaded = load(
+    let loaded = load_with(
         &source,
         &LoadOptions {
             repair_correlation: args.repair_correlation,
         },
+        args.strict,
     )?;
     let model = &loaded.model;
+    if let Some(d) = args.reserves.and_then(|r| model.check_reserves_override(r)) {
+        report_warnings(&source, &[d], args.strict)?;
+    }
 
     let target = match &args.out {
         Some(dir) => Target::Exact(dir.clone()),
@@ -83,11 +89,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut result = match outcome {
         Ok(r) => r,
         Err(EngineError::Cancelled) => return Err(interrupted(&stop)),
-        Err(e) => {
-            return Err(Failure::Other(
-                anyhow::Error::new(e).context("the run failed"),
-            ));
-        }
+        Err(e) => return Err(engine_failure(&source, e)),
     };
     let elapsed = start.elapsed();
 
@@ -166,4 +168,26 @@ fn interrupted(stop: &Stop) -> Failure {
         || Failure::Other(anyhow::anyhow!("the run was interrupted")),
         Failure::Interrupted,
     )
+}
+
+/// A failed run for a person: an overflow is located at its item in the model file, as a
+/// model error is; anything else is said in words.
+fn engine_failure(source: &Source, e: EngineError) -> Failure {
+    let EngineError::NotFinite {
+        span: Some(span), ..
+    } = &e
+    else {
+        return Failure::Other(anyhow::Error::new(e).context("the run failed"));
+    };
+    let d = gapsim::model::Diagnostic::error(
+        gapsim::model::ProblemKind::NotFinite,
+        Some(span.clone()),
+        format!("the run failed: {e}"),
+    );
+    warn(&gapsim::model::diagnostic::render(
+        &source.label,
+        &source.text,
+        &[d],
+    ));
+    Failure::Reported
 }

@@ -125,9 +125,11 @@ pub(super) fn run_batch(
         let gap = e.gap[i];
         let capacity = e.capacity[i];
         if !gap.is_finite() || gap.abs() > LARGEST || !capacity.is_finite() {
+            let (item, span) = culprit(plan, e, i);
             return Err(EngineError::NotFinite {
                 iteration: b * BATCH_SIZE as u64 + i as u64,
-                item: culprit(plan, e, i),
+                item,
+                span,
             });
         }
         // Mitigation covers an overspend only: it is not spent in a year that balances.

@@ -104,6 +104,8 @@ pub enum EngineError {
         iteration: u64,
         /// What went out of range, in words ("the line `older_people`").
         item: String,
+        /// Where that item is written in the model file, when it is one item.
+        span: Option<std::ops::Range<usize>>,
     },
     /// Nothing to run.
     #[error("the number of iterations must be at least 1")]

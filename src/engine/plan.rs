@@ -3,7 +3,9 @@
 //! [`evaluate`] is the whole of the model's arithmetic: the simulated batches and the
 //! slopes of the gap at the drivers' means both go through it, so no second copy exists.
 
-use crate::model::{DriverId, LineKind, Model};
+use std::ops::Range;
+
+use crate::model::{DriverId, LineKind, Model, UnitCost};
 
 use super::{LARGEST, TOLERANCE};
 
@@ -26,19 +28,22 @@ pub(super) struct Plan {
     pub(super) correlated: Vec<DriverId>,
 }
 
+/// Names, and where each item is written in the model file.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Names {
-    pub(super) lines: Vec<String>,
-    pub(super) savings: Vec<String>,
-    pub(super) funding: Vec<String>,
+    pub(super) lines: Vec<(String, Range<usize>)>,
+    pub(super) savings: Vec<(String, Range<usize>)>,
+    pub(super) funding: Vec<(String, Range<usize>)>,
 }
 
 #[derive(Debug, Clone)]
 pub(super) enum PlanLine {
-    /// coefficient × Π(1 + x) against budget.
+    /// coefficient × Π(1 + x) × Π y against budget: `growth` enter as (1 + x), `factors`
+    /// (a cohort line's unit cost as a driver) as themselves.
     Product {
         coefficient: f64,
         growth: Vec<DriverId>,
+        factors: Vec<DriverId>,
         budget: f64,
     },
     /// occurs × impact against budget.
@@ -91,14 +96,27 @@ impl Plan {
                     demand,
                     cost,
                     ..
-                } => PlanLine::Product {
-                    coefficient: f(*clients) * f(*unit_cost) * f(*periods) * per_pound,
-                    growth: demand.iter().chain(cost).copied().collect(),
-                    budget: f(l.budget),
-                },
+                } => {
+                    let growth = demand.iter().chain(cost).copied().collect();
+                    match unit_cost {
+                        UnitCost::Fixed(u) => PlanLine::Product {
+                            coefficient: f(*clients) * f(*u) * f(*periods) * per_pound,
+                            growth,
+                            factors: Vec::new(),
+                            budget: f(l.budget),
+                        },
+                        UnitCost::Driver(u) => PlanLine::Product {
+                            coefficient: f(*clients) * f(*periods) * per_pound,
+                            growth,
+                            factors: vec![*u],
+                            budget: f(l.budget),
+                        },
+                    }
+                }
                 LineKind::Simple { base, growth } => PlanLine::Product {
                     coefficient: f(*base),
                     growth: growth.clone(),
+                    factors: Vec::new(),
                     budget: f(l.budget),
                 },
                 LineKind::Risk { occurs, impact, .. } => PlanLine::Risk {
@@ -137,9 +155,21 @@ impl Plan {
             drivers: model.drivers.len(),
             tolerance: TOLERANCE * scale.max(1.0),
             names: Names {
-                lines: model.lines.iter().map(|l| l.name.clone()).collect(),
-                savings: model.savings.iter().map(|s| s.name.clone()).collect(),
-                funding: model.funding.iter().map(|fu| fu.name.clone()).collect(),
+                lines: model
+                    .lines
+                    .iter()
+                    .map(|l| (l.name.clone(), l.span.clone()))
+                    .collect(),
+                savings: model
+                    .savings
+                    .iter()
+                    .map(|s| (s.name.clone(), s.span.clone()))
+                    .collect(),
+                funding: model
+                    .funding
+                    .iter()
+                    .map(|fu| (fu.name.clone(), fu.span.clone()))
+                    .collect(),
             },
             lines,
             savings,
@@ -215,6 +245,7 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
             PlanLine::Product {
                 coefficient,
                 growth,
+                factors,
                 ..
             } => {
                 terms.fill(*coefficient);
@@ -223,6 +254,12 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
                         // A growth rate below −100% (allowed only as a one-in-a-million
                         // excursion of an unbounded distribution) stops at zero spend.
                         *t *= floor0(1.0 + x);
+                    }
+                }
+                for k in factors {
+                    for (t, x) in terms.iter_mut().zip(&cols[k.0]) {
+                        // A unit cost below zero (as rare) is no cost.
+                        *t *= floor0(*x);
                     }
                 }
             }
@@ -268,20 +305,21 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
     }
 }
 
-/// What in row `i` is out of range, in words, for [`EngineError::NotFinite`].
-pub(super) fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> String {
+/// What in row `i` is out of range, in words, and where it is written when it is one
+/// item, for [`EngineError::NotFinite`](super::EngineError::NotFinite).
+pub(super) fn culprit(plan: &Plan, e: &Evaluation, i: usize) -> (String, Option<Range<usize>>) {
     let bad = |x: f64| !x.is_finite() || x.abs() > LARGEST;
-    let named = |kind: &str, names: &[String], terms: &[Vec<f64>]| {
-        terms
-            .iter()
-            .position(|t| bad(t[i]))
-            .map(|k| format!("the {kind} `{}`", names[k]))
+    let named = |kind: &str, names: &[(String, Range<usize>)], terms: &[Vec<f64>]| {
+        terms.iter().position(|t| bad(t[i])).map(|k| {
+            let (name, span) = &names[k];
+            (format!("the {kind} `{name}`"), Some(span.clone()))
+        })
     };
     named("line", &plan.names.lines, &e.line_terms)
         .or_else(|| named("saving", &plan.names.savings, &e.saving_terms))
         .or_else(|| named("funding stream", &plan.names.funding, &e.funding_terms))
-        .or_else(|| bad(e.capacity[i]).then(|| "the mitigation capacity".to_string()))
-        .unwrap_or_else(|| "the gap".to_string())
+        .or_else(|| bad(e.capacity[i]).then(|| ("the mitigation capacity".to_string(), None)))
+        .unwrap_or_else(|| ("the gap".to_string(), None))
 }
 
 /// Drivers whose slopes are evaluated together in [`slopes`]: the rows are 1 + 2 × this,
@@ -380,8 +418,68 @@ source = "assumption: test"
         evaluate(&plan, &cols, 3, &mut e);
         assert!(e.gap[0].is_finite());
         assert!(e.gap[1].is_nan() && e.gap[2].is_infinite());
-        assert_eq!(culprit(&plan, &e, 1), "the line `second`");
-        assert_eq!(culprit(&plan, &e, 2), "the line `second`");
+        // Named, and placed at its `[lines.second]` header.
+        let at = MODEL.find("[lines.second]").unwrap() + "[lines.".len();
+        let located = (
+            "the line `second`".to_string(),
+            Some(at..at + "second".len()),
+        );
+        assert_eq!(culprit(&plan, &e, 1), located);
+        assert_eq!(culprit(&plan, &e, 2), located);
+    }
+
+    #[test]
+    fn a_unit_cost_driver_multiplies_the_line_as_itself() {
+        // 100 clients × U × 52 weeks × (1 + 0.1), U ~ uniform(400, 600): at U = 500 the
+        // line is £2.86m, and its slope is 100 × 52 × 1.1 / 10^6 per pound of unit cost.
+        let text = r#"
+[meta]
+name = "T"
+council = "T"
+year = "2024/25"
+unit = "£m"
+net_budget = 10
+
+[lines.care]
+kind = "cohort"
+clients = 100
+unit_cost = { dist = "uniform", min = 400, max = 600 }
+periods = 52
+cost = 0.1
+budget = 2.86
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 1
+source = "assumption: test"
+"#;
+        let model = Model::from_toml("t.toml", text).unwrap().model;
+        let plan = Plan::new(&model);
+        let u = model.driver_named("lines.care.unit_cost").unwrap();
+        let mut cols: Vec<Vec<f64>> = model
+            .drivers
+            .iter()
+            .map(|d| vec![d.dist.mean(); 3])
+            .collect();
+        cols[u.0] = vec![500.0, -1.0, 600.0];
+        let mut e = Evaluation::default();
+        evaluate(&plan, &cols, 3, &mut e);
+        let expected = 100.0 * 500.0 * 52.0 * 1.1 / 1e6;
+        assert!(
+            (e.line_terms[0][0] - expected).abs() < 1e-12,
+            "{}",
+            e.line_terms[0][0]
+        );
+        // A negative unit cost (only ever a rare excursion) is no cost, not a refund.
+        assert_eq!(e.line_terms[0][1], 0.0);
+        assert!((e.line_terms[0][2] - expected * 1.2).abs() < 1e-12);
+        let s = slopes(&plan, &model);
+        assert!(
+            (s[u.0] - 100.0 * 52.0 * 1.1 / 1e6).abs() < 1e-12,
+            "{}",
+            s[u.0]
+        );
     }
 
     #[test]

@@ -15,7 +15,11 @@
 
 mod build;
 pub mod diagnostic;
+pub mod figures;
 mod reader;
+pub mod text;
+
+use std::ops::Range;
 
 use rust_decimal::Decimal;
 
@@ -113,6 +117,19 @@ pub struct Driver {
     pub origin: DriverOrigin,
     /// What its values measure (from how the model uses it).
     pub measure: Measure,
+    /// Where it is written in the file: a declared driver's name in `[drivers.NAME]`, an
+    /// inline one's value (the item's table for a default).
+    pub span: Range<usize>,
+}
+
+/// A cohort line's cost per client per period, in pounds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitCost {
+    /// A figure, grown by the line's cost drivers.
+    Fixed(Decimal),
+    /// A driver whose value is the cost itself (a distribution of the weekly cost), which
+    /// multiplies the line as it is, not as (1 + value); the cost drivers still apply.
+    Driver(DriverId),
 }
 
 /// How a spending line's outturn is computed.
@@ -122,8 +139,8 @@ pub enum LineKind {
     Cohort {
         /// Clients (or pupils, or children) at the base level.
         clients: Decimal,
-        /// Cost per client per period, in pounds.
-        unit_cost: Decimal,
+        /// Cost per client per period, in pounds: a figure or a driver.
+        unit_cost: UnitCost,
         /// Periods in the year (52 weeks, 190 school days, ...).
         periods: Decimal,
         /// What a period is, for reports ("week", "day").
@@ -166,6 +183,8 @@ pub struct Line {
     pub kind: LineKind,
     /// Where its figures come from.
     pub source: String,
+    /// Where it is written: its name in the `[section.NAME]` header.
+    pub span: Range<usize>,
 }
 
 /// A planned saving and the uncertainty in delivering it.
@@ -187,10 +206,13 @@ pub struct Saving {
     pub happens: DriverId,
     /// Fraction delivered when it happens, in [0, 1].
     pub delivered: DriverId,
-    /// Months late: starting in month m delivers (12 − m)/12 of the amount.
+    /// Months late: s months late delivers (12 − s)/12 of the amount; a saving starting
+    /// in month k (April = 1) is k − 1 months late.
     pub slippage: DriverId,
     /// Where its figures come from.
     pub source: String,
+    /// Where it is written: its name in the `[section.NAME]` header.
+    pub span: Range<usize>,
 }
 
 /// A funding stream and how far it may differ from what the budget assumed.
@@ -206,6 +228,8 @@ pub struct Funding {
     pub variation: Vec<DriverId>,
     /// Where its figures come from.
     pub source: String,
+    /// Where it is written: its name in the `[section.NAME]` header.
+    pub span: Range<usize>,
 }
 
 /// Capacity to absorb an overspend in year before reserves are touched.
@@ -219,6 +243,8 @@ pub struct Mitigation {
     pub capacity: DriverId,
     /// Where its figures come from.
     pub source: String,
+    /// Where it is written: its name in the `[section.NAME]` header.
+    pub span: Range<usize>,
 }
 
 /// General fund balance, or an earmarked reserve.
@@ -245,6 +271,8 @@ pub struct Reserve {
     pub releasable: bool,
     /// Where its figures come from.
     pub source: String,
+    /// Where it is written: its name in the `[section.NAME]` header.
+    pub span: Range<usize>,
 }
 
 /// One `[correlations.NAME]` entry: every pair among `drivers` has rank correlation `rank`.

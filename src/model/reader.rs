@@ -14,7 +14,7 @@ use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::diagnostic::{Diagnostic, ProblemKind, closest};
+use super::diagnostic::{Diagnostic, MAX_DIAGNOSTICS, ProblemKind, Severity, Suggester};
 
 /// A TOML value with its span.
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
@@ -24,15 +24,24 @@ pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 /// finite in floating point.
 const LARGEST: i64 = 1_000_000_000_000_000;
 
-/// The diagnostics gathered so far.
+/// The diagnostics gathered so far, and the budget for "did you mean" suggestions.
 #[derive(Debug, Default)]
 pub(crate) struct Ctx {
     pub diags: Vec<Diagnostic>,
+    /// Errors and warnings found beyond [`MAX_DIAGNOSTICS`], counted but not kept.
+    pub omitted: (usize, usize),
+    pub suggest: Suggester,
 }
 
 impl Ctx {
     pub fn push(&mut self, d: Diagnostic) {
-        self.diags.push(d);
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(d);
+        } else if d.severity == Severity::Error {
+            self.omitted.0 += 1;
+        } else {
+            self.omitted.1 += 1;
+        }
     }
 
     pub fn error(
@@ -47,7 +56,57 @@ impl Ctx {
         if !help.is_empty() {
             d = d.with_help(help);
         }
-        self.diags.push(d);
+        self.push(d);
+    }
+
+    /// Errors so far, kept or not.
+    pub fn errors(&self) -> usize {
+        self.omitted.0
+            + self
+                .diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count()
+    }
+
+    /// The candidate closest to `wrong`, within the model's budget of work.
+    pub fn closest<'a>(
+        &mut self,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            // The message it would go in is not kept.
+            return None;
+        }
+        self.suggest.closest(wrong, candidates)
+    }
+
+    /// Every diagnostic kept, with one standing for those that were not.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        let (errors, warnings) = self.omitted;
+        if errors + warnings > 0 {
+            let severity = if errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.diags.push(Diagnostic {
+                severity,
+                ..Diagnostic::error(
+                    ProblemKind::Truncated,
+                    None,
+                    format!(
+                        "{errors} more error{} and {warnings} more warning{} were found and \
+                         are not listed: only the first {MAX_DIAGNOSTICS} are kept",
+                        if errors == 1 { "" } else { "s" },
+                        if warnings == 1 { "" } else { "s" },
+                    ),
+                )
+                .with_help("fix the problems listed and check again")
+            });
+        }
+        self.diags
     }
 }
 
@@ -56,6 +115,8 @@ impl Ctx {
 pub(crate) struct Num {
     pub value: Decimal,
     pub span: Range<usize>,
+    /// Written as a percentage in quotes (`"3.2%"`), and read as the fraction it means.
+    pub percent: bool,
 }
 
 impl Num {
@@ -130,7 +191,11 @@ pub(crate) fn number(ctx: &mut Ctx, path: &str, v: &Value<'_>) -> Option<Num> {
         }
     };
     match parsed {
-        Some(value) if value.abs() <= Decimal::from(LARGEST) => Some(Num { value, span }),
+        Some(value) if value.abs() <= Decimal::from(LARGEST) => Some(Num {
+            value,
+            span,
+            percent: false,
+        }),
         _ => {
             ctx.error(
                 ProblemKind::OutOfRange,
@@ -144,13 +209,55 @@ pub(crate) fn number(ctx: &mut Ctx, path: &str, v: &Value<'_>) -> Option<Num> {
     }
 }
 
+/// The fraction a percentage written as text stands for, exactly: `"3.2%"` → `0.032`.
+pub(crate) fn percent(text: &str) -> Option<Decimal> {
+    let number = text.trim().strip_suffix('%')?.trim();
+    if number.is_empty() || number.starts_with('+') {
+        return None;
+    }
+    let value: Decimal = number.parse().ok()?;
+    value
+        .checked_div(Decimal::ONE_HUNDRED)
+        .map(|v| v.normalize())
+}
+
+/// As [`number`], where a fraction is expected: also reads a percentage written as text,
+/// `"3.2%"`, as exactly the fraction it means (0.032).
+pub(crate) fn fraction_number(ctx: &mut Ctx, path: &str, v: &Value<'_>) -> Option<Num> {
+    if let DeValue::String(text) = v.get_ref() {
+        if let Some(value) = percent(text) {
+            if value.abs() <= Decimal::from(LARGEST) {
+                return Some(Num {
+                    value,
+                    span: v.span(),
+                    percent: true,
+                });
+            }
+        }
+        if text.trim().ends_with('%') {
+            ctx.error(
+                ProblemKind::WrongType,
+                v.span(),
+                format!("`{path}` is \"{text}\", which is not a percentage gapsim can read"),
+                "write a percentage as a number followed by %, such as \"3.2%\" or \"-2%\", \
+                 or as a fraction without quotes, such as 0.032",
+            );
+            return None;
+        }
+    }
+    number(ctx, path, v)
+}
+
 fn number_help(found: &DeValue<'_>) -> String {
     match found {
         DeValue::String(s) if Decimal::from_str(s.trim()).is_ok() => {
             format!("remove the quotes: write {} not \"{}\"", s.trim(), s)
         }
         DeValue::String(s) if s.trim().ends_with('%') => {
-            "write a percentage as a fraction without quotes: 0.05 for 5%".into()
+            "a percentage is read only where a fraction is expected (a growth rate, a fraction \
+             delivered, a probability, a rank correlation, and the parameters of their \
+             distributions); here write a plain number without quotes"
+                .into()
         }
         _ => "write a plain number such as 12.5".into(),
     }
@@ -164,7 +271,11 @@ impl<'a, 'i> Table<'a, 'i> {
             if allowed.contains(&k) {
                 continue;
             }
-            let help = match closest(k, allowed.iter().copied()) {
+            if super::text::longer_than(k, super::text::MAX_NAME_CHARS) {
+                // Reported as too long already.
+                continue;
+            }
+            let help = match ctx.closest(k, allowed.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("{what} can have: {}", allowed.join(", ")),
             };
@@ -246,6 +357,12 @@ impl<'a, 'i> Table<'a, 'i> {
         number(ctx, &format!("{}.{key}", self.path), v)
     }
 
+    /// A number where a fraction is expected: a percentage in quotes is read too.
+    pub fn fraction(&self, ctx: &mut Ctx, key: &str) -> Option<Num> {
+        let v = self.get(key)?;
+        fraction_number(ctx, &format!("{}.{key}", self.path), v)
+    }
+
     pub fn req_number(&self, ctx: &mut Ctx, key: &str, help: &str) -> Option<Num> {
         if !self.has(key) {
             self.missing(ctx, key, help);
@@ -274,8 +391,8 @@ impl<'a, 'i> Table<'a, 'i> {
         }
     }
 
-    /// A list of numbers.
-    pub fn numbers(&self, ctx: &mut Ctx, key: &str) -> Option<Vec<Num>> {
+    /// A list of numbers (fractions, when `fractions`: percentages in quotes are read).
+    pub fn numbers(&self, ctx: &mut Ctx, key: &str, fractions: bool) -> Option<Vec<Num>> {
         let v = self.get(key)?;
         let DeValue::Array(items) = v.get_ref() else {
             ctx.error(
@@ -294,7 +411,12 @@ impl<'a, 'i> Table<'a, 'i> {
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for item in items.iter() {
-            match number(ctx, &path, item) {
+            let n = if fractions {
+                fraction_number(ctx, &path, item)
+            } else {
+                number(ctx, &path, item)
+            };
+            match n {
                 Some(n) => out.push(n),
                 None => ok = false,
             }
@@ -325,79 +447,5 @@ pub(crate) fn as_table<'a, 'i>(
             );
             None
         }
-    }
-}
-
-/// Checks a name is usable as an identifier in reports and on the command line.
-pub(crate) fn check_name(ctx: &mut Ctx, name: &str, span: Range<usize>) -> bool {
-    let ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    if !ok {
-        ctx.error(
-            ProblemKind::InvalidValue,
-            span,
-            format!("`{name}` is not a usable name"),
-            "names start with a letter and use only letters, digits, `_` and `-`",
-        );
-    }
-    ok
-}
-
-/// Refuses control characters in every string of the model, wherever it is (a field
-/// gapsim reads, a list of driver names, a field it does not know): an escape sequence
-/// in a label or name would be obeyed by the terminal that prints it. Fields of free text
-/// (`description`, `source`) may hold line breaks and tabs; every other text is shown on
-/// one line (report headings, table cells, the terminal) and may hold tabs only.
-pub(crate) fn check_text(ctx: &mut Ctx, table: &DeTable<'_>, path: &str) {
-    for (key, value) in table.iter() {
-        let key = key.get_ref().as_ref();
-        let here = if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        };
-        check_text_value(ctx, value, key, &here);
-    }
-}
-
-fn check_text_value(ctx: &mut Ctx, value: &Value<'_>, key: &str, path: &str) {
-    match value.get_ref() {
-        DeValue::String(s) => {
-            let multiline = matches!(key, "description" | "source");
-            let Some(bad) = s
-                .chars()
-                .find(|&c| c.is_control() && c != '\t' && !(multiline && (c == '\n' || c == '\r')))
-            else {
-                return;
-            };
-            let (message, help) = if bad == '\n' || bad == '\r' {
-                (
-                    format!("`{path}` has a line break, but it is shown on one line"),
-                    "write it on one line (line breaks are allowed only in `description` and \
-                     `source`)",
-                )
-            } else {
-                (
-                    format!(
-                        "`{path}` holds the control character U+{:04X}, which a terminal would \
-                         act on rather than show",
-                        u32::from(bad)
-                    ),
-                    "remove it (look for an escape such as \\u001b or \\u0007 in the quotes); \
-                     text may hold tabs, and line breaks in `description` and `source`",
-                )
-            };
-            ctx.error(ProblemKind::InvalidValue, value.span(), message, help);
-        }
-        DeValue::Array(items) => {
-            for item in items.iter() {
-                check_text_value(ctx, item, key, path);
-            }
-        }
-        DeValue::Table(t) => check_text(ctx, t, path),
-        _ => {}
     }
 }

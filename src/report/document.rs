@@ -11,7 +11,7 @@ use super::{
     amount, describe_shift, measured_value, money, money_up, percent, percent_interval, share,
     signed_money,
 };
-use crate::model::{DriverOrigin, LineKind, Model, ReserveKind};
+use crate::model::{DriverOrigin, LineKind, Model, ReserveKind, UnitCost};
 use crate::stats::{Spread, Summary};
 
 /// One block of the report.
@@ -421,9 +421,15 @@ fn assumptions(s: &Summary, model: &Model) -> Vec<Block> {
                 period,
                 ..
             } => format!(
-                "{} clients × £{} a {period} × {}; budget {}",
+                "{} clients × {} a {period} × {}; budget {}",
                 amount(*clients, 0),
-                amount(*unit_cost, 0),
+                match unit_cost {
+                    UnitCost::Fixed(u) => format!("£{}", amount(*u, 0)),
+                    UnitCost::Driver(d) => format!(
+                        "unit cost {} (£)",
+                        super::describe_driver(model.driver(*d), unit)
+                    ),
+                },
                 amount(*periods, 0),
                 money(l.budget, unit)
             ),

@@ -11,7 +11,7 @@ name = "Test"
 council = "Test"
 year = "2024/25"
 unit = "£m"
-
+net_budget = 100
 [drivers.growth]
 dist = "normal"
 mean = 0.03
@@ -280,11 +280,25 @@ source = "x"
             "write a growth rate of -1 or more",
         ),
         (
-            "probability written as a percentage",
-            replace("probability = 0.9", "probability = \"90%\""),
+            "probability written as a whole-number percentage",
+            replace("probability = 0.9", "probability = 90"),
+            ProblemKind::OutOfRange,
+            26,
+            "90 looks like a percentage, so write 0.9 (or \"90%\")",
+        ),
+        (
+            "a percentage that is not one",
+            replace("probability = 0.9", "probability = \"ninety%\""),
             ProblemKind::WrongType,
             26,
-            "probability = 0.9",
+            "or as a percentage in quotes, such as \"90%\"",
+        ),
+        (
+            "a money amount written as a percentage",
+            replace("amount = 1.5", "amount = \"5%\""),
+            ProblemKind::WrongType,
+            24,
+            "is a figure, not a share",
         ),
         (
             "probability written as a distribution",
@@ -333,7 +347,8 @@ source = "x"
         (
             "no [meta] section",
             BASE.replacen(
-                "[meta]\nname = \"Test\"\ncouncil = \"Test\"\nyear = \"2024/25\"\nunit = \"£m\"\n",
+                "[meta]\nname = \"Test\"\ncouncil = \"Test\"\nyear = \"2024/25\"\nunit = \"£m\"\n\
+                 net_budget = 100\n",
                 "",
                 1,
             ),
@@ -688,32 +703,46 @@ fn figures_too_large_for_a_budget_are_errors_not_panics() {
 }
 
 #[test]
-fn an_overflowing_simulation_is_an_error_not_a_panic_or_a_nan() {
-    // Each lognormal is as wide as check allows (its one-in-a-trillion value is within
-    // 10^15), but the product of eight of them is not: check cannot see that, the run's
-    // guard does.
+fn a_product_that_could_overflow_is_refused_by_check_at_its_line() {
+    // Each lognormal is as wide as a driver may be (its one-in-a-trillion value is within
+    // 10^15), but the product of three of them is not within 10^20: a long run would fail,
+    // so check refuses it, at the line, naming the widest factor.
     let wide = "{ dist = \"lognormal\", median = 1, p90 = 500 }";
     let text = replace(
         "cost = { dist = \"pert\", min = 0.0, mode = 0.05, max = 0.2 }",
-        &format!("cost = [{}]", [wide; 8].join(", ")),
+        &format!("cost = [{}]", [wide; 3].join(", ")),
     );
-    assert!(Model::from_toml("wild.toml", &text).is_ok());
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("wild.toml");
-    std::fs::write(&path, text).unwrap();
-    let out = gapsim()
-        .current_dir(tmp.path())
-        .args(["run", "--iterations", "200000"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("not a finite number") || err.contains("too extreme"),
-        "{err}"
+    std::fs::write(&path, &text).unwrap();
+    for args in [&["check"][..], &["run", "--iterations", "1000"]] {
+        let command = args[0];
+        let out = gapsim()
+            .current_dir(tmp.path())
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("wild.toml:13:8: line `care` can reach"),
+            "{err}"
+        );
+        assert!(err.contains("beyond 10^20"), "{err}");
+        assert!(
+            err.contains("narrow the widest factor, `lines.care.cost["),
+            "{err}"
+        );
+        assert!(
+            !tmp.path().join("outputs").exists(),
+            "{command} wrote something"
+        );
+    }
+    // One such lognormal stays within bounds (£2.6m × 6.6·10^14 at its top).
+    let text = replace(
+        "cost = { dist = \"pert\", min = 0.0, mode = 0.05, max = 0.2 }",
+        &format!("cost = {wide}"),
     );
-    // Nothing written but the (empty) outputs folder.
-    let left = std::fs::read_dir(tmp.path().join("outputs")).map_or(0, |d| d.count());
-    assert_eq!(left, 0);
+    assert!(Model::from_toml("ok.toml", &text).is_ok());
 }

@@ -535,13 +535,18 @@ fn an_overflow_names_the_first_simulated_year_counted_from_one() {
         &std::sync::atomic::AtomicBool::new(false),
     )
     .unwrap_err();
-    assert_eq!(
-        err,
-        EngineError::NotFinite {
-            iteration: first,
-            item: "the line `l`".into()
-        }
-    );
+    let EngineError::NotFinite {
+        iteration,
+        item,
+        span,
+    } = &err
+    else {
+        panic!("not an overflow: {err:?}");
+    };
+    assert_eq!((*iteration, item.as_str()), (first, "the line `l`"));
+    // Located at the line's name in its section header, for the command line to point at.
+    let at = span.clone().expect("located");
+    assert_eq!(&text[at.start - "[lines.".len()..at.end + 1], "[lines.l]");
     assert!(
         err.to_string()
             .starts_with(&format!("simulated year {} gave the line `l`", first + 1)),

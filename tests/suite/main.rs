@@ -10,6 +10,7 @@ mod errors;
 mod faults;
 mod figures;
 mod known_answers;
+mod plausibility;
 mod properties;
 mod reports;
 mod runs;

@@ -406,7 +406,8 @@ fn correlations_that_cannot_hold_are_refused_or_repaired() {
 /// between drivers i < j.
 fn correlated_drivers(k: usize, rank: impl Fn(usize, usize) -> f64) -> String {
     let mut text = String::from(
-        "[meta]\nname = \"Correlated\"\ncouncil = \"Test\"\nyear = \"2024/25\"\nunit = \"£m\"\n\n",
+        "[meta]\nname = \"Correlated\"\ncouncil = \"Test\"\nyear = \"2024/25\"\nunit = \"£m\"\n\
+         net_budget = 100\n\n",
     );
     for i in 0..k {
         text.push_str(&format!(

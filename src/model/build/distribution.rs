@@ -1,0 +1,410 @@
+//! Distributions as written: declared drivers and inline distribution tables.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use rust_decimal::Decimal;
+
+use super::{Builder, OwnedTable};
+use crate::dist::{DistError, Distribution};
+use crate::model::diagnostic::ProblemKind;
+use crate::model::reader::{Num, Table, Text};
+use crate::model::{Driver, DriverId, DriverOrigin, Measure};
+
+const FAMILIES: &[&str] = &[
+    "fixed",
+    "uniform",
+    "normal",
+    "lognormal",
+    "triangular",
+    "pert",
+    "beta",
+    "bernoulli",
+    "discrete",
+];
+
+/// Every key a distribution table may hold, across families.
+const DIST_KEYS: &[&str] = &[
+    "dist",
+    "value",
+    "mean",
+    "sd",
+    "median",
+    "p90",
+    "min",
+    "mode",
+    "max",
+    "shape",
+    "alpha",
+    "beta",
+    "p",
+    "values",
+    "probabilities",
+    "label",
+    "source",
+    "description",
+];
+
+/// Parameters that are values of the driver itself (or their spread), so that a
+/// percentage in quotes reads as a fraction where the driver is one.
+const VALUE_PARAMS: &[&str] = &[
+    "value", "mean", "sd", "median", "p90", "min", "mode", "max", "values",
+];
+
+/// A distribution as written, with what the checks of its use need.
+pub(super) struct Parsed {
+    pub(super) dist: Distribution,
+    /// Where its centre is written, with a three-point estimate's mode.
+    pub(super) central: Option<(Range<usize>, Option<f64>)>,
+    /// Where a percentage in quotes is first written in it.
+    pub(super) percent: Option<Range<usize>>,
+}
+
+impl Builder<'_> {
+    pub(super) fn declared_driver(&mut self, name: &Text, t: &OwnedTable<'_, '_>) {
+        let table = t.table();
+        // How a declared driver is used is known only later, so percentages are read
+        // here and refused, at the use, where a fraction is not expected.
+        let Some(parsed) = self.distribution(&table, true, true) else {
+            // Still reserve the name so references to it do not also fail.
+            self.declared
+                .insert(name.value.clone(), DriverId(usize::MAX));
+            self.failed.insert(name.value.clone());
+            return;
+        };
+        let label = table
+            .text(&mut self.ctx, "label")
+            .map_or_else(|| name.value.clone(), |l| l.value);
+        let source = self.source(&table);
+        let id = self.push_driver(Driver {
+            name: name.value.clone(),
+            label,
+            dist: parsed.dist,
+            source: source.unwrap_or_default(),
+            origin: DriverOrigin::Declared,
+            measure: Measure::Number,
+            span: name.span.clone(),
+        });
+        self.info[id.0].central = parsed.central;
+        self.info[id.0].percent = parsed.percent;
+        self.declared.insert(name.value.clone(), id);
+    }
+
+    /// Reads a distribution from a table: a declared driver (which may have a label) or an
+    /// inline one. Where `fractions`, its values may be written as percentages in quotes;
+    /// a probability (`p`, `probabilities`) always may.
+    pub(super) fn distribution(
+        &mut self,
+        t: &Table<'_, '_>,
+        declared: bool,
+        fractions: bool,
+    ) -> Option<Parsed> {
+        let mut allowed: Vec<&str> = DIST_KEYS.to_vec();
+        if !declared {
+            allowed.retain(|k| *k != "label" && *k != "description");
+        }
+        t.only(&mut self.ctx, &allowed, "a distribution");
+        let Some(family) = t.text(&mut self.ctx, "dist") else {
+            if !t.has("dist") {
+                t.missing(
+                    &mut self.ctx,
+                    "dist",
+                    format!(
+                        "say which distribution: dist = one of {}",
+                        FAMILIES.join(", ")
+                    ),
+                );
+            }
+            return None;
+        };
+        let params: &[&str] = match family.value.as_str() {
+            "fixed" => &["value"],
+            "uniform" => &["min", "max"],
+            "normal" => &["mean", "sd", "min", "max"],
+            "lognormal" => &["median", "p90", "mean", "sd", "min", "max"],
+            "triangular" => &["min", "mode", "max"],
+            "pert" => &["min", "mode", "max", "shape"],
+            "beta" => &["alpha", "beta", "mean", "sd", "min", "max"],
+            "bernoulli" => &["p"],
+            "discrete" => &["values", "probabilities"],
+            other => {
+                let help = match self.ctx.closest(other, FAMILIES.iter().copied()) {
+                    Some(s) => format!("did you mean \"{s}\"?"),
+                    None => format!("use one of {}", FAMILIES.join(", ")),
+                };
+                self.ctx.error(
+                    ProblemKind::InvalidValue,
+                    family.span,
+                    format!("`{other}` is not a distribution gapsim knows"),
+                    help,
+                );
+                return None;
+            }
+        };
+        let fam = family.value.as_str();
+        // Keys that are distribution parameters, but not of this family.
+        for (key, _) in t.entries.iter() {
+            let k = key.get_ref().as_ref();
+            let common = ["dist", "label", "source", "description"].contains(&k);
+            if !common && DIST_KEYS.contains(&k) && !params.contains(&k) {
+                self.ctx.error(
+                    ProblemKind::UnknownField,
+                    key.span(),
+                    format!("`{k}` is not a parameter of a {fam} distribution"),
+                    format!("{fam} takes: {}", params.join(", ")),
+                );
+            }
+        }
+
+        let reads_percent = |key: &str| key == "p" || (fractions && VALUE_PARAMS.contains(&key));
+        let mut n = |key: &str| -> Option<Num> {
+            if !params.contains(&key) {
+                None
+            } else if reads_percent(key) {
+                t.fraction(&mut self.ctx, key)
+            } else {
+                t.number(&mut self.ctx, key)
+            }
+        };
+        let nums: HashMap<&str, Num> = params
+            .iter()
+            .filter(|k| **k != "values" && **k != "probabilities")
+            .filter_map(|k| n(k).map(|v| (*k, v)))
+            .collect();
+        let bad_number = params
+            .iter()
+            .any(|k| t.has(k) && *k != "values" && *k != "probabilities" && !nums.contains_key(k));
+        if bad_number {
+            return None;
+        }
+        let get = |k: &str| nums.get(k).map(Num::f64);
+        // Where the driver's own values are percentages (a `p` in percent is a chance).
+        let mut percent = nums
+            .iter()
+            .filter(|(k, n)| n.percent && VALUE_PARAMS.contains(k))
+            .map(|(_, n)| n.span.clone())
+            .min_by_key(|s| s.start);
+        let central = ["mode", "mean", "median", "value"]
+            .iter()
+            .find_map(|k| nums.get(k))
+            .map(|n| (n.span.clone(), get("mode")));
+        let need = |b: &mut Self, keys: &[&str], help: &str| -> bool {
+            let mut ok = true;
+            for k in keys {
+                if !t.has(k) {
+                    t.missing(&mut b.ctx, k, help);
+                    ok = false;
+                }
+            }
+            ok
+        };
+        let result = match fam {
+            "fixed" => {
+                if !need(self, &["value"], "a fixed driver needs value = ...") {
+                    return None;
+                }
+                Distribution::fixed(get("value")?)
+            }
+            "uniform" => {
+                if !need(self, &["min", "max"], "uniform needs min and max") {
+                    return None;
+                }
+                Distribution::uniform(get("min")?, get("max")?)
+            }
+            "normal" => {
+                if !need(
+                    self,
+                    &["mean", "sd"],
+                    "normal needs mean and sd (standard deviation)",
+                ) {
+                    return None;
+                }
+                Distribution::normal(get("mean")?, get("sd")?, get("min"), get("max"))
+            }
+            "lognormal" => {
+                let by_median = t.has("median") || t.has("p90");
+                let by_mean = t.has("mean") || t.has("sd");
+                if by_median && by_mean {
+                    self.ctx.error(
+                        ProblemKind::InvalidValue,
+                        t.span.clone(),
+                        format!("`{}` mixes median/p90 with mean/sd", t.path),
+                        "give a lognormal either by median and p90, or by mean and sd",
+                    );
+                    return None;
+                }
+                if by_mean {
+                    if !need(self, &["mean", "sd"], "give both mean and sd") {
+                        return None;
+                    }
+                    Distribution::lognormal_mean_sd(
+                        get("mean")?,
+                        get("sd")?,
+                        get("min"),
+                        get("max"),
+                    )
+                } else {
+                    if !need(
+                        self,
+                        &["median", "p90"],
+                        "give a lognormal by median and p90 (or by mean and sd)",
+                    ) {
+                        return None;
+                    }
+                    Distribution::lognormal_median_p90(
+                        get("median")?,
+                        get("p90")?,
+                        get("min"),
+                        get("max"),
+                    )
+                }
+            }
+            "triangular" | "pert" => {
+                if !need(
+                    self,
+                    &["min", "mode", "max"],
+                    "a three-point estimate needs min, mode and max",
+                ) {
+                    return None;
+                }
+                let (lo, mode, hi) = (get("min")?, get("mode")?, get("max")?);
+                if fam == "pert" {
+                    Distribution::pert(lo, mode, hi, get("shape"))
+                } else {
+                    Distribution::triangular(lo, mode, hi)
+                }
+            }
+            "beta" => {
+                let by_shape = t.has("alpha") || t.has("beta");
+                let by_mean = t.has("mean") || t.has("sd");
+                if by_shape && by_mean {
+                    self.ctx.error(
+                        ProblemKind::InvalidValue,
+                        t.span.clone(),
+                        format!("`{}` mixes alpha/beta with mean/sd", t.path),
+                        "give a beta either by alpha and beta, or by mean and sd",
+                    );
+                    return None;
+                }
+                if by_mean {
+                    if !need(self, &["mean", "sd"], "give both mean and sd") {
+                        return None;
+                    }
+                    Distribution::beta_mean_sd(get("mean")?, get("sd")?, get("min"), get("max"))
+                } else {
+                    if !need(
+                        self,
+                        &["alpha", "beta"],
+                        "give a beta by alpha and beta (or by mean and sd)",
+                    ) {
+                        return None;
+                    }
+                    Distribution::beta(get("alpha")?, get("beta")?, get("min"), get("max"))
+                }
+            }
+            "bernoulli" => {
+                if !need(self, &["p"], "bernoulli needs p, the probability of a 1") {
+                    return None;
+                }
+                Distribution::bernoulli(get("p")?)
+            }
+            "discrete" => {
+                if !need(
+                    self,
+                    &["values", "probabilities"],
+                    "discrete needs values = [...] and probabilities = [...]",
+                ) {
+                    return None;
+                }
+                let values = t.numbers(&mut self.ctx, "values", fractions);
+                let probs = t.numbers(&mut self.ctx, "probabilities", true);
+                let (values, probs) = (values?, probs?);
+                if percent.is_none() {
+                    percent = values.iter().find(|n| n.percent).map(|n| n.span.clone());
+                }
+                // Check the sum exactly, in decimals: 0.2 + 0.3 + 0.5 is exactly 1.
+                let total: Decimal = probs.iter().map(|p| p.value).sum();
+                if probs
+                    .iter()
+                    .all(|p| p.value >= Decimal::ZERO && p.value <= Decimal::ONE)
+                    && total != Decimal::ONE
+                    && (total - Decimal::ONE).abs() > Decimal::new(1, 9)
+                {
+                    self.ctx.error(
+                        ProblemKind::OutOfRange,
+                        t.span_of("probabilities"),
+                        format!("the probabilities of `{}` add up to {total}, not 1", t.path),
+                        "make the probabilities add up to exactly 1",
+                    );
+                    return None;
+                }
+                let v: Vec<f64> = values.iter().map(Num::f64).collect();
+                let p: Vec<f64> = probs.iter().map(Num::f64).collect();
+                match Distribution::discrete(&v, &p) {
+                    Err(DistError::NotProbability { value, .. }) => {
+                        let at = probs
+                            .iter()
+                            .find(|n| n.f64() == value)
+                            .map_or(t.span.clone(), |n| n.span.clone());
+                        self.ctx.error(
+                            ProblemKind::OutOfRange,
+                            at,
+                            format!("probability {value} in `{}` is not between 0 and 1", t.path),
+                            "probabilities are fractions between 0 and 1, e.g. 0.25 for 25%",
+                        );
+                        return None;
+                    }
+                    other => other,
+                }
+            }
+            _ => unreachable!("family names are matched above"),
+        };
+        match result {
+            Ok(dist) => Some(Parsed {
+                dist,
+                central,
+                percent,
+            }),
+            Err(e) => {
+                self.dist_error(t, fam, &e);
+                None
+            }
+        }
+    }
+
+    pub(super) fn dist_error(&mut self, t: &Table<'_, '_>, family: &str, e: &DistError) {
+        let param = e.param();
+        let span = t.span_of(param);
+        let (kind, help) = match e {
+            DistError::NotPositive { param: "sd", .. } => (
+                ProblemKind::OutOfRange,
+                "a standard deviation measures spread and must be positive; for a figure \
+                 with no uncertainty use dist = \"fixed\""
+                    .to_string(),
+            ),
+            DistError::NotPositive { param, .. } => (
+                ProblemKind::OutOfRange,
+                format!("give `{param}` a value above 0"),
+            ),
+            DistError::NotProbability { .. } => (
+                ProblemKind::OutOfRange,
+                "probabilities are fractions between 0 and 1, e.g. 0.85 for 85%".to_string(),
+            ),
+            DistError::Extreme { fix, .. } => (ProblemKind::OutOfRange, fix.clone()),
+            DistError::Order { .. } => (
+                ProblemKind::BadOrder,
+                if family == "triangular" || family == "pert" {
+                    "a three-point estimate needs min <= mode <= max, with min < max".to_string()
+                } else {
+                    "check the bounds: the lower one must be below the upper one".to_string()
+                },
+            ),
+            _ => (
+                ProblemKind::InvalidValue,
+                "see docs/model-format.md for this distribution's parameters".to_string(),
+            ),
+        };
+        self.ctx
+            .error(kind, span, format!("in `{}` ({family}): {e}", t.path), help);
+    }
+}
