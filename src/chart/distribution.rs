@@ -19,7 +19,7 @@ use super::layout::{
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
 use super::{Draw, FONT, msg, size};
-use crate::report::percent;
+use crate::format::percent;
 use crate::stats::{Spread, Summary};
 
 pub(crate) struct Distribution<'a>(pub &'a Summary);

@@ -12,7 +12,7 @@ use super::layout::{
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
 use super::{Draw, FONT, msg, size};
-use crate::report::percent;
+use crate::format::percent;
 use crate::stats::Summary;
 
 pub(crate) struct Exceedance<'a>(pub &'a Summary);

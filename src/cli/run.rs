@@ -119,7 +119,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let extra = if args.no_charts {
         Vec::new()
     } else {
-        super::report::files(&summary, model)?
+        super::report::files(&summary, model, &super::report::today()?)?
     };
     let report_secs = report_start.elapsed().as_secs_f64();
     let mut files: Vec<(&str, &[u8])> = vec![
