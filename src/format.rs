@@ -352,7 +352,10 @@ mod tests {
 
     #[test]
     fn counts_and_months_agree_in_number() {
-        assert_eq!(count(1, "simulated year", "simulated years"), "1 simulated year");
+        assert_eq!(
+            count(1, "simulated year", "simulated years"),
+            "1 simulated year"
+        );
         assert_eq!(count(2_000, "saving", "savings"), "2,000 savings");
         assert_eq!(measured_value("months", 1.0, "£m"), "1.0 month");
         assert_eq!(measured_value("months", 1.5, "£m"), "1.5 months");

@@ -88,8 +88,8 @@ impl<M: FnMut(&str, u32) -> i32> Widths<M> {
             return *w;
         }
         let mut buf = [0u8; 4];
-        let w = f64::from((self.measure)(c.encode_utf8(&mut buf), self.px * FINE))
-            / f64::from(FINE);
+        let w =
+            f64::from((self.measure)(c.encode_utf8(&mut buf), self.px * FINE)) / f64::from(FINE);
         self.cache.insert(c, w);
         w
     }
@@ -116,8 +116,7 @@ impl<M: FnMut(&str, u32) -> i32> Widths<M> {
     pub fn fit(&mut self, text: &str, max: i32) -> String {
         let chars: Vec<char> = text.chars().collect();
         // Whole, if its estimate says it may fit (and then it is short enough to measure).
-        if self.longest_prefix(&chars, 0.0, max + 2) == chars.len() && self.exact(text) <= max
-        {
+        if self.longest_prefix(&chars, 0.0, max + 2) == chars.len() && self.exact(text) <= max {
             return text.to_string();
         }
         let ellipsis = self.char_width('…');
@@ -163,7 +162,10 @@ impl<M: FnMut(&str, u32) -> i32> Widths<M> {
                     let room = ((f64::from(max) - width).max(0.0) as i32) + 2;
                     let take = self.longest_prefix(&chars, 0.0, room);
                     rest.extend(&chars[..(take + 1).min(chars.len())]);
-                    width += chars[..take].iter().map(|&c| self.char_width(c)).sum::<f64>();
+                    width += chars[..take]
+                        .iter()
+                        .map(|&c| self.char_width(c))
+                        .sum::<f64>();
                     if take < chars.len() || width > f64::from(max) {
                         // Past the end of the line: `fit` cuts here.
                         break;
@@ -793,7 +795,10 @@ mod tests {
         // Each distinct character once, then the result (a line, not the label) once or
         // twice: never the 30,000 characters again and again.
         assert!(calls <= distinct + 3, "{calls} measurements");
-        assert!(chars <= distinct + 3 * cut.chars().count(), "{chars} characters measured");
+        assert!(
+            chars <= distinct + 3 * cut.chars().count(),
+            "{chars} characters measured"
+        );
         // And the cut keeps what fits: two more characters would not.
         let kept = cut.chars().count() - 1;
         let longer: String = long.chars().take(kept + 2).collect::<String>() + "…";

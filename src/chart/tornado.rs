@@ -57,7 +57,9 @@ impl Draw for Tornado<'_> {
         let body = header_with_note(
             root,
             &self.title(),
-            Some("Longest bar first: the largest swing in the gap from the lowest to the highest tenth"),
+            Some(
+                "Longest bar first: the largest swing in the gap from the lowest to the highest tenth",
+            ),
             &[
                 (
                     "Driver alone in its lowest tenth".to_string(),

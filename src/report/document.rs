@@ -109,8 +109,9 @@ pub(super) fn pct_value(spread: &Spread, p: u32) -> Decimal {
 
 /// " (5.2% of the net revenue budget)" when the model gives its net budget, else "".
 fn of_budget(s: &Summary, value: Decimal) -> String {
-    of_net_budget(value, s.model.net_budget)
-        .map_or(String::new(), |x| format!(" ({x} of the net revenue budget)"))
+    of_net_budget(value, s.model.net_budget).map_or(String::new(), |x| {
+        format!(" ({x} of the net revenue budget)")
+    })
 }
 
 /// Builds the report, dated `date`.
@@ -134,6 +135,16 @@ pub fn build(s: &Summary, model: &Model, date: &Date) -> Vec<Block> {
     if let Some(warning) = super::few_iterations_warning(s) {
         out.push(Block::Paragraph(warning));
     }
+    // The picture straight after the headline: on paper it then shares the first page with
+    // the headline, and the words that follow fill the rest of it.
+    out.push(Block::Figure {
+        chart: "distribution",
+        caption: format!(
+            "Distribution of the gap and the shortfall. Shaded: shortfall beyond usable \
+             reserves ({} of years).",
+            percent(s.s114.probability.estimate)
+        ),
+    });
     out.extend(summary_in_words(s));
     out.extend(range(s));
     out.extend(drivers(s));
@@ -209,13 +220,15 @@ fn summary_in_words(s: &Summary) -> Vec<Block> {
         _ => String::new(),
     };
     out.push(Block::Paragraph(format!(
-        "The central estimate of the gap before in-year mitigation is {}{} (the mean over \
-         {}). Contingency and management action absorb {} of it on average, leaving an \
+        "The central estimate of the gap before in-year mitigation is {}{}, the mean over \
+         {}. Contingency and management action absorb {} of it on average, leaving an \
          expected shortfall of {}. {drawing} In 90% of simulated years the shortfall is \
          below {} and in 95% below {}: usable reserves of {}{} would cover it in 95% of \
          years, and {}{} in 99%.{reserves}",
         m(s.gap.mean),
-        of_budget(s, s.gap.mean),
+        of_net_budget(s.gap.mean, s.model.net_budget).map_or(String::new(), |x| format!(
+            " ({x} of the net revenue budget)"
+        )),
         count(s.run.iterations, "simulated year", "simulated years"),
         m(s.mitigation_used),
         m(s.shortfall.mean),
@@ -224,7 +237,7 @@ fn summary_in_words(s: &Summary) -> Vec<Block> {
         money_up(p95, unit),
         of_budget(s, p95),
         money_up(p99, unit),
-        of_budget(s, p99),
+        of_net_budget(p99, s.model.net_budget).map_or(String::new(), |x| format!(" ({x})")),
     )));
     let excess = if s.s114.probability.count > 0 {
         money_positive(s.s114.expected_excess, unit)
@@ -246,7 +259,7 @@ fn summary_in_words(s: &Summary) -> Vec<Block> {
     out
 }
 
-/// The percentile table and the two distribution charts.
+/// The percentile table and the exceedance chart.
 fn range(s: &Summary) -> Vec<Block> {
     let unit = s.model.unit.as_str();
     let mut out = vec![Block::Heading(2, "The range of outcomes".into())];
@@ -289,14 +302,6 @@ fn range(s: &Summary) -> Vec<Block> {
         money(widest, unit),
         super::money_se(mean_se, unit),
     )));
-    out.push(Block::Figure {
-        chart: "distribution",
-        caption: format!(
-            "Distribution of the gap and the shortfall. Shaded: shortfall beyond usable \
-             reserves ({} of years).",
-            percent(s.s114.probability.estimate)
-        ),
-    });
     out.push(Block::Figure {
         chart: "exceedance",
         caption: "Chance that the gap (before mitigation) and the shortfall (after) exceed \
@@ -347,8 +352,7 @@ fn tail(s: &Summary) -> Vec<Block> {
     let money_items = super::tail_money(t, unit, 6);
     if !money_items.is_empty() {
         out.push(Block::Paragraph(
-            "Where the money goes in those years, on average, against the average year:"
-                .into(),
+            "Where the money goes in those years, on average, against the average year:".into(),
         ));
         out.push(Block::List(money_items));
     }
@@ -524,9 +528,9 @@ fn drivers(s: &Summary) -> Vec<Block> {
         ));
     }
     let worst = |f: fn(&crate::stats::DriverSensitivity) -> Option<f64>| {
-        top.iter().filter_map(|d| f(d)).fold(None, |m: Option<f64>, x| {
-            Some(m.map_or(x, |m| m.max(x)))
-        })
+        top.iter()
+            .filter_map(|d| f(d))
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
     };
     if let (Some(c), Some(r)) = (
         worst(|d| d.contribution_se),
@@ -557,7 +561,9 @@ fn number_word(n: usize) -> String {
     const WORDS: [&str; 10] = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
     ];
-    WORDS.get(n).map_or_else(|| n.to_string(), |w| (*w).to_string())
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_string())
 }
 
 /// `1st`, `2nd`, `3rd`, `4th`, `11th`, `22nd`.
@@ -741,6 +747,20 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The run's batches: "one batch", "100 batches of 10,000", "3 batches of up to 10,000".
+fn batches(s: &Summary) -> String {
+    if s.run.batches <= 1 {
+        return "one batch".into();
+    }
+    let full = s.run.iterations == s.run.batches * s.run.batch_size;
+    format!(
+        "{} of {}{}",
+        count(s.run.batches, "batch", "batches"),
+        if full { "" } else { "up to " },
+        amount(Decimal::from(s.run.batch_size), 0)
+    )
+}
+
 /// How the figures were made, and how to reproduce them.
 fn method(s: &Summary) -> Vec<Block> {
     let mut out = vec![Block::Heading(2, "Method".into())];
@@ -757,10 +777,9 @@ fn method(s: &Summary) -> Vec<Block> {
     ));
     let mut items = vec![
         format!(
-            "Simulated years: {} in {} of {}; seed {}.",
+            "Simulated years: {} in {}; seed {}.",
             amount(Decimal::from(s.run.iterations), 0),
-            count(s.run.batches, "batch", "batches"),
-            amount(Decimal::from(s.run.batch_size), 0),
+            batches(s),
             s.run.seed
         ),
         format!(

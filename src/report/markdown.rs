@@ -108,11 +108,7 @@ pub fn render(blocks: &[Block], charts: &[&str]) -> String {
             }
             Block::Code(t) => {
                 // The fence is longer than any run of backticks in the text.
-                let longest = t
-                    .split(|c| c != '`')
-                    .map(str::len)
-                    .max()
-                    .unwrap_or(0);
+                let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
                 let fence = "`".repeat(longest.max(2) + 1);
                 let _ = writeln!(out, "{fence}\n{t}\n{fence}\n");
             }

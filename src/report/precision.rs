@@ -274,7 +274,10 @@ pub fn correlations(s: &Summary, model: &Model) -> Vec<Block> {
             .find(|d| d.name == name)
             .map_or_else(|| name.to_string(), |d| d.label.clone())
     };
-    let mut out = vec![Block::Heading(2, "Correlations: asked for and achieved".into())];
+    let mut out = vec![Block::Heading(
+        2,
+        "Correlations: asked for and achieved".into(),
+    )];
     out.push(Block::Paragraph(format!(
         "Each pair of correlated drivers, with the rank correlation the model asks for{} and \
          the rank correlation the run achieved (the mean over the first {} simulated years, \

@@ -118,7 +118,9 @@ fn s114(out: &mut String, s: &Summary) {
         "from the model".to_string()
     };
     let share = crate::format::of_net_budget(s.reserves.usable, s.model.net_budget)
-        .map_or(String::new(), |x| format!("{x} of the net revenue budget; "));
+        .map_or(String::new(), |x| {
+            format!("{x} of the net revenue budget; ")
+        });
     if no_reserves(s) {
         let _ = writeln!(
             out,

@@ -8,6 +8,8 @@ mod common;
 mod distributions;
 mod errors;
 mod known_answers;
+mod presentation;
+mod printed;
 mod reports;
 mod runs;
 mod statistics;
