@@ -34,9 +34,7 @@ fn amount_after<'a>(text: &'a str, marker: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{marker:?} not in\n{text}"))
         + marker.len();
     let rest = text[at..].trim_start();
-    let end = rest
-        .find(|c: char| c == ' ' || c == ';' || c == ')' || c == '\n')
-        .unwrap_or(rest.len());
+    let end = rest.find([' ', ';', ')', '\n']).unwrap_or(rest.len());
     rest[..end].trim_end_matches(['.', ','])
 }
 
