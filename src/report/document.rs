@@ -424,6 +424,7 @@ fn drivers(s: &Summary) -> Vec<Block> {
     let m = |d: Decimal| money(d, unit);
     let mut out = vec![Block::Heading(2, "What drives the gap".into())];
     let top: Vec<_> = s.sensitivity.factors.iter().take(5).collect();
+    let shown = super::shown_factors(s, 5);
     let Some(first) = top.first() else {
         let why = if s.sensitivity.iterations < 10 {
             "The run is too short (under 10 simulated years) to measure what drives the gap."
@@ -468,7 +469,7 @@ fn drivers(s: &Summary) -> Vec<Block> {
     )));
     out.push(Block::Paragraph(format!(
         "The table gives the {} with the largest share of the variance of the gap, largest \
-         first: each one's own effect, with the part two correlated drivers share split \
+         first{}: each one's own effect, with the part two correlated drivers share split \
          between them. The shares of all drivers add up to {}{}. The lowest and highest \
          tenth columns give the driver's own effect on the gap, the other drivers at their \
          averages. The rank correlation shows how closely the gap follows the driver, \
@@ -478,6 +479,11 @@ fn drivers(s: &Summary) -> Vec<Block> {
         } else {
             format!("{} drivers", number_word(top.len()))
         },
+        if shown.len() > top.len() {
+            ", then the savings programme's delivery"
+        } else {
+            ""
+        },
         share(s.sensitivity.explained),
         if share(s.sensitivity.explained) == "100.0%" {
             ""
@@ -486,9 +492,9 @@ fn drivers(s: &Summary) -> Vec<Block> {
              unit cost"
         }
     )));
-    let rows: Vec<Vec<String>> = top
+    let rows: Vec<Vec<String>> = shown
         .iter()
-        .map(|d| {
+        .map(|(_, d)| {
             vec![
                 d.label.clone(),
                 share(d.contribution),
@@ -528,8 +534,9 @@ fn drivers(s: &Summary) -> Vec<Block> {
         ));
     }
     let worst = |f: fn(&crate::stats::DriverSensitivity) -> Option<f64>| {
-        top.iter()
-            .filter_map(|d| f(d))
+        shown
+            .iter()
+            .filter_map(|(_, d)| f(d))
             .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
     };
     if let (Some(c), Some(r)) = (

@@ -121,6 +121,23 @@ pub fn describe_shift(s: &crate::stats::Shift, unit: &str) -> String {
     }
 }
 
+/// The factors the variance tables show, with their rank (1 = largest share of the
+/// variance): the `top` largest, and the savings programme's delivery too when it ranks
+/// lower, since the waterfall shows undelivered savings as a central-case item and a
+/// reader will look for it.
+pub fn shown_factors(
+    s: &crate::stats::Summary,
+    top: usize,
+) -> Vec<(usize, &crate::stats::DriverSensitivity)> {
+    s.sensitivity
+        .factors
+        .iter()
+        .enumerate()
+        .filter(|(i, d)| *i < top || !d.members.is_empty())
+        .map(|(i, d)| (i + 1, d))
+        .collect()
+}
+
 /// A driver's distribution described for readers, in the units of what it measures.
 pub fn describe_driver(d: &crate::model::Driver, unit: &str) -> String {
     use crate::model::Measure;

@@ -210,7 +210,8 @@ fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
 /// delivery counted as one).
 fn sensitivity(out: &mut String, s: &Summary) {
     let unit = s.model.unit.as_str();
-    let top: Vec<_> = s.sensitivity.factors.iter().take(5).collect();
+    let shown = super::shown_factors(s, 5);
+    let top: Vec<_> = shown.iter().map(|(_, d)| *d).collect();
     if top.is_empty() {
         return;
     }
@@ -247,7 +248,7 @@ fn sensitivity(out: &mut String, s: &Summary) {
         "{:<indent$}  {:>8}  {:<effect_width$}  corr.",
         "", "variance", "lowest / highest tenth",
     );
-    for (i, (d, effect)) in top.iter().zip(&effects).enumerate() {
+    for ((rank, d), effect) in shown.iter().zip(&effects) {
         let label: String = if d.label.chars().count() > width {
             let mut cut: String = d.label.chars().take(width - 1).collect();
             cut.push('…');
@@ -257,8 +258,7 @@ fn sensitivity(out: &mut String, s: &Summary) {
         };
         let _ = writeln!(
             out,
-            "  {}. {label:<width$}  {:>8}  {effect:<effect_width$}  {:+.2}",
-            i + 1,
+            "  {rank}. {label:<width$}  {:>8}  {effect:<effect_width$}  {:+.2}",
             super::share(d.contribution),
             d.rank_correlation,
         );

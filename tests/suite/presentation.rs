@@ -561,6 +561,23 @@ fn the_tornado_is_ordered_by_bar_length_and_says_so() {
     );
     // The report's caption says how the chart is ordered, and the variance table how it is.
     let md = read(&r.dir, "report.md");
+    // The variance table and the terminal show savings delivery even below the top five,
+    // in its place by share of the variance.
+    let table = md_table(&md, "Driver");
+    let shares: Vec<f64> = table
+        .iter()
+        .map(|r| r[1].trim_end_matches('%').parse().unwrap())
+        .collect();
+    assert!(shares.windows(2).all(|w| w[0] >= w[1]), "{shares:?}");
+    assert!(
+        table.iter().any(|r| r[0] == "Savings delivery (8 savings)"),
+        "{table:?}"
+    );
+    assert!(
+        r.stdout.contains(". Savings delivery (8 savings)"),
+        "{}",
+        r.stdout
+    );
     assert!(md.contains("longest first"), "caption");
     assert!(md.contains("with the largest share of the variance of the gap, largest first"));
 }
