@@ -9,7 +9,7 @@ use plotters::coord::ranged1d::{
     KeyPointHint, KeyPointWeight, NoDefaultFormatting, Ranged, ValueFormatter,
 };
 
-use super::layout::text_width;
+use super::text::text_width;
 
 /// A continuous axis over `lo..hi` with the tick positions we chose.
 #[derive(Debug, Clone, PartialEq)]

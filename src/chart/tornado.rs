@@ -8,9 +8,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 use super::axis::money_axis;
-use super::layout::{Swatch, draw_text, fit, header_with_note, text_width};
+use super::layout::{Swatch, draw_text, header_with_note};
 use super::palette::{BLUE, INK, ORANGE};
 use super::rows::{MARGIN, bar_frame};
+use super::text::{fit, text_width};
 use super::{Draw, msg, size};
 use crate::stats::{DriverSensitivity, Summary};
 

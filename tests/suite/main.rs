@@ -10,6 +10,7 @@ mod errors;
 mod known_answers;
 mod presentation;
 mod printed;
+mod report_text;
 mod reports;
 mod runs;
 mod statistics;
