@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::{amount, count, money, money_positive, money_se, percent, percent_interval};
+use crate::format::amount_in;
 use crate::stats::{Spread, Summary};
 
 /// Renders the summary as plain text for a terminal, ending in a newline.
@@ -40,7 +41,11 @@ pub fn render(s: &Summary) -> String {
         money(s.gap.mean, unit),
         money_se(s.gap.mean_se, unit),
     );
-    percentile_table(&mut out, &[("gap", &s.gap), ("shortfall", &s.shortfall)]);
+    percentile_table(
+        &mut out,
+        unit,
+        &[("gap", &s.gap), ("shortfall", &s.shortfall)],
+    );
     let _ = writeln!(
         out,
         "  chance of any gap before mitigation (gap > 0)  {}",
@@ -180,14 +185,15 @@ fn pct(s: &Spread, p: u32) -> Decimal {
         .map_or(Decimal::ZERO, |x| x.value)
 }
 
-fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
+/// The headline percentiles of each spread, in the model's unit at its display precision.
+fn percentile_table(out: &mut String, unit: &str, rows: &[(&str, &Spread)]) {
     let Some((_, first)) = rows.first() else {
         return;
     };
     // Columns wide enough for the widest figure, so large £ amounts never run together.
     let width = rows
         .iter()
-        .flat_map(|(_, s)| s.percentiles.iter().map(|p| amount(p.value, 1).len()))
+        .flat_map(|(_, s)| s.percentiles.iter().map(|p| amount_in(p.value, unit).len()))
         .max()
         .unwrap_or(0)
         .max(6)
@@ -200,7 +206,7 @@ fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
     for (name, spread) in rows {
         let mut line = format!("  {name:<10}");
         for p in &spread.percentiles {
-            let _ = write!(line, "{:>width$}", amount(p.value, 1));
+            let _ = write!(line, "{:>width$}", amount_in(p.value, unit));
         }
         let _ = writeln!(out, "{line}");
     }
