@@ -16,6 +16,7 @@ pub mod chart;
 pub mod correlation;
 pub mod dist;
 pub mod engine;
+pub mod format;
 pub mod model;
 pub mod portable;
 pub mod report;

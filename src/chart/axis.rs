@@ -9,7 +9,7 @@ use plotters::coord::ranged1d::{
     KeyPointHint, KeyPointWeight, NoDefaultFormatting, Ranged, ValueFormatter,
 };
 
-use super::layout::text_width;
+use super::text::text_width;
 
 /// A continuous axis over `lo..hi` with the tick positions we chose.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,10 +169,28 @@ impl Money {
     /// An amount in a label on the chart: one decimal more than the ticks (none for whole
     /// pounds), so `£75.0m` on a chart ticked every £20m. An amount in a larger scale than
     /// the axis (reserves of £75m on an axis in £k) is written in its own, to one decimal.
+    /// An amount too small for the axis's decimals but not zero is written to two
+    /// significant figures (`£5,300`), never as `£0`.
     pub fn label(&self, value: f64) -> String {
-        match self.own_scale(value) {
+        let text = match self.own_scale(value) {
             Some(own) => own.write(value, 1, false),
             None => self.write(value, self.label_decimals(), false),
+        };
+        self.not_zero(text, value, false)
+    }
+
+    /// `text`, or `value` to two significant figures when `text` reads £0 and `value` is
+    /// not zero.
+    fn not_zero(&self, text: String, value: f64, plus: bool) -> String {
+        if text != "£0" || value == 0.0 || !value.is_finite() {
+            return text;
+        }
+        let exact = rust_decimal::Decimal::from_f64_retain(value).unwrap_or_default();
+        let small = crate::format::money_figures(exact, self.model_unit, 2);
+        if plus && value > 0.0 {
+            format!("+{small}")
+        } else {
+            small
         }
     }
 
@@ -184,7 +202,7 @@ impl Money {
 
     /// A change, with its sign: `+£15.7m`, `-£16.4m`.
     pub fn change(&self, value: f64) -> String {
-        self.write(value, self.label_decimals(), true)
+        self.not_zero(self.write(value, self.label_decimals(), true), value, true)
     }
 
     fn label_decimals(&self) -> usize {
@@ -331,7 +349,10 @@ mod tests {
         assert_eq!(m.tick(0.0), "£0");
         assert_eq!(m.label(75.0), "£75.0m");
         assert_eq!(m.change(15.74), "+£15.7m");
-        assert_eq!(m.change(-0.01), "£0");
+        // Too small for the axis's decimals, but not nothing.
+        assert_eq!(m.change(-0.01), "-£10,000");
+        assert_eq!(m.label(0.0053), "£5,300");
+        assert_eq!(m.change(0.0), "£0");
         assert_eq!(m.tick(-1e-12), "£0");
         // A £ model in millions of pounds reads in £m.
         let m = Money::new("£", 30_000_000.0, 5_000_000.0);

@@ -15,11 +15,12 @@ use rust_decimal::Decimal;
 use super::axis::{Money, ReservesAt, amount_range, money_axis, percent_axis};
 use super::layout::{
     CAPTION_ROW, Caption, Label, Placer, RINGS, Rect, Swatch, header, lay_captions, leader,
-    off_scale_note, ring, text_width,
+    off_scale_note, ring,
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
+use super::text::text_width;
 use super::{Draw, FONT, msg, size};
-use crate::report::percent;
+use crate::format::percent;
 use crate::stats::{Spread, Summary};
 
 pub(crate) struct Distribution<'a>(pub &'a Summary);

@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 use super::axis::{ReservesAt, amount_range, money_axis, percent_axis};
 use super::layout::{
     Label, Placer, Rect, Swatch, around_point, beside_line, header, leader, off_scale_note,
-    text_width,
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
+use super::text::text_width;
 use super::{Draw, FONT, msg, size};
-use crate::report::percent;
+use crate::format::percent;
 use crate::stats::Summary;
 
 pub(crate) struct Exceedance<'a>(pub &'a Summary);

@@ -5,81 +5,11 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::FontDesc;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette::{GREY, INK};
-use super::{FONT, msg, size};
-
-/// The regular face at `px` pixels.
-pub(crate) fn font(px: u32) -> FontDesc<'static> {
-    (FONT, f64::from(px), FontStyle::Normal).into_font()
-}
-
-/// The bold face at `px` pixels. (plotters' `FontDesc::style` keeps the regular glyphs and
-/// only marks the SVG bold, so PNG titles came out regular: the face must be chosen when
-/// the font is made.)
-pub(crate) fn bold(px: u32) -> FontDesc<'static> {
-    (FONT, f64::from(px), FontStyle::Bold).into_font()
-}
-
-/// Width in pixels of `text` in the regular face at `px`, as the PNG draws it (the SVG's
-/// text is a little narrower, so what fits here fits there).
-pub(crate) fn text_width(text: &str, px: u32) -> i32 {
-    width_in(&font(px), text)
-}
-
-fn width_in(font: &FontDesc<'_>, text: &str) -> i32 {
-    font.box_size(text).map_or_else(
-        |_| (text.chars().count() as f64 * 0.62 * font.get_size()) as i32,
-        |(w, _)| w as i32,
-    )
-}
-
-/// `text` cut to at most `max` pixels wide, ending in an ellipsis if it was cut.
-pub(crate) fn fit(text: &str, px: u32, max: i32) -> String {
-    if text_width(text, px) <= max {
-        return text.to_string();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut n = chars.len();
-    while n > 0 {
-        n -= 1;
-        let cut: String = chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
-        if text_width(&cut, px) <= max {
-            return cut;
-        }
-    }
-    "…".into()
-}
-
-/// `text` wrapped at spaces into at most `lines` lines of at most `max` pixels; the last
-/// line ends in an ellipsis if the text does not fit.
-pub(crate) fn wrap(text: &str, px: u32, max: i32, lines: usize) -> Vec<String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() && out.len() < lines {
-        if out.len() + 1 == lines {
-            // The last line takes the rest, cut to fit.
-            out.push(fit(&words[i..].join(" "), px, max));
-            break;
-        }
-        let mut line = words[i].to_string();
-        i += 1;
-        while i < words.len() {
-            let longer = format!("{line} {}", words[i]);
-            if text_width(&longer, px) > max {
-                break;
-            }
-            line = longer;
-            i += 1;
-        }
-        // A single word wider than the line is cut.
-        out.push(fit(&line, px, max));
-    }
-    out
-}
+use super::text::{bold, fit, font, text_width};
+use super::{msg, size};
 
 /// How a legend entry shows its series.
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +31,17 @@ pub(crate) fn header<DB: DrawingBackend>(
     title: &str,
     items: &[(String, Swatch)],
 ) -> Result<DrawingArea<DB, Shift>, String> {
+    header_with_note(root, title, None, items)
+}
+
+/// [`header`] with a line under the title that says how to read the chart ("Longest bar
+/// first").
+pub(crate) fn header_with_note<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    note: Option<&str>,
+    items: &[(String, Swatch)],
+) -> Result<DrawingArea<DB, Shift>, String> {
     let (w, _) = root.dim_in_pixel();
     let w = w as i32;
     let title = fit(title, size::TITLE, w - 40);
@@ -112,6 +53,19 @@ pub(crate) fn header<DB: DrawingBackend>(
             .pos(Pos::new(HPos::Center, VPos::Center)),
     ))
     .map_err(msg)?;
+    let below_title = if let Some(note) = note {
+        draw_text(
+            root,
+            &fit(note, size::NOTE, w - 40),
+            (w / 2, 64),
+            size::NOTE,
+            INK,
+            HPos::Center,
+        )?;
+        32
+    } else {
+        0
+    };
     // Flow the entries into rows no wider than the chart.
     let entry = |(text, _): &(String, Swatch)| 30 + text_width(text, size::LABEL);
     let gap = 36;
@@ -128,7 +82,7 @@ pub(crate) fn header<DB: DrawingBackend>(
             row.push(item);
         }
     }
-    let top = 62;
+    let top = 62 + below_title;
     for (r, row) in rows.iter().enumerate().filter(|(_, row)| !row.is_empty()) {
         let total: i32 = row.iter().map(|i| entry(i)).sum::<i32>() + gap * (row.len() as i32 - 1);
         let mut x = (w - total) / 2;
@@ -152,7 +106,7 @@ pub(crate) fn header<DB: DrawingBackend>(
     }
     let used_rows = rows.iter().filter(|r| !r.is_empty()).count() as i32;
     let height = if used_rows == 0 {
-        60
+        60 + below_title
     } else {
         top + LEGEND_ROW * (used_rows - 1) + 24
     };
@@ -600,19 +554,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrapping_and_cutting_stay_within_the_width() {
-        super::super::fonts().unwrap();
-        let long = "Transformation of adult social care commissioning and market shaping";
-        let lines = wrap(long, 21, 300, 2);
-        assert_eq!(lines.len(), 2);
-        assert!(lines.iter().all(|l| text_width(l, 21) <= 300), "{lines:?}");
-        assert!(lines[1].ends_with('…'), "{lines:?}");
-        assert_eq!(wrap("Short", 21, 300, 2), vec!["Short".to_string()]);
-        let cut = fit(long, 21, 200);
-        assert!(cut.ends_with('…') && text_width(&cut, 21) <= 200);
-    }
-
-    #[test]
     fn captions_of_close_lines_share_a_row_when_they_can() {
         super::super::fonts().unwrap();
         let caps = [
@@ -645,20 +586,6 @@ mod tests {
         let (boxes, rows) = lay_captions(&caps, 10, 1190);
         assert_eq!(rows, 1);
         assert!((boxes[0].0.x0 + boxes[0].0.x1) / 2 - 300 <= 1);
-    }
-
-    #[test]
-    fn titles_use_the_bold_face() {
-        super::super::fonts().unwrap();
-        // The bold glyphs are wider; with plotters' `style(Bold)` the regular face was
-        // measured and drawn in the PNG.
-        let title = "How big could the 2024/25 gap be?";
-        let regular = width_in(&font(34), title);
-        let heavy = width_in(&bold(34), title);
-        assert!(
-            heavy > regular + 20,
-            "bold {heavy} px, regular {regular} px"
-        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod exceedance;
 mod layout;
 mod rows;
 mod savings;
+mod text;
 mod tornado;
 mod waterfall;
 

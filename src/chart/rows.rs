@@ -8,8 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 use super::axis::{Money, Ticked, money_axis};
-use super::layout::{draw_text, fit, text_width, wrap};
+use super::layout::draw_text;
 use super::palette::{GREY, INK};
+use super::text::{fit, text_width, wrap};
 use super::{FONT, msg, size};
 
 /// One row: its name, its bars (from, to, colour; drawn in order), and the label at the

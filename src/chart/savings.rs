@@ -10,7 +10,7 @@ use super::axis::Money;
 use super::layout::{Swatch, header};
 use super::palette::{GREEN, GREY, VERMILLION};
 use super::rows::{Frame, Row};
-use crate::report::percent;
+use crate::format::percent;
 use crate::stats::Summary;
 
 pub(crate) struct SavingsAtRisk<'a>(pub &'a Summary);

@@ -1,19 +1,38 @@
-//! What moves the gap: the drivers with the largest share of its variance, with the change
-//! each causes by itself (the others at their averages) in its lowest and highest tenth.
+//! What moves the gap: the factors (drivers, and the savings programme's delivery as one)
+//! whose own effect swings the gap most between their lowest and highest tenth, the others
+//! at their averages. Bars are ordered by their length, longest first, as a tornado must
+//! be to read as one, and the chart says so.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 use super::axis::money_axis;
-use super::layout::{Swatch, draw_text, fit, header, text_width};
+use super::layout::{Swatch, draw_text, header_with_note};
 use super::palette::{BLUE, INK, ORANGE};
 use super::rows::{MARGIN, bar_frame};
+use super::text::{fit, text_width};
 use super::{Draw, msg, size};
-use crate::stats::Summary;
+use crate::stats::{DriverSensitivity, Summary};
 
-/// Drivers shown.
+/// Factors shown.
 const TOP: usize = 10;
+
+/// The length of a factor's bar: the change in the gap from its lowest to its highest
+/// tenth.
+fn swing(d: &DriverSensitivity) -> f64 {
+    let f = |x: rust_decimal::Decimal| -> f64 { x.try_into().unwrap_or(0.0) };
+    (f(d.high_effect) - f(d.low_effect)).abs()
+}
+
+/// The factors drawn: the [`TOP`] with the longest bars, longest first (ties in the order
+/// of their share of the variance).
+pub(crate) fn ranked(s: &Summary) -> Vec<&DriverSensitivity> {
+    let mut all: Vec<&DriverSensitivity> = s.sensitivity.factors.iter().collect();
+    all.sort_by(|a, b| swing(b).total_cmp(&swing(a)));
+    all.truncate(TOP);
+    all
+}
 /// Space between a bar's end and its value.
 const PAD: i32 = 8;
 
@@ -27,18 +46,21 @@ impl Draw for Tornado<'_> {
     }
 
     fn has_content(&self) -> bool {
-        !self.0.sensitivity.drivers.is_empty()
+        !self.0.sensitivity.factors.is_empty()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let s = self.0;
         let unit = s.model.unit.as_str();
-        let drivers: Vec<_> = s.sensitivity.drivers.iter().take(TOP).collect();
+        let drivers = ranked(s);
         let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
         let rows = drivers.len().max(1);
-        let body = header(
+        let body = header_with_note(
             root,
             &self.title(),
+            Some(
+                "Longest bar first: the largest swing in the gap from the lowest to the highest tenth",
+            ),
             &[
                 (
                     "Driver alone in its lowest tenth".to_string(),

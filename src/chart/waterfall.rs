@@ -13,7 +13,7 @@ use super::axis::Money;
 use super::layout::{Swatch, header};
 use super::palette::{BLUE, GREEN, INK, VERMILLION};
 use super::rows::{Frame, Row};
-use crate::report::money;
+use crate::format::money;
 use crate::stats::Summary;
 
 pub(crate) struct Waterfall<'a>(pub &'a Summary);

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use gapsim::audit;
 use gapsim::model::{LoadOptions, Model};
+use gapsim::report::date::Date;
 use gapsim::report::{csv, document, html, json, markdown};
 use gapsim::stats::Summary;
 
@@ -13,16 +14,38 @@ use super::args::ReportArgs;
 use super::signals::Stop;
 use super::{Failure, manifest, staging};
 
-/// The chart and report files of a run: (file name, bytes).
-pub fn files(summary: &Summary, model: &Model) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+/// Today's date in UTC, the report's date: `SOURCE_DATE_EPOCH` (seconds since 1970, the
+/// reproducible-builds convention) when it is set, so that a rebuilt report can be made
+/// byte-identical; otherwise the clock.
+pub fn today() -> anyhow::Result<Date> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse::<i64>().map_err(|_| {
+            anyhow::anyhow!(
+                "SOURCE_DATE_EPOCH is {text:?}, not a whole number of seconds since \
+                 1970-01-01; set it to one (e.g. $(date +%s)) or unset it"
+            )
+        })?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+    };
+    Ok(Date::from_unix_seconds(seconds))
+}
+
+/// The chart and report files of a run, the report dated `date`: (file name, bytes).
+pub fn files(
+    summary: &Summary,
+    model: &Model,
+    date: &Date,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let charts = gapsim::chart::render_all(summary).context("could not draw the charts")?;
-    let blocks = document::build(summary, model);
+    let blocks = document::build(summary, model, date);
     let title = format!("{}: budget gap risk", summary.model.name);
     let names: Vec<&str> = charts.iter().map(|c| c.name).collect();
     let mut out = vec![
         (
             "report.html".to_string(),
-            html::render(&title, &blocks, &charts).into_bytes(),
+            html::render(&title, date, &blocks, &charts).into_bytes(),
         ),
         (
             "report.md".to_string(),
@@ -105,7 +128,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let mut files = files(&summary, &loaded.model)?;
+    let mut files = files(&summary, &loaded.model, &today()?)?;
     let rebuilt = files.len();
     let list = manifest::updated(&checked.entries, &files);
     // Last, so that until the very end the old manifest describes the old files.

@@ -23,6 +23,9 @@ use super::{
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     // First, so that a stop signal at any point stops the run before anything is written.
     let stop = Stop::install();
+    // The report's date, read before simulating so that a malformed SOURCE_DATE_EPOCH
+    // costs no simulation time.
+    let date = super::report::today()?;
     let source = read_model(args.model.as_deref())?;
     let loaded = load_with(
         &source,
@@ -112,7 +115,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let extra = if args.no_charts {
         Vec::new()
     } else {
-        super::report::files(&summary, model)?
+        super::report::files(&summary, model, &date)?
     };
     let report_secs = report_start.elapsed().as_secs_f64();
     let mut files: Vec<(&str, &[u8])> = vec![

@@ -2,15 +2,20 @@
 //! render: the same words and numbers in both.
 //!
 //! Every number comes from the [`Summary`] (so it equals `summary.json`'s) and is formatted
-//! with this module's helpers: £m to one decimal, percentages to one decimal (two below
-//! 1%, so that a small risk and its interval stay distinguishable).
+//! with [`crate::format`]: £m to one decimal (two significant figures for smaller
+//! amounts), percentages to one decimal (two below 1%, so that a small risk and its
+//! interval stay distinguishable). Figures with a Monte Carlo uncertainty carry it where a
+//! reader needs it: in the headline, in ± columns, and in the precision section
+//! ([`super::precision`]). "What drives the gap" is [`super::drivers`].
 
 use rust_decimal::Decimal;
 
+use super::date::Date;
 use super::{
-    amount, describe_shift, measured_value, money, money_up, percent, percent_interval, share,
-    signed_money,
+    amount, count, describe_shift, measured_value, money, money_positive, money_up, percent,
+    percent_interval,
 };
+use crate::format::{amount_in, of_net_budget, significant};
 use crate::model::{DriverOrigin, LineKind, Model, ReserveKind, UnitCost};
 use crate::stats::{Spread, Summary};
 
@@ -19,10 +24,18 @@ use crate::stats::{Spread, Summary};
 pub enum Block {
     /// A heading; level 1 is the title.
     Heading(u8, String),
+    /// The line under the title: the report's date and what it was made from.
+    Dateline(String),
     /// A paragraph of plain text.
     Paragraph(String),
-    /// The headline sentence, set apart.
-    Headline(String),
+    /// The headline sentence, set apart, with a note read with it (what its interval
+    /// means).
+    Headline {
+        /// The sentence.
+        text: String,
+        /// The note beneath it.
+        note: String,
+    },
     /// A bulleted list.
     List(Vec<String>),
     /// A table: header cells and rows; `numeric[i]` right-aligns column i.
@@ -45,29 +58,48 @@ pub enum Block {
     Code(String),
 }
 
-/// The headline sentence: "There is an X% (95% interval a to b%) chance that …".
-pub fn headline(s: &Summary) -> String {
-    let p = &s.s114.probability;
-    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
-    let article = if estimate.starts_with('8')
-        || estimate.starts_with("11.")
-        || estimate.starts_with("18.")
-        || estimate.starts_with("11%")
-        || estimate.starts_with("18%")
-    {
+/// "a" or "an" before a percentage as it is read aloud: "an 8.2%", "an 11%", "an 18.5%",
+/// "an 80%", "a 1.3%".
+fn article(number: &str) -> &'static str {
+    let digits: String = number.chars().take_while(|c| c.is_ascii_digit()).collect();
+    // Eight, eighteen, eighty, eight hundred …; eleven; but not "one hundred and eleven".
+    if digits.starts_with('8') || digits == "11" || digits == "18" {
         "an"
     } else {
         "a"
-    };
-    format!(
-        "There is {article} {estimate} (95% interval {low} to {high}) chance that the {} \
-         shortfall exceeds usable reserves of {}.",
-        s.model.year,
-        money(s.reserves.usable, &s.model.unit)
-    )
+    }
 }
 
-fn pct_value(spread: &Spread, p: u32) -> Decimal {
+/// The headline sentence: "There is a X% (95% interval a to b%) chance that …". With no
+/// usable reserves it says that any shortfall is then S114-level, rather than call the
+/// chance of any shortfall by another name.
+pub fn headline(s: &Summary) -> String {
+    let p = &s.s114.probability;
+    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
+    if super::terminal::no_reserves(s) {
+        format!(
+            "With no usable reserves, any shortfall is S114-level: there is {} {estimate} \
+             (95% interval {low} to {high}) chance of a {} shortfall after mitigation.",
+            article(&estimate),
+            s.model.year,
+        )
+    } else {
+        format!(
+            "There is {} {estimate} (95% interval {low} to {high}) chance that the {} \
+             shortfall exceeds usable reserves of {}.",
+            article(&estimate),
+            s.model.year,
+            money(s.reserves.usable, &s.model.unit)
+        )
+    }
+}
+
+/// What the headline's interval is, said where it is read.
+pub const HEADLINE_NOTE: &str = "The interval is the simulation's precision only: it does \
+    not cover the uncertainty in the model's assumptions, which the assumptions and sources \
+    below set out.";
+
+pub(super) fn pct_value(spread: &Spread, p: u32) -> Decimal {
     spread
         .percentiles
         .iter()
@@ -75,89 +107,36 @@ fn pct_value(spread: &Spread, p: u32) -> Decimal {
         .map_or(Decimal::ZERO, |x| x.value)
 }
 
-/// Builds the report.
-pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
-    let unit = s.model.unit.as_str();
-    let m = |d: Decimal| money(d, unit);
+/// " (5.2% of the net revenue budget)" when the model gives its net budget, else "".
+fn of_budget(s: &Summary, value: Decimal) -> String {
+    of_net_budget(value, s.model.net_budget).map_or(String::new(), |x| {
+        format!(" ({x} of the net revenue budget)")
+    })
+}
+
+/// Builds the report, dated `date`.
+pub fn build(s: &Summary, model: &Model, date: &Date) -> Vec<Block> {
     let mut out = Vec::new();
     out.push(Block::Heading(
         1,
         format!("{}: budget gap risk", s.model.name),
     ));
-    out.push(Block::Headline(headline(s)));
+    out.push(Block::Dateline(format!(
+        "Report dated {date}, from {} of the model {} (seed {}, {}).",
+        count(s.run.iterations, "simulated year", "simulated years"),
+        s.model.file,
+        s.run.seed,
+        s.run.program
+    )));
+    out.push(Block::Headline {
+        text: headline(s),
+        note: HEADLINE_NOTE.into(),
+    });
     if let Some(warning) = super::few_iterations_warning(s) {
         out.push(Block::Paragraph(warning));
     }
-    if s.reserves.overridden {
-        out.push(Block::Paragraph(format!(
-            "Usable reserves of {} were set for this run on the command line; the model \
-             file's reserves, listed under assumptions, add up to {}.",
-            m(s.reserves.usable),
-            m(s.reserves.model_usable)
-        )));
-    }
-
-    // Summary in words.
-    let row99 = s
-        .percentiles
-        .iter()
-        .find(|r| r.p == 99)
-        .map_or(Decimal::ZERO, |r| r.shortfall);
-    out.push(Block::Paragraph(format!(
-        "The central estimate of the gap before in-year mitigation is {} (the mean over {}). \
-         Contingency and management action absorb {} of it on average, \
-         leaving an expected shortfall of {}. In 90% of simulated years the shortfall is \
-         below {} and in 95% below {}: usable reserves of {} would cover it in 95% of years, \
-         and {} in 99%.",
-        m(s.gap.mean),
-        super::count(s.run.iterations, "simulated year", "simulated years"),
-        m(s.mitigation_used),
-        m(s.shortfall.mean),
-        m(pct_value(&s.shortfall, 90)),
-        m(pct_value(&s.shortfall, 95)),
-        money_up(pct_value(&s.shortfall, 95).max(Decimal::ZERO), unit),
-        money_up(row99.max(Decimal::ZERO), unit),
-    )));
-    out.push(Block::Paragraph(format!(
-        "The chance of any gap at all is {}. The expected shortfall beyond reserves, averaged \
-         over all years, is {}{}.",
-        percent(s.gap.p_positive.estimate),
-        super::money_dp(s.s114.expected_excess, unit, 2),
-        match s.s114.mean_excess_given_breach {
-            Some(x) => format!(
-                "; in the years that breach, the shortfall exceeds reserves by {} on average",
-                m(x)
-            ),
-            None => String::new(),
-        }
-    )));
-
-    out.push(Block::Heading(2, "The range of outcomes".into()));
-    let mut rows = Vec::new();
-    for (name, spread) in [
-        ("Gap before mitigation", &s.gap),
-        ("Shortfall after mitigation", &s.shortfall),
-    ] {
-        let mut row = vec![name.to_string()];
-        row.extend(spread.percentiles.iter().map(|p| amount(p.value, 1)));
-        row.push(amount(spread.mean, 1));
-        rows.push(row);
-    }
-    let mut header = vec![unit.to_string()];
-    header.extend(s.gap.percentiles.iter().map(|p| format!("P{}", p.p)));
-    header.push("Mean".into());
-    let columns = header.len();
-    out.push(Block::Table {
-        header,
-        rows,
-        numeric: (0..columns).map(|i| i > 0).collect(),
-    });
-    out.push(Block::Paragraph(
-        "P95 is the amount the gap stays below in 95% of simulated years. The shortfall is \
-         what is left after contingency and management action, which are used only as far \
-         as an overspend needs them."
-            .into(),
-    ));
+    // The picture straight after the headline: on paper it then shares the first page with
+    // the headline, and the words that follow fill the rest of it.
     out.push(Block::Figure {
         chart: "distribution",
         caption: format!(
@@ -166,60 +145,10 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
             percent(s.s114.probability.estimate)
         ),
     });
-    out.push(Block::Figure {
-        chart: "exceedance",
-        caption: "Chance that the gap (before mitigation) and the shortfall (after) exceed \
-                  each amount, with usable reserves and the shortfall's P90 and P95."
-            .into(),
-    });
-
-    // Drivers.
-    out.extend(drivers(s));
-
-    // The tail.
-    if let Some(t) = &s.tail {
-        out.push(Block::Heading(
-            2,
-            "What an S114-level year looks like".into(),
-        ));
-        let mut items: Vec<String> = t
-            .drivers
-            .iter()
-            .take(5)
-            .map(|x| describe_shift(x, unit))
-            .collect();
-        let breach_savings: f64 = t.savings.iter().map(|x| x.breach_mean).sum();
-        let all_savings: f64 = t.savings.iter().map(|x| x.mean).sum();
-        if !t.savings.is_empty() {
-            items.push(format!(
-                "Savings delivered: {} ({} in an average year)",
-                m(Decimal::from_f64_retain(breach_savings)
-                    .unwrap_or_default()
-                    .round_dp(4)),
-                m(Decimal::from_f64_retain(all_savings)
-                    .unwrap_or_default()
-                    .round_dp(4)),
-            ));
-        }
-        out.push(Block::Paragraph(format!(
-            "In the {} ({}) whose shortfall exceeds usable reserves, the gap \
-             before mitigation averages {} against {} in an average year, and management action \
-             absorbs {}. In those years, compared with all years:",
-            super::count(t.years, "simulated year", "simulated years"),
-            percent(s.s114.probability.estimate),
-            m(t.mean_gap),
-            m(s.gap.mean),
-            m(t.mean_mitigation_used),
-        )));
-        out.push(Block::List(items));
-        let money_items = super::tail_money(t, unit, 6);
-        if !money_items.is_empty() {
-            out.push(Block::Paragraph(
-                "Where the money goes in those years, against the average year:".into(),
-            ));
-            out.push(Block::List(money_items));
-        }
-    }
+    out.extend(summary_in_words(s));
+    out.extend(range(s));
+    out.extend(super::drivers::drivers(s));
+    out.extend(tail(s));
 
     // Central case and savings.
     let heading = if s.savings.planned.is_zero() {
@@ -234,13 +163,199 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
                   group, savings not delivered, funding, and mitigation used."
             .into(),
     });
-    let sv = &s.savings;
-    if !sv.planned.is_zero() {
+    out.extend(super::precision::outturns(s));
+    if !s.savings.planned.is_zero() {
         out.extend(savings(s));
     }
 
+    out.extend(super::precision::precision(s));
     out.extend(assumptions(s, model));
+    out.extend(super::precision::correlations(s, model));
     out.extend(method(s));
+    out
+}
+
+/// The paragraphs under the headline: the central case, the chance of drawing on reserves,
+/// the reserves that would cover most years, and the expected excess.
+fn summary_in_words(s: &Summary) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let m = |d: Decimal| money(d, unit);
+    let mut out = Vec::new();
+    if s.reserves.overridden {
+        out.push(Block::Paragraph(format!(
+            "Usable reserves of {} were set for this run on the command line; the model \
+             file's reserves, listed under assumptions, add up to {}.",
+            m(s.reserves.usable),
+            m(s.reserves.model_usable)
+        )));
+    }
+    let p95 = pct_value(&s.shortfall, 95).max(Decimal::ZERO);
+    let p99 = s
+        .percentiles
+        .iter()
+        .find(|r| r.p == 99)
+        .map_or(Decimal::ZERO, |r| r.shortfall)
+        .max(Decimal::ZERO);
+    let d = &s.p_drawing_on_reserves;
+    let [drawing, low, high] = percent_interval(d.estimate, d.ci95_low, d.ci95_high);
+    let drawing = if super::terminal::no_reserves(s) {
+        format!(
+            "A shortfall after mitigation occurs in {drawing} of simulated years (95% \
+             interval {low} to {high}); with no usable reserves to draw on, every one of them \
+             is S114-level."
+        )
+    } else {
+        format!(
+            "The council draws on its reserves at all, to meet a shortfall after mitigation, \
+             in {drawing} of simulated years (95% interval {low} to {high}); the headline is \
+             the rarer case in which reserves are not enough."
+        )
+    };
+    let reserves = match of_net_budget(s.reserves.usable, s.model.net_budget) {
+        Some(x) if !super::terminal::no_reserves(s) => format!(
+            " Usable reserves of {} are {x} of the net revenue budget of {}.",
+            m(s.reserves.usable),
+            m(s.model.net_budget.unwrap_or_default())
+        ),
+        _ => String::new(),
+    };
+    out.push(Block::Paragraph(format!(
+        "The central estimate of the gap before in-year mitigation is {}{}, the mean over \
+         {}. Contingency and management action absorb {} of it on average, leaving an \
+         expected shortfall of {}. {drawing} In 90% of simulated years the shortfall is \
+         below {} and in 95% below {}: usable reserves of {}{} would cover it in 95% of \
+         years, and {}{} in 99%.{reserves}",
+        m(s.gap.mean),
+        of_net_budget(s.gap.mean, s.model.net_budget).map_or(String::new(), |x| format!(
+            " ({x} of the net revenue budget)"
+        )),
+        count(s.run.iterations, "simulated year", "simulated years"),
+        m(s.mitigation_used),
+        m(s.shortfall.mean),
+        m(pct_value(&s.shortfall, 90)),
+        m(pct_value(&s.shortfall, 95)),
+        money_up(p95, unit),
+        of_budget(s, p95),
+        money_up(p99, unit),
+        of_net_budget(p99, s.model.net_budget).map_or(String::new(), |x| format!(" ({x})")),
+    )));
+    let excess = if s.s114.probability.count > 0 {
+        money_positive(s.s114.expected_excess, unit)
+    } else {
+        m(s.s114.expected_excess)
+    };
+    out.push(Block::Paragraph(format!(
+        "The chance of any gap before mitigation is {}. The expected shortfall beyond \
+         reserves, averaged over all years, is {excess}{}.",
+        percent(s.gap.p_positive.estimate),
+        match s.s114.mean_excess_given_breach {
+            Some(x) => format!(
+                "; in the years that breach, the shortfall exceeds reserves by {} on average",
+                money_positive(x, unit)
+            ),
+            None => String::new(),
+        }
+    )));
+    out
+}
+
+/// The percentile table and the exceedance chart.
+fn range(s: &Summary) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let mut out = vec![Block::Heading(2, "The range of outcomes".into())];
+    let mut rows = Vec::new();
+    for (name, spread) in [
+        ("Gap before mitigation", &s.gap),
+        ("Shortfall after mitigation", &s.shortfall),
+    ] {
+        let mut row = vec![name.to_string()];
+        row.extend(spread.percentiles.iter().map(|p| amount_in(p.value, unit)));
+        row.push(amount_in(spread.mean, unit));
+        rows.push(row);
+    }
+    let mut header = vec![unit.to_string()];
+    header.extend(s.gap.percentiles.iter().map(|p| format!("P{}", p.p)));
+    header.push("Mean".into());
+    let columns = header.len();
+    out.push(Block::Table {
+        header,
+        rows,
+        numeric: (0..columns).map(|i| i > 0).collect(),
+    });
+    // The widest distance from a percentile to an end of its 95% interval.
+    let widest = s
+        .gap
+        .percentiles
+        .iter()
+        .chain(&s.shortfall.percentiles)
+        .map(|p| (p.value - p.ci95_low).max(p.ci95_high - p.value))
+        .max()
+        .unwrap_or_default();
+    let mean_se = s.gap.mean_se.max(s.shortfall.mean_se);
+    out.push(Block::Paragraph(format!(
+        "P95 is the amount the gap stays below in 95% of simulated years. The shortfall is \
+         what is left after contingency and management action, which are used only as far \
+         as an overspend needs them. Simulation precision: every percentile in the table is \
+         within {} of the figure an unlimited run of the same model would give (95% \
+         intervals; percentiles.csv gives each, P1 to P99), and the means have a standard \
+         error of at most {}.",
+        money(widest, unit),
+        super::money_se(mean_se, unit),
+    )));
+    out.push(Block::Figure {
+        chart: "exceedance",
+        caption: "Chance that the gap (before mitigation) and the shortfall (after) exceed \
+                  each amount, with usable reserves and the shortfall's P90 and P95."
+            .into(),
+    });
+    out
+}
+
+/// What an S114-level year looks like: each quantity's average over the years that breach.
+fn tail(s: &Summary) -> Vec<Block> {
+    let unit = s.model.unit.as_str();
+    let m = |d: Decimal| money(d, unit);
+    let Some(t) = &s.tail else {
+        return Vec::new();
+    };
+    let mut out = vec![Block::Heading(
+        2,
+        "What an S114-level year looks like".into(),
+    )];
+    let mut items: Vec<String> = t
+        .drivers
+        .iter()
+        .take(5)
+        .map(|x| describe_shift(x, unit))
+        .collect();
+    let breach_savings: f64 = t.savings.iter().map(|x| x.breach_mean).sum();
+    let all_savings: f64 = t.savings.iter().map(|x| x.mean).sum();
+    if !t.savings.is_empty() {
+        items.push(format!(
+            "Savings delivered: averages {} in breach years ({} in an average year)",
+            measured_value("money", breach_savings, unit),
+            measured_value("money", all_savings, unit),
+        ));
+    }
+    out.push(Block::Paragraph(format!(
+        "In the {} ({}) whose shortfall exceeds usable reserves, the gap \
+         before mitigation averages {} against {} in an average year, and management action \
+         absorbs {}. Each figure below is the average over those breach years, against the \
+         average over all years:",
+        count(t.years, "simulated year", "simulated years"),
+        percent(s.s114.probability.estimate),
+        m(t.mean_gap),
+        m(s.gap.mean),
+        m(t.mean_mitigation_used),
+    )));
+    out.push(Block::List(items));
+    let money_items = super::tail_money(t, unit, 6);
+    if !money_items.is_empty() {
+        out.push(Block::Paragraph(
+            "Where the money goes in those years, on average, against the average year:".into(),
+        ));
+        out.push(Block::List(money_items));
+    }
     out
 }
 
@@ -248,17 +363,21 @@ pub fn build(s: &Summary, model: &Model) -> Vec<Block> {
 fn savings(s: &Summary) -> Vec<Block> {
     let unit = s.model.unit.as_str();
     let m = |d: Decimal| money(d, unit);
+    let se = |d: Decimal| super::money_se(d, unit);
     let mut out = Vec::new();
     let sv = &s.savings;
     let delivered_share: f64 = (sv.mean / sv.planned).try_into().unwrap_or(0.0);
     out.push(Block::Paragraph(format!(
-        "The budget counts on {} of savings. On average {} ({}) is delivered; in 80% of \
-         simulated years between {} and {}.",
+        "The budget counts on {} of savings. On average {} ({}; standard error {}) is \
+         delivered; in 80% of simulated years between {} and {} (standard errors {} and {}).",
         m(sv.planned),
         m(sv.mean),
         percent(delivered_share),
+        se(sv.mean_se),
         m(sv.p10),
-        m(sv.p90)
+        m(sv.p90),
+        se(sv.p10_se),
+        se(sv.p90_se),
     )));
     let mut savings: Vec<_> = sv.by_saving.iter().collect();
     savings.sort_by_key(|x| std::cmp::Reverse(x.planned - x.expected));
@@ -267,6 +386,7 @@ fn savings(s: &Summary) -> Vec<Block> {
             "Saving".into(),
             format!("Planned ({unit})"),
             format!("Expected ({unit})"),
+            "±".into(),
             format!("At risk ({unit})"),
             "Recurs".into(),
         ],
@@ -275,119 +395,26 @@ fn savings(s: &Summary) -> Vec<Block> {
             .map(|x| {
                 vec![
                     x.label.clone(),
-                    amount(x.planned, 1),
-                    amount(x.expected, 1),
-                    amount(x.planned - x.expected, 1),
+                    amount_in(x.planned, unit),
+                    amount_in(x.expected, unit),
+                    significant(x.expected_se, 2),
+                    amount_in(x.planned - x.expected, unit),
                     if x.recurring { "yes" } else { "no, one-off" }.into(),
                 ]
             })
             .collect(),
-        numeric: vec![false, true, true, true, false],
+        numeric: vec![false, true, true, true, true, false],
     });
+    out.push(Block::Paragraph(
+        "± is the Monte Carlo standard error of the expected delivery. Largest amount at \
+         risk first."
+            .into(),
+    ));
     out.push(Block::Figure {
         chart: "savings",
         caption: "Each planned saving against its expected delivery.".into(),
     });
     out
-}
-
-/// What drives the gap: each driver's share of the variance and its own effect.
-fn drivers(s: &Summary) -> Vec<Block> {
-    let unit = s.model.unit.as_str();
-    let m = |d: Decimal| money(d, unit);
-    let mut out = vec![Block::Heading(2, "What drives the gap".into())];
-    let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
-    let Some(first) = top.first() else {
-        let why = if s.sensitivity.iterations < 10 {
-            "The run is too short (under 10 simulated years) to measure what drives the gap."
-        } else {
-            "No driver varies in this model, so nothing drives the gap's spread."
-        };
-        out.push(Block::Paragraph(why.into()));
-        return out;
-    };
-    let names: Vec<String> = top
-        .iter()
-        .take(3)
-        .map(|d| format!("\u{201c}{}\u{201d}", d.label))
-        .collect();
-    let three: f64 = top.iter().take(3).map(|d| d.contribution).sum();
-    let v = |x: f64| measured_value(&first.measure, x, unit);
-    // "adds £x to" or "takes £x off", by the effect's sign: a saving or a grant that does
-    // well lowers the gap.
-    let moves = |effect: Decimal| {
-        if effect.is_sign_negative() {
-            format!("takes {} off", m(effect.abs()))
-        } else {
-            format!("adds {} to", m(effect))
-        }
-    };
-    out.push(Block::Paragraph(format!(
-        "The gap is most sensitive to {}: together they account for {} of its variance. \
-         When the first is in the highest tenth of its simulated values (on average {}, \
-         against a mean of {}), it {} the gap by itself; in its lowest tenth (on average \
-         {}), it {} the gap.",
-        join_words(&names),
-        share(three),
-        v(first.high_value),
-        v(first.mean_value),
-        moves(first.high_effect),
-        v(first.low_value),
-        moves(first.low_effect),
-    )));
-    out.push(Block::Paragraph(format!(
-        "The table gives each driver's share of the variance of the gap: its own effect, \
-         with the part two correlated drivers share split between them. The shares of all \
-         drivers add up to {}{}. The lowest and highest tenth columns give the \
-         driver's own effect on the gap, the other drivers at their averages. The rank \
-         correlation shows how closely the gap follows the driver, including through the \
-         drivers correlated with it.",
-        share(s.sensitivity.explained),
-        if share(s.sensitivity.explained) == "100.0%" {
-            ""
-        } else {
-            "; the rest comes from drivers acting together, such as more clients at a higher \
-             unit cost"
-        }
-    )));
-    let rows: Vec<Vec<String>> = top
-        .iter()
-        .map(|d| {
-            vec![
-                d.label.clone(),
-                share(d.contribution),
-                signed_money(d.low_effect, unit),
-                signed_money(d.high_effect, unit),
-                format!("{:+.2}", d.rank_correlation),
-            ]
-        })
-        .collect();
-    out.push(Block::Table {
-        header: vec![
-            "Driver".into(),
-            "Share of variance".into(),
-            "Lowest tenth".into(),
-            "Highest tenth".into(),
-            "Rank corr.".into(),
-        ],
-        rows,
-        numeric: vec![false, true, true, true, true],
-    });
-    out.push(Block::Figure {
-        chart: "tornado",
-        caption: "The drivers with the largest share of the variance: the change in the gap \
-                  each causes by itself in its lowest or highest tenth."
-            .into(),
-    });
-    out
-}
-
-fn join_words(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
 }
 
 /// Every input with its source.
@@ -557,6 +584,20 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The run's batches: "one batch", "100 batches of 10,000", "3 batches of up to 10,000".
+fn batches(s: &Summary) -> String {
+    if s.run.batches <= 1 {
+        return "one batch".into();
+    }
+    let full = s.run.iterations == s.run.batches * s.run.batch_size;
+    format!(
+        "{} of {}{}",
+        count(s.run.batches, "batch", "batches"),
+        if full { "" } else { "up to " },
+        amount(Decimal::from(s.run.batch_size), 0)
+    )
+}
+
 /// How the figures were made, and how to reproduce them.
 fn method(s: &Summary) -> Vec<Block> {
     let mut out = vec![Block::Heading(2, "Method".into())];
@@ -573,10 +614,9 @@ fn method(s: &Summary) -> Vec<Block> {
     ));
     let mut items = vec![
         format!(
-            "Simulated years: {} in {} batches of {}; seed {}.",
+            "Simulated years: {} in {}; seed {}.",
             amount(Decimal::from(s.run.iterations), 0),
-            s.run.batches,
-            amount(Decimal::from(s.run.batch_size), 0),
+            batches(s),
             s.run.seed
         ),
         format!(

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::{amount, money, percent, percent_interval};
+use super::{amount, count, money, money_positive, money_se, percent, percent_interval};
+use crate::format::amount_in;
 use crate::stats::{Spread, Summary};
 
 /// Renders the summary as plain text for a terminal, ending in a newline.
@@ -23,7 +24,7 @@ pub fn render(s: &Summary) -> String {
         s.model.file,
         &s.model.sha256[..12.min(s.model.sha256.len())],
         s.run.seed,
-        super::count(s.run.iterations, "simulated year", "simulated years"),
+        count(s.run.iterations, "simulated year", "simulated years"),
     );
     if let Some(warning) = super::few_iterations_warning(s) {
         let _ = writeln!(out, "{warning}");
@@ -38,12 +39,16 @@ pub fn render(s: &Summary) -> String {
         out,
         "  central estimate (mean)  {}  (Monte Carlo standard error {})",
         money(s.gap.mean, unit),
-        super::money_dp(s.gap.mean_se, unit, 2),
+        money_se(s.gap.mean_se, unit),
     );
-    percentile_table(&mut out, &[("gap", &s.gap), ("shortfall", &s.shortfall)]);
+    percentile_table(
+        &mut out,
+        unit,
+        &[("gap", &s.gap), ("shortfall", &s.shortfall)],
+    );
     let _ = writeln!(
         out,
-        "  chance of any gap (gap > 0)  {}",
+        "  chance of any gap before mitigation (gap > 0)  {}",
         percent(s.gap.p_positive.estimate)
     );
     out.push('\n');
@@ -60,47 +65,20 @@ pub fn render(s: &Summary) -> String {
         money(pct(&s.shortfall, 90), unit),
         money(pct(&s.shortfall, 95), unit),
     );
-    out.push('\n');
-
-    let source = if s.reserves.overridden {
-        format!(
-            "set on the command line; the model says {}",
-            money(s.reserves.model_usable, unit)
-        )
+    let d = &s.p_drawing_on_reserves;
+    let [estimate, low, high] = percent_interval(d.estimate, d.ci95_low, d.ci95_high);
+    let question = if no_reserves(s) {
+        "chance of any shortfall (shortfall > 0)"
     } else {
-        "from the model".to_string()
+        "chance of drawing on reserves at all (shortfall > 0)"
     };
     let _ = writeln!(
         out,
-        "S114-level shortfall: the shortfall exceeds usable reserves of {} ({source})",
-        money(s.reserves.usable, unit)
-    );
-    let p = &s.s114.probability;
-    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
-    let _ = writeln!(
-        out,
-        "  chance                              {estimate}  (95% interval {low} to {high})"
-    );
-    if let Some(c) = s.convergence.as_ref().filter(|c| !c.reached) {
-        let _ = writeln!(
-            out,
-            "  the interval is wider than the {} asked for with --precision: the cap of {} \
-             simulated years came first; raise --iterations",
-            percent(c.target_width),
-            amount(Decimal::from(s.run.iterations), 0)
-        );
-    }
-    let given = match s.s114.mean_excess_given_breach {
-        Some(x) => format!("; {} on average in the years that breach", money(x, unit)),
-        None => String::new(),
-    };
-    let _ = writeln!(
-        out,
-        "  expected shortfall beyond reserves  {} a year{given}",
-        super::money_dp(s.s114.expected_excess, unit, 2),
+        "  {question}  {estimate}  (95% interval {low} to {high})"
     );
     out.push('\n');
 
+    s114(&mut out, s);
     sensitivity(&mut out, s);
     tail(&mut out, s);
 
@@ -127,6 +105,80 @@ pub fn render(s: &Summary) -> String {
     out
 }
 
+/// True when the run had no usable reserves: then any shortfall is S114-level, and the
+/// chance of drawing on reserves is not a question that arises.
+pub(super) fn no_reserves(s: &Summary) -> bool {
+    s.reserves.usable <= Decimal::ZERO
+}
+
+/// The S114-level section: the threshold, the chance and the expected excess.
+fn s114(out: &mut String, s: &Summary) {
+    let unit = s.model.unit.as_str();
+    let source = if s.reserves.overridden {
+        format!(
+            "set on the command line; the model says {}",
+            money(s.reserves.model_usable, unit)
+        )
+    } else {
+        "from the model".to_string()
+    };
+    let share = crate::format::of_net_budget(s.reserves.usable, s.model.net_budget)
+        .map_or(String::new(), |x| {
+            format!("{x} of the net revenue budget; ")
+        });
+    if no_reserves(s) {
+        // No share of the net budget for nothing at all.
+        let _ = writeln!(
+            out,
+            "S114-level shortfall: with no usable reserves ({source}), any shortfall after \
+             mitigation is S114-level"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "S114-level shortfall: the shortfall exceeds usable reserves of {} ({share}{source})",
+            money(s.reserves.usable, unit)
+        );
+    }
+    let p = &s.s114.probability;
+    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
+    let _ = writeln!(
+        out,
+        "  chance                              {estimate}  (95% interval {low} to {high})"
+    );
+    if let Some(c) = s.convergence.as_ref().filter(|c| !c.reached) {
+        let _ = writeln!(
+            out,
+            "  the interval is wider than the {} asked for with --precision: the cap of {} \
+             simulated years came first; raise --iterations",
+            percent(c.target_width),
+            amount(Decimal::from(s.run.iterations), 0)
+        );
+    }
+    let given = match s.s114.mean_excess_given_breach {
+        Some(x) => format!(
+            "; {} on average in the years that breach",
+            money_positive(x, unit)
+        ),
+        None => String::new(),
+    };
+    let excess = if p.count > 0 {
+        money_positive(s.s114.expected_excess, unit)
+    } else {
+        money(s.s114.expected_excess, unit)
+    };
+    let _ = writeln!(
+        out,
+        "  expected shortfall beyond reserves  {excess} a year{given}"
+    );
+    let _ = writeln!(
+        out,
+        "  (95% intervals show the simulation's precision, not the uncertainty in the \
+         model's assumptions)"
+    );
+    out.push('\n');
+}
+
 fn pct(s: &Spread, p: u32) -> Decimal {
     s.percentiles
         .iter()
@@ -134,14 +186,15 @@ fn pct(s: &Spread, p: u32) -> Decimal {
         .map_or(Decimal::ZERO, |x| x.value)
 }
 
-fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
+/// The headline percentiles of each spread, in the model's unit at its display precision.
+fn percentile_table(out: &mut String, unit: &str, rows: &[(&str, &Spread)]) {
     let Some((_, first)) = rows.first() else {
         return;
     };
     // Columns wide enough for the widest figure, so large £ amounts never run together.
     let width = rows
         .iter()
-        .flat_map(|(_, s)| s.percentiles.iter().map(|p| amount(p.value, 1).len()))
+        .flat_map(|(_, s)| s.percentiles.iter().map(|p| amount_in(p.value, unit).len()))
         .max()
         .unwrap_or(0)
         .max(6)
@@ -154,16 +207,18 @@ fn percentile_table(out: &mut String, rows: &[(&str, &Spread)]) {
     for (name, spread) in rows {
         let mut line = format!("  {name:<10}");
         for p in &spread.percentiles {
-            let _ = write!(line, "{:>width$}", amount(p.value, 1));
+            let _ = write!(line, "{:>width$}", amount_in(p.value, unit));
         }
         let _ = writeln!(out, "{line}");
     }
 }
 
-/// The five drivers that move the gap most.
+/// The five factors with the largest share of the gap's variance (the savings programme's
+/// delivery counted as one).
 fn sensitivity(out: &mut String, s: &Summary) {
     let unit = s.model.unit.as_str();
-    let top: Vec<_> = s.sensitivity.drivers.iter().take(5).collect();
+    let shown = super::shown_factors(s, 5);
+    let top: Vec<_> = shown.iter().map(|(_, d)| *d).collect();
     if top.is_empty() {
         return;
     }
@@ -200,7 +255,7 @@ fn sensitivity(out: &mut String, s: &Summary) {
         "{:<indent$}  {:>8}  {:<effect_width$}  corr.",
         "", "variance", "lowest / highest tenth",
     );
-    for (i, (d, effect)) in top.iter().zip(&effects).enumerate() {
+    for ((rank, d), effect) in shown.iter().zip(&effects) {
         let label: String = if d.label.chars().count() > width {
             let mut cut: String = d.label.chars().take(width - 1).collect();
             cut.push('…');
@@ -210,12 +265,17 @@ fn sensitivity(out: &mut String, s: &Summary) {
         };
         let _ = writeln!(
             out,
-            "  {}. {label:<width$}  {:>8}  {effect:<effect_width$}  {:+.2}",
-            i + 1,
+            "  {rank}. {label:<width$}  {:>8}  {effect:<effect_width$}  {:+.2}",
             super::share(d.contribution),
             d.rank_correlation,
         );
     }
+    let grouped = if top.iter().any(|d| !d.members.is_empty()) {
+        " (the savings programme's delivery counted as one)"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "  Largest share of the variance first{grouped}.");
     let explained = super::share(s.sensitivity.explained);
     if explained == "100.0%" {
         let _ = writeln!(
@@ -242,7 +302,7 @@ fn tail(out: &mut String, s: &Summary) {
         out,
         "What an S114-level year looks like ({} of {})",
         amount(Decimal::from(t.years), 0),
-        super::count(s.run.iterations, "simulated year", "simulated years")
+        count(s.run.iterations, "simulated year", "simulated years")
     );
     let _ = writeln!(
         out,
@@ -266,17 +326,9 @@ fn tail(out: &mut String, s: &Summary) {
     if !t.savings.is_empty() {
         let _ = writeln!(
             out,
-            "  savings delivered {} ({} in an average year)",
-            super::money_dp(
-                Decimal::from_f64_retain(breach_savings).unwrap_or_default(),
-                unit,
-                1
-            ),
-            super::money_dp(
-                Decimal::from_f64_retain(all_savings).unwrap_or_default(),
-                unit,
-                1
-            ),
+            "  savings delivered {} on average in those years ({} in an average year)",
+            super::measured_value("money", breach_savings, unit),
+            super::measured_value("money", all_savings, unit),
         );
     }
     out.push('\n');

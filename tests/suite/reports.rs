@@ -32,7 +32,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
     (w, h)
 }
 
-fn read(dir: &Path, name: &str) -> String {
+pub(crate) fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -230,16 +230,31 @@ fn the_html_report_is_self_contained() {
 
 #[test]
 fn report_rebuilds_the_same_files_and_no_charts_skips_them() {
-    let r = run(None, &["--iterations", "20000"]);
+    // The report is dated: SOURCE_DATE_EPOCH fixes the date for the run and the rebuild, as
+    // it would on a day that ends between them.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let out = gapsim()
+        .env("SOURCE_DATE_EPOCH", "1741132800")
+        .args(["run", "--iterations", "20000", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     let before: Vec<(String, Vec<u8>)> =
         ["report.html", "report.md", "tornado.png", "waterfall.svg"]
             .iter()
-            .map(|n| (n.to_string(), std::fs::read(r.dir.join(n)).unwrap()))
+            .map(|n| (n.to_string(), std::fs::read(dir.join(n)).unwrap()))
             .collect();
     for (n, _) in &before {
-        std::fs::remove_file(r.dir.join(n)).unwrap();
+        std::fs::remove_file(dir.join(n)).unwrap();
     }
-    let out = gapsim().arg("report").arg(&r.dir).output().unwrap();
+    let out = gapsim()
+        .env("SOURCE_DATE_EPOCH", "1741132800")
+        .arg("report")
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -247,13 +262,13 @@ fn report_rebuilds_the_same_files_and_no_charts_skips_them() {
     );
     for (n, bytes) in &before {
         assert!(
-            std::fs::read(r.dir.join(n)).unwrap() == *bytes,
+            std::fs::read(dir.join(n)).unwrap() == *bytes,
             "{n} differs when rebuilt"
         );
     }
     // A changed model is refused: the report would not describe the run.
-    std::fs::write(r.dir.join("model.toml"), "# edited\n").unwrap();
-    let out = gapsim().arg("report").arg(&r.dir).output().unwrap();
+    std::fs::write(dir.join("model.toml"), "# edited\n").unwrap();
+    let out = gapsim().arg("report").arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("changed since the run"));
     // Not a run folder.
@@ -295,16 +310,16 @@ fn the_waterfall_steps_add_up_to_the_mean_gap_and_shortfall() {
 
 /// One `<text>` element of an SVG written by plotters.
 #[derive(Debug, Clone)]
-struct SvgText {
-    x: f64,
-    y: f64,
-    anchor: String,
-    size: f64,
-    rotated: bool,
-    text: String,
+pub(crate) struct SvgText {
+    pub x: f64,
+    pub y: f64,
+    pub anchor: String,
+    pub size: f64,
+    pub rotated: bool,
+    pub text: String,
 }
 
-fn attribute(tag: &str, name: &str) -> Option<String> {
+pub(crate) fn attribute(tag: &str, name: &str) -> Option<String> {
     let key = format!(" {name}=\"");
     let at = tag.find(&key)? + key.len();
     let end = tag[at..].find('"')? + at;
@@ -312,7 +327,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 /// Every text element, in document order.
-fn svg_texts(svg: &str) -> Vec<SvgText> {
+pub(crate) fn svg_texts(svg: &str) -> Vec<SvgText> {
     let mut out = Vec::new();
     let mut rest = svg;
     while let Some(start) = rest.find("<text") {
@@ -367,7 +382,7 @@ fn text_extent(t: &SvgText) -> (f64, f64) {
 }
 
 /// All the chart's text joined with spaces, so a label wrapped onto two lines reads whole.
-fn joined(texts: &[SvgText]) -> String {
+pub(crate) fn joined(texts: &[SvgText]) -> String {
     texts
         .iter()
         .map(|t| t.text.as_str())
@@ -441,7 +456,7 @@ fn assert_text_inside(dir: &Path, what: &str) {
 }
 
 /// Writes `text` as a model file in a fresh directory; keep the directory alive.
-fn model_file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+pub(crate) fn model_file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.toml");
     std::fs::write(&path, text).unwrap();
