@@ -304,15 +304,10 @@ fn staging_folders_of_gone_processes_are_removed_and_live_ones_kept() {
 #[cfg(target_os = "linux")]
 #[test]
 fn files_are_synced_before_the_rename_that_publishes_a_run_and_the_folder_after() {
-    // strace (Debian's package of that name; CI installs it) shows the system calls in
-    // order. Missing, the test fails: a skipped check is no check. GAPSIM_NO_STRACE=1 skips
-    // it on a machine without strace.
+    // strace shows the system calls in order (CI installs it: see common::tool_missing).
     let Ok(status) = Command::new("strace").arg("-V").output() else {
-        if std::env::var("GAPSIM_NO_STRACE").is_ok_and(|v| v == "1") {
-            eprintln!("GAPSIM_NO_STRACE=1: the order of syncs and renames is not checked");
-            return;
-        }
-        panic!("strace is not installed (apt-get install strace), or set GAPSIM_NO_STRACE=1");
+        crate::common::tool_missing("strace", "apt-get install strace");
+        return;
     };
     assert!(status.status.success());
     let tmp = tempfile::tempdir().unwrap();

@@ -3,8 +3,8 @@
 //!
 //! These tests need Chromium (`chromium`, Debian's package name, or `chromium-browser` /
 //! `google-chrome`) and poppler's `pdftotext` and `pdfinfo` (`poppler-utils`). CI installs
-//! both (`.ci/run`). Where they are missing the tests fail, saying what to install; set
-//! `GAPSIM_NO_BROWSER=1` to skip them on a machine without a browser.
+//! both and sets `GAPSIM_REQUIRE_TOOLS=1` (`.ci/run`), so there a missing tool fails the
+//! test; elsewhere it is skipped with a note (see `common::tool_missing`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,10 +19,8 @@ fn on_path(names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Chromium and pdftotext, or `None` when GAPSIM_NO_BROWSER=1 says to skip. Otherwise a
-/// missing tool fails the test: a skipped check is no check.
+/// Chromium, pdftotext and pdfinfo, or `None` (after `tool_missing`) when one is missing.
 fn tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let skip = std::env::var("GAPSIM_NO_BROWSER").is_ok_and(|v| v == "1");
     let found = (
         on_path(&["chromium", "chromium-browser", "google-chrome"]),
         on_path(&["pdftotext"]),
@@ -30,14 +28,13 @@ fn tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
     );
     match found {
         (Some(c), Some(t), Some(i)) => Some((c, t, i)),
-        _ if skip => {
-            eprintln!("GAPSIM_NO_BROWSER=1: skipping the printed-report test");
+        _ => {
+            crate::common::tool_missing(
+                "Chromium or poppler-utils",
+                "apt-get install chromium poppler-utils",
+            );
             None
         }
-        _ => panic!(
-            "the printed-report tests need Chromium and poppler-utils (apt-get install \
-             chromium poppler-utils); set GAPSIM_NO_BROWSER=1 to skip them"
-        ),
     }
 }
 
