@@ -1726,4 +1726,149 @@ mod tests {
             assert!(Distribution::lognormal_median_p90(median, p90 * 1.001, None, None).is_err());
         }
     }
+
+    #[test]
+    fn the_cdf_of_every_family_matches_an_independent_reference() {
+        // statrs for the underlying laws; truncation and scaling by hand. Points span the
+        // support and beyond it on both sides.
+        use statrs::distribution::{
+            Beta as SBeta, ContinuousCDF, LogNormal as SLogNormal, Normal as SNormal,
+            Triangular as STriangular,
+        };
+        let check =
+            |name: &str, d: &Distribution, reference: &dyn Fn(f64) -> f64, lo: f64, hi: f64| {
+                for k in 0..=60 {
+                    let x = lo + (hi - lo) * (f64::from(k) / 60.0);
+                    let (got, want) = (d.cdf(x), reference(x).clamp(0.0, 1.0));
+                    assert!((got - want).abs() < 1e-9, "{name} at {x}: {got} vs {want}");
+                }
+            };
+        let n = SNormal::new(0.03, 0.04).unwrap();
+        check(
+            "normal",
+            &Distribution::normal(0.03, 0.04, None, None).unwrap(),
+            &|x| n.cdf(x),
+            -0.2,
+            0.3,
+        );
+        // Truncated in the body, and far in the upper tail (computed there from the other
+        // side for precision).
+        for (mean, sd, a, b) in [
+            (0.03, 0.04, -0.02, 0.1),
+            (0.0, 1.0, 2.0, 5.0),
+            (0.0, 1.0, -5.0, -2.0),
+        ] {
+            let d = Distribution::normal(mean, sd, Some(a), Some(b)).unwrap();
+            let n = SNormal::new(mean, sd).unwrap();
+            let (pa, pb) = (n.cdf(a), n.cdf(b));
+            let reference = |x: f64| {
+                if x <= a {
+                    0.0
+                } else if x >= b {
+                    1.0
+                } else if a > mean {
+                    // In the upper tail, by survival functions (no cancellation).
+                    1.0 - (n.sf(x) - n.sf(b)) / (n.sf(a) - n.sf(b))
+                } else {
+                    (n.cdf(x) - pa) / (pb - pa)
+                }
+            };
+            check("truncated normal", &d, &reference, a - 1.0, b + 1.0);
+        }
+        let sigma = 2f64.ln() / normal_quantile(0.9);
+        let ln = SLogNormal::new(0.0, sigma).unwrap();
+        check(
+            "lognormal",
+            &Distribution::lognormal_median_p90(1.0, 2.0, None, None).unwrap(),
+            &|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) },
+            -1.0,
+            8.0,
+        );
+        let d = Distribution::lognormal_median_p90(1.0, 2.0, Some(0.5), Some(3.0)).unwrap();
+        let (pa, pb) = (ln.cdf(0.5), ln.cdf(3.0));
+        check(
+            "truncated lognormal",
+            &d,
+            &|x| ((ln.cdf(x.max(1e-300)) - pa) / (pb - pa)).clamp(0.0, 1.0),
+            0.0,
+            4.0,
+        );
+        let t = STriangular::new(0.0, 1.0, 0.3).unwrap();
+        check(
+            "triangular",
+            &Distribution::triangular(0.0, 0.3, 1.0).unwrap(),
+            &|x| t.cdf(x),
+            -0.5,
+            1.5,
+        );
+        let t = STriangular::new(2.0, 7.0, 6.0).unwrap();
+        check(
+            "triangular",
+            &Distribution::triangular(2.0, 6.0, 7.0).unwrap(),
+            &|x| t.cdf(x),
+            1.0,
+            8.0,
+        );
+        // PERT(a, m, b): Beta(1 + 4(m − a)/(b − a), 1 + 4(b − m)/(b − a)) on [a, b].
+        let (a, m, b) = (0.0, 0.04, 0.18);
+        let beta =
+            SBeta::new(1.0 + 4.0 * (m - a) / (b - a), 1.0 + 4.0 * (b - m) / (b - a)).unwrap();
+        check(
+            "pert",
+            &Distribution::pert(a, m, b, None).unwrap(),
+            &|x| beta.cdf(((x - a) / (b - a)).clamp(0.0, 1.0)),
+            -0.05,
+            0.25,
+        );
+        let beta = SBeta::new(2.0, 5.0).unwrap();
+        check(
+            "beta",
+            &Distribution::beta(2.0, 5.0, Some(10.0), Some(20.0)).unwrap(),
+            &|x| beta.cdf(((x - 10.0) / 10.0).clamp(0.0, 1.0)),
+            8.0,
+            22.0,
+        );
+        check(
+            "uniform",
+            &Distribution::uniform(-1.0, 3.0).unwrap(),
+            &|x| (x + 1.0) / 4.0,
+            -2.0,
+            4.0,
+        );
+        check(
+            "bernoulli",
+            &Distribution::bernoulli(0.3).unwrap(),
+            &|x| {
+                if x < 0.0 {
+                    0.0
+                } else if x < 1.0 {
+                    0.7
+                } else {
+                    1.0
+                }
+            },
+            -1.0,
+            2.0,
+        );
+        check(
+            "discrete",
+            &Distribution::discrete(&[5.0, 1.0, 3.0], &[0.2, 0.5, 0.3]).unwrap(),
+            &|x| {
+                [(1.0, 0.5), (3.0, 0.3), (5.0, 0.2)]
+                    .iter()
+                    .filter(|(v, _)| *v <= x)
+                    .map(|(_, p)| p)
+                    .sum()
+            },
+            0.0,
+            6.0,
+        );
+        check(
+            "fixed",
+            &Distribution::fixed(2.0).unwrap(),
+            &|x| if x >= 2.0 { 1.0 } else { 0.0 },
+            0.0,
+            4.0,
+        );
+    }
 }
