@@ -553,3 +553,64 @@ fn an_overflow_names_the_first_simulated_year_counted_from_one() {
         "{err}"
     );
 }
+
+#[test]
+fn figures_agree_at_the_largest_amounts_a_model_holds() {
+    // A £ model of about 10^14 (a line of £100 trillion varying by a few pounds in 10^14):
+    // 4-byte per-year values kept 7 significant digits, so the mean fell outside the range
+    // of the stored values and percentiles disagreed with it. Kept as f64, the mean lies in
+    // [min, max], every percentile is in order inside it, and the spread is resolved.
+    let text = "[meta]\nname = \"Huge\"\ncouncil = \"T\"\nyear = \"2024/25\"\nunit = \"£\"\n\
+                net_budget = 400000000000000\n\n\
+                [lines.l]\nkind = \"simple\"\nbase = 100000000000000\n\
+                growth = { dist = \"normal\", mean = 0, sd = 0.0000000000001 }\n\
+                budget = 100000000000000\nsource = \"assumption: test\"\n\n\
+                [reserves.general_fund]\nkind = \"general_fund\"\namount = 25\n\
+                source = \"assumption: test\"\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("huge.toml");
+    std::fs::write(&path, text).unwrap();
+    let r = run(Some(&path), &["--iterations", "200000", "--seed", "38"]);
+    let s = &r.summary;
+    // Gap = 10^14 × N(0, 10^-13): normal with mean 0 and sd £10.
+    for name in ["gap", "shortfall"] {
+        let (min, mean, max) = (
+            num(s, &format!("/{name}/min")),
+            num(s, &format!("/{name}/mean")),
+            num(s, &format!("/{name}/max")),
+        );
+        assert!(min <= mean && mean <= max, "{name}: {min} {mean} {max}");
+        let mut before = min;
+        for p in s[name]["percentiles"].as_array().unwrap() {
+            let v = p["value"].as_f64().unwrap();
+            assert!(before <= v && v <= max, "{name} P{}: {v}", p["p"]);
+            before = v;
+        }
+    }
+    let n = 200_000f64;
+    assert_within(
+        "gap mean",
+        num(s, "/gap/mean"),
+        0.0,
+        10.0 / n.sqrt(),
+        MC_SE_TOLERANCE,
+    );
+    assert_within(
+        "gap sd",
+        num(s, "/gap/sd"),
+        10.0,
+        10.0 / (2.0 * n).sqrt(),
+        MC_SE_TOLERANCE,
+    );
+    // P95 of N(0, 10): 16.45, resolved to the penny (f32 steps here were £8 million).
+    let p95 = s["gap"]["percentiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["p"] == 95)
+        .unwrap()["value"]
+        .as_f64()
+        .unwrap();
+    let se = (0.95f64 * 0.05 / n).sqrt() / (normal_pdf(1.644_853_6) / 10.0);
+    assert_within("gap P95", p95, 16.448_536, se, MC_SE_TOLERANCE);
+}
