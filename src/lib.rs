@@ -18,6 +18,7 @@ pub mod dist;
 pub mod engine;
 pub mod format;
 pub mod model;
+pub mod order;
 pub mod portable;
 pub mod report;
 pub mod sample;

@@ -4,6 +4,7 @@ use std::collections::TryReserveError;
 
 use crate::correlation::{pearson, ranks, sort_floats};
 use crate::model::DriverId;
+use crate::order::quantile_sorted;
 use crate::sample::Sampler;
 
 use super::plan::{Evaluation, Plan, culprit, evaluate, zeroed};
@@ -62,19 +63,6 @@ impl Scratch {
             }
         })
     }
-}
-
-/// Type-7 quantile of ascending values.
-fn quantile7(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        return 0.0;
-    }
-    let h = (n - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    let (a, b) = (sorted[lo], sorted[hi]);
-    a + (h - lo as f64) * (b - a)
 }
 
 /// Simulates batch `b` into `gap_out` and `shortfall_out` (whose length is the batch's).
@@ -203,7 +191,7 @@ pub(super) fn run_batch(
         sort_floats(&mut s.sorted);
         *out = BATCH_PERCENTILES
             .iter()
-            .map(|&p| quantile7(&s.sorted, f64::from(p) / 100.0))
+            .map(|&p| quantile_sorted(&s.sorted, f64::from(p) / 100.0))
             .collect();
     }
 
