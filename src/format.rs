@@ -122,9 +122,17 @@ fn sign_money(value: Decimal, body: &str) -> String {
     }
 }
 
-/// A Monte Carlo standard error: money to two significant figures (`£20,000`).
-pub fn money_se(value: Decimal, unit: &str) -> String {
-    money_figures(value, unit, 2)
+/// A Monte Carlo standard error: money to two significant figures (`£20,000`); `not
+/// known` where it cannot be estimated (from a single simulated year, or a single year that
+/// breaches), never a false 0.
+pub fn money_se(value: Option<Decimal>, unit: &str) -> String {
+    value.map_or_else(|| "not known".into(), |v| money_figures(v, unit, 2))
+}
+
+/// A standard error for a table cell, to two significant figures in the table's unit; `—`
+/// where it cannot be estimated.
+pub fn se_cell(value: Option<Decimal>) -> String {
+    value.map_or_else(|| "—".into(), |v| significant(v, 2))
 }
 
 /// Money for a figure known to be above zero (the expected shortfall beyond reserves when
@@ -328,14 +336,17 @@ mod tests {
 
     #[test]
     fn standard_errors_are_written_to_two_significant_figures() {
-        assert_eq!(money_se(d("0.01986"), "£m"), "£20,000");
-        assert_eq!(money_se(d("0.00004912"), "£m"), "£49");
-        assert_eq!(money_se(d("0.000000412"), "£m"), "£0.41");
-        assert_eq!(money_se(d("0.2346"), "£m"), "£0.23m");
-        assert_eq!(money_se(d("12.346"), "£m"), "£12m");
-        assert_eq!(money_se(d("12346"), "£"), "£12,000");
-        assert_eq!(money_se(d("0.004"), "£"), "£0.0040");
-        assert_eq!(money_se(d("0"), "£m"), "£0.0m");
+        assert_eq!(money_se(Some(d("0.01986")), "£m"), "£20,000");
+        assert_eq!(money_se(Some(d("0.00004912")), "£m"), "£49");
+        assert_eq!(money_se(Some(d("0.000000412")), "£m"), "£0.41");
+        assert_eq!(money_se(Some(d("0.2346")), "£m"), "£0.23m");
+        assert_eq!(money_se(None, "£m"), "not known");
+        assert_eq!(se_cell(None), "—");
+        assert_eq!(se_cell(Some(d("0.01986"))), "0.020");
+        assert_eq!(money_se(Some(d("12.346")), "£m"), "£12m");
+        assert_eq!(money_se(Some(d("12346")), "£"), "£12,000");
+        assert_eq!(money_se(Some(d("0.004")), "£"), "£0.0040");
+        assert_eq!(money_se(Some(d("0")), "£m"), "£0.0m");
         assert_eq!(significant(d("0.099"), 1), "0.1");
         assert_eq!(significant(d("0.0999"), 2), "0.10");
         assert_eq!(with_se(0.401_802_78, 0.000_759_4), "0.40180 ± 0.00076");

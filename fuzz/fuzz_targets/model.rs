@@ -1,7 +1,7 @@
 //! Any bytes as a model file: reading and checking never panic; a rejected file has at
 //! least one error, every diagnostic points inside the file, and rendering them never
-//! panics; an accepted file runs (a short run) and its summary is one `gapsim run` could
-//! have written.
+//! panics; an accepted file runs (a short run) and its summary's figures agree with each
+//! other and pass the audit `gapsim report` applies to a run folder.
 #![no_main]
 
 use std::sync::atomic::AtomicBool;
@@ -63,6 +63,9 @@ fuzz_target!(|data: &[u8]| {
                     };
                     let summary = stats::summarize(model, &config, &provenance, &mut result);
                     check_summary(&summary);
+                    // What `gapsim report` checks: a genuine summary always passes.
+                    let problems = gapsim::audit::summary(&summary, model);
+                    assert!(problems.is_empty(), "{problems:?}");
                 }
             }
         }

@@ -129,9 +129,9 @@ impl Check {
             self.money(&f("min"), s.min),
             self.money(&f("max"), s.max),
         ];
-        self.money_not_negative(&f("mean_se"), s.mean_se);
+        self.money_se(&f("mean_se"), s.mean_se, n >= 2);
         self.money_not_negative(&f("sd"), s.sd);
-        self.money_not_negative(&f("sd_se"), s.sd_se);
+        self.money_se(&f("sd_se"), s.sd_se, n >= 2);
         let range_ok = ok[1] && ok[2];
         if range_ok {
             self.ordered(&f("min"), s.min, &f("max"), s.max);
@@ -188,7 +188,7 @@ impl Check {
         let t = &s.s114;
         self.probability("s114.probability", &t.probability, n);
         self.money_not_negative("s114.expected_excess", t.expected_excess);
-        self.money_not_negative("s114.expected_excess_se", t.expected_excess_se);
+        self.money_se("s114.expected_excess_se", t.expected_excess_se, n >= 2);
         let breaches = t.probability.count;
         match t.mean_excess_given_breach {
             Some(x) => {
@@ -221,10 +221,12 @@ impl Check {
             _ => {}
         }
         self.money_not_negative("mitigation_used", s.mitigation_used);
-        self.money_not_negative("mitigation_used_se", s.mitigation_used_se);
-        if let Some(se) = t.mean_excess_given_breach_se {
-            self.money_not_negative("s114.mean_excess_given_breach_se", se);
-        }
+        self.money_se("mitigation_used_se", s.mitigation_used_se, n >= 2);
+        self.money_se(
+            "s114.mean_excess_given_breach_se",
+            t.mean_excess_given_breach_se,
+            t.probability.count >= 2,
+        );
         if s.p_drawing_on_reserves != s.shortfall.p_positive {
             self.fail(
                 "p_drawing_on_reserves",
@@ -234,6 +236,7 @@ impl Check {
     }
 
     fn savings(&mut self, s: &Summary, model: &Model) {
+        let n = s.run.iterations;
         let v = &s.savings;
         self.money_not_negative("savings.planned", v.planned);
         if v.planned != model.planned_savings() {
@@ -279,18 +282,19 @@ impl Check {
                 );
             }
             self.money(&format!("{field}.expected"), d.expected);
-            self.money_not_negative(&format!("{field}.expected_se"), d.expected_se);
+            self.money_se(&format!("{field}.expected_se"), d.expected_se, n >= 2);
         }
         for (field, se) in [
             ("savings.mean_se", v.mean_se),
             ("savings.p10_se", v.p10_se),
             ("savings.p90_se", v.p90_se),
         ] {
-            self.money_not_negative(field, se);
+            self.money_se(field, se, n >= 2);
         }
     }
 
     fn items(&mut self, s: &Summary, model: &Model) {
+        let n = s.run.iterations;
         for (what, items, names) in [
             (
                 "lines",
@@ -318,7 +322,11 @@ impl Check {
             for (k, item) in items.iter().enumerate() {
                 self.money(&format!("{what}[{k}].budget"), item.budget);
                 self.money(&format!("{what}[{k}].expected"), item.expected);
-                self.money_not_negative(&format!("{what}[{k}].expected_se"), item.expected_se);
+                self.money_se(
+                    &format!("{what}[{k}].expected_se"),
+                    item.expected_se,
+                    n >= 2,
+                );
             }
         }
     }

@@ -125,6 +125,20 @@ impl Check {
         }
     }
 
+    /// A standard error in money: present and not negative when it can be estimated
+    /// (`known`: at least two values behind it), absent when it cannot.
+    fn money_se(&mut self, field: &str, se: Option<Decimal>, known: bool) {
+        match se {
+            Some(d) if known => self.money_not_negative(field, d),
+            Some(d) => self.fail(
+                field,
+                format!("is {d}, but too few values lie behind it to estimate one"),
+            ),
+            None if known => self.fail(field, "is missing, but a run estimates it"),
+            None => {}
+        }
+    }
+
     /// A share in [0, 1].
     fn share(&mut self, field: &str, x: f64) -> bool {
         let ok = x.is_finite() && (0.0..=1.0).contains(&x);

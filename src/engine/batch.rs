@@ -152,6 +152,7 @@ pub(super) fn run_batch(
     sum.m2_gap = m2(e.gap.iter().copied());
     sum.m2_shortfall = m2(shortfall_out.iter().copied());
     sum.m2_excess = m2(s.term.iter().copied());
+    sum.m2_breach_excess = m2(breach_rows.iter().map(|&i| s.term[i]));
     sum.m2_savings = m2(e.savings.iter().copied());
     sum.m2_mitigation_used = m2(e
         .gap

@@ -115,6 +115,8 @@ pub struct BatchSummary {
     pub sum_excess: f64,
     /// Σ (excess − batch mean excess)², as `m2_gap`.
     pub m2_excess: f64,
+    /// Over the years that breach only: Σ (excess − their mean excess)².
+    pub m2_breach_excess: f64,
     /// Σ savings delivered.
     pub sum_savings: f64,
     /// Σ (savings delivered − batch mean)², as `m2_gap`.
@@ -182,6 +184,7 @@ impl BatchSummary {
             breaches: 0,
             sum_excess: 0.0,
             m2_excess: 0.0,
+            m2_breach_excess: 0.0,
             sum_savings: 0.0,
             m2_savings: 0.0,
             min_savings: f64::INFINITY,
@@ -232,6 +235,14 @@ impl BatchSummary {
             o.n,
             o.sum_excess,
             o.m2_excess,
+        );
+        self.m2_breach_excess = chan(
+            self.breaches,
+            self.sum_excess,
+            self.m2_breach_excess,
+            o.breaches,
+            o.sum_excess,
+            o.m2_breach_excess,
         );
         self.m2_savings = chan(
             self.n,

@@ -15,7 +15,7 @@ use super::{
     amount, count, describe_shift, measured_value, money, money_positive, money_up, percent,
     percent_interval,
 };
-use crate::format::{amount_in, of_net_budget, significant};
+use crate::format::{amount_in, of_net_budget};
 use crate::model::{DriverOrigin, LineKind, Model, ReserveKind, UnitCost};
 use crate::stats::{Spread, Summary};
 
@@ -291,7 +291,11 @@ fn range(s: &Summary) -> Vec<Block> {
         .map(|p| (p.value - p.ci95_low).max(p.ci95_high - p.value))
         .max()
         .unwrap_or_default();
-    let mean_se = s.gap.mean_se.max(s.shortfall.mean_se);
+    let mean_se = s
+        .gap
+        .mean_se
+        .max(s.shortfall.mean_se)
+        .filter(|_| s.gap.mean_se.is_some() && s.shortfall.mean_se.is_some());
     out.push(Block::Paragraph(format!(
         "P95 is the amount the gap stays below in 95% of simulated years. The shortfall is \
          what is left after contingency and management action, which are used only as far \
@@ -363,7 +367,7 @@ fn tail(s: &Summary) -> Vec<Block> {
 fn savings(s: &Summary) -> Vec<Block> {
     let unit = s.model.unit.as_str();
     let m = |d: Decimal| money(d, unit);
-    let se = |d: Decimal| super::money_se(d, unit);
+    let se = |d: Option<Decimal>| super::money_se(d, unit);
     let mut out = Vec::new();
     let sv = &s.savings;
     let delivered_share: f64 = (sv.mean / sv.planned).try_into().unwrap_or(0.0);
@@ -397,7 +401,7 @@ fn savings(s: &Summary) -> Vec<Block> {
                     x.label.clone(),
                     amount_in(x.planned, unit),
                     amount_in(x.expected, unit),
-                    significant(x.expected_se, 2),
+                    crate::format::se_cell(x.expected_se),
                     amount_in(x.planned - x.expected, unit),
                     if x.recurring { "yes" } else { "no, one-off" }.into(),
                 ]

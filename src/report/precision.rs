@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::document::Block;
 use super::{count, money, money_se, percent_interval};
-use crate::format::{amount_in, significant, with_se};
+use crate::format::{amount_in, se_cell, with_se};
 use crate::model::Model;
 use crate::stats::{Probability, Summary};
 
@@ -43,7 +43,7 @@ pub fn outturns(s: &Summary) -> Vec<Block> {
                     l.label.clone(),
                     amount_in(l.budget, unit),
                     amount_in(l.expected, unit),
-                    significant(l.expected_se, 2),
+                    se_cell(l.expected_se),
                     signed(l.expected - l.budget, unit),
                 ]
             })
@@ -67,7 +67,7 @@ pub fn outturns(s: &Summary) -> Vec<Block> {
                         f.label.clone(),
                         amount_in(f.budget, unit),
                         amount_in(f.expected, unit),
-                        significant(f.expected_se, 2),
+                        se_cell(f.expected_se),
                         signed(f.expected - f.budget, unit),
                     ]
                 })
@@ -131,7 +131,7 @@ fn points(se: f64) -> String {
 pub fn precision(s: &Summary) -> Vec<Block> {
     let unit = s.model.unit.as_str();
     let m = |d: Decimal| money(d, unit);
-    let se = |d: Decimal| money_se(d, unit);
+    let se = |d: Option<Decimal>| money_se(d, unit);
     let mut out = vec![Block::Heading(2, "How precise the figures are".into())];
     out.push(Block::Paragraph(format!(
         "Every figure in this report is estimated from {}. The standard errors and 95% \
@@ -207,7 +207,7 @@ pub fn precision(s: &Summary) -> Vec<Block> {
                 .iter()
                 .find(|q| q.p == p)
                 .and_then(|q| q.se)
-                .map_or_else(|| "—".into(), se);
+                .map_or_else(|| "—".into(), |d| se(Some(d)));
             rows.push(vec![
                 what.into(),
                 m(value),
@@ -226,14 +226,11 @@ pub fn precision(s: &Summary) -> Vec<Block> {
         se(s.s114.expected_excess_se),
         "—".into(),
     ]);
-    if let (Some(x), Some(x_se)) = (
-        s.s114.mean_excess_given_breach,
-        s.s114.mean_excess_given_breach_se,
-    ) {
+    if let Some(x) = s.s114.mean_excess_given_breach {
         rows.push(vec![
             "Shortfall beyond reserves in the years that breach (mean)".into(),
             super::money_positive(x, unit),
-            se(x_se),
+            se(s.s114.mean_excess_given_breach_se),
             "—".into(),
         ]);
     }

@@ -102,10 +102,14 @@ pub fn ratio_se(sums: &[(f64, f64)], min_batches: usize) -> Option<f64> {
 
 /// The standard error of a mean over `n` values with sum of squared deviations `m2`:
 /// the batch-means one when there are enough batches (`per_batch` holds each batch's mean
-/// and size), else the independent-draws formula s/√n.
-pub fn mean_se(per_batch: &[(f64, u64)], n: u64, m2: f64) -> f64 {
-    let nf = n.max(1) as f64;
-    batch_means_se(per_batch, MIN_BATCHES).unwrap_or_else(|| (m2 / (nf - 1.0).max(1.0) / nf).sqrt())
+/// and size), else the independent-draws formula s/√n; `None` from a single value, whose
+/// spread is unknown.
+pub fn mean_se(per_batch: &[(f64, u64)], n: u64, m2: f64) -> Option<f64> {
+    if n < 2 {
+        return None;
+    }
+    let nf = n as f64;
+    Some(batch_means_se(per_batch, MIN_BATCHES).unwrap_or_else(|| (m2 / (nf - 1.0) / nf).sqrt()))
 }
 
 /// Value below which a share `q` of the histogram's mass lies (bin centre), for bins of
@@ -286,7 +290,9 @@ mod tests {
     fn mean_se_falls_back_to_independent_draws_with_few_batches() {
         // 3 batches: too few, so s/√n with s² = m2/(n − 1).
         let per = [(1.0, 10), (2.0, 10), (3.0, 10)];
-        let se = mean_se(&per, 30, 29.0 * 4.0);
+        let se = mean_se(&per, 30, 29.0 * 4.0).unwrap();
         assert!((se - (4.0f64 / 30.0).sqrt()).abs() < 1e-12, "{se}");
+        // One value: its spread, and so the standard error, is unknown (not zero).
+        assert_eq!(mean_se(&[(1.0, 1)], 1, 0.0), None);
     }
 }

@@ -71,6 +71,11 @@ pub fn uncertainty(x: f64) -> Decimal {
     }
 }
 
+/// [`uncertainty`] of a standard error that may be unknown.
+fn se(x: Option<f64>) -> Option<Decimal> {
+    x.map(uncertainty)
+}
+
 fn per_batch(batches: &[BatchSummary], f: impl Fn(&BatchSummary) -> f64) -> Vec<(f64, u64)> {
     batches.iter().map(|b| (f(b), b.n)).collect()
 }
@@ -95,16 +100,16 @@ fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
     let mean = (s.sum / nf).clamp(min, max);
     let var = s.m2 / (nf - 1.0).max(1.0);
     let sd = var.sqrt();
-    let sd_se = match batch_means_se(&s.batch_variances, MIN_BATCHES) {
+    let sd_se = (s.n >= 2).then(|| match batch_means_se(&s.batch_variances, MIN_BATCHES) {
         Some(var_se) if sd > 0.0 => var_se / (2.0 * sd),
-        _ => sd / (2.0 * (nf - 1.0).max(1.0)).sqrt(),
-    };
+        _ => sd / (2.0 * (nf - 1.0)).sqrt(),
+    });
     let m = |x| money(unit, x);
     Spread {
         mean: m(mean),
-        mean_se: uncertainty(mean_se(&s.batch_means, s.n, s.m2)),
+        mean_se: se(mean_se(&s.batch_means, s.n, s.m2)),
         sd: m(sd),
-        sd_se: uncertainty(sd_se),
+        sd_se: se(sd_se),
         min: m(min),
         max: m(max),
         percentiles: HEADLINE_PERCENTILES
@@ -120,10 +125,10 @@ fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
                     ci95_high: m(hi),
                     // With too few batches, a quarter of the order-statistic interval's
                     // width (which spans about ±1.96 standard errors).
-                    se: Some(uncertainty(
+                    se: se((s.n >= 2).then(|| {
                         batch_means_se(&s.batch_percentiles[k], MIN_BATCHES)
-                            .unwrap_or((hi - lo) / (2.0 * Z95)),
-                    )),
+                            .unwrap_or((hi - lo) / (2.0 * Z95))
+                    })),
                 }
             })
             .collect(),
@@ -158,7 +163,7 @@ fn savings(model: &Model, batches: &[BatchSummary], t: &BatchSummary) -> Savings
     Savings {
         planned,
         mean: m(t.sum_savings / nf),
-        mean_se: uncertainty(mean_se(
+        mean_se: se(mean_se(
             &per_batch(batches, |b| b.sum_savings / b.n as f64),
             n,
             t.m2_savings,
@@ -166,9 +171,9 @@ fn savings(model: &Model, batches: &[BatchSummary], t: &BatchSummary) -> Savings
         min: m(t.min_savings),
         max: m(t.max_savings),
         p10: m(hq(&t.savings_histogram, 0.1)),
-        p10_se: uncertainty(quantile_se(0.1)),
+        p10_se: se((n >= 2).then(|| quantile_se(0.1))),
         p90: m(hq(&t.savings_histogram, 0.9)),
-        p90_se: uncertainty(quantile_se(0.9)),
+        p90_se: se((n >= 2).then(|| quantile_se(0.9))),
         by_saving: model
             .savings
             .iter()
@@ -179,7 +184,7 @@ fn savings(model: &Model, batches: &[BatchSummary], t: &BatchSummary) -> Savings
                 planned: s.amount,
                 recurring: s.recurring,
                 expected: m(t.saving_delivered[k] / nf),
-                expected_se: uncertainty(mean_se(
+                expected_se: se(mean_se(
                     &per_batch(batches, |b| b.saving_delivered[k] / b.n as f64),
                     n,
                     t.saving_m2[k],
@@ -213,7 +218,7 @@ impl Items<'_> {
             group: group.into(),
             budget,
             expected: money(self.unit, sums(t)[k] / nf),
-            expected_se: uncertainty(mean_se(
+            expected_se: se(mean_se(
                 &per_batch(self.batches, |b| sums(b)[k] / b.n as f64),
                 t.n,
                 m2s(t)[k],
@@ -316,17 +321,16 @@ pub fn summarize(
         s114: S114 {
             probability: Probability::new(t.breaches, n, &share(|b| b.breaches)),
             expected_excess: m(excess_mean),
-            expected_excess_se: uncertainty(mean_se(
+            expected_excess_se: se(mean_se(
                 &per_batch(batches, |b| b.sum_excess / b.n as f64),
                 n,
                 t.m2_excess,
             )),
             mean_excess_given_breach: (t.breaches > 0).then(|| m(t.sum_excess / t.breaches as f64)),
-            mean_excess_given_breach_se: (t.breaches > 0)
-                .then(|| uncertainty(excess_given_breach_se(batches, t))),
+            mean_excess_given_breach_se: se(excess_given_breach_se(batches, t)),
         },
         mitigation_used: m(t.sum_mitigation_used / nf),
-        mitigation_used_se: uncertainty(mean_se(
+        mitigation_used_se: se(mean_se(
             &per_batch(batches, |b| b.sum_mitigation_used / b.n as f64),
             n,
             t.m2_mitigation_used,
@@ -416,21 +420,21 @@ fn percentile_rows(unit: Unit, gap: &[f64], shortfall: &[f64]) -> Vec<Percentile
 }
 
 /// The standard error of the mean shortfall beyond reserves in the years that breach: a
-/// ratio over batches (Σ excess / Σ breaches); with few batches, s/√k over the k breaches,
-/// where Σ e² over the breach years is the run's m2 of the excess plus (Σ e)²/n (the other
-/// years contribute zeros).
-fn excess_given_breach_se(batches: &[BatchSummary], t: &BatchSummary) -> f64 {
+/// ratio over batches (Σ excess / Σ breaches); with few batches, s/√k over the k breaches
+/// (their squared deviations kept per batch and merged exactly). `None` with fewer than two
+/// breaches, whose spread is unknown.
+fn excess_given_breach_se(batches: &[BatchSummary], t: &BatchSummary) -> Option<f64> {
+    if t.breaches < 2 {
+        return None;
+    }
     let sums: Vec<(f64, f64)> = batches
         .iter()
         .map(|b| (b.sum_excess, b.breaches as f64))
         .collect();
-    ratio_se(&sums, MIN_BATCHES).unwrap_or_else(|| {
-        let k = t.breaches as f64;
-        let mean = t.sum_excess / k;
-        let sum_sq = t.m2_excess + t.sum_excess * t.sum_excess / t.n as f64;
-        let m2 = (sum_sq - k * mean * mean).max(0.0);
-        (m2 / (k - 1.0).max(1.0) / k).sqrt()
-    })
+    let k = t.breaches as f64;
+    Some(
+        ratio_se(&sums, MIN_BATCHES).unwrap_or_else(|| (t.m2_breach_excess / (k - 1.0) / k).sqrt()),
+    )
 }
 
 fn f(d: Decimal) -> f64 {

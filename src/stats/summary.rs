@@ -58,7 +58,8 @@ pub struct Percentile {
     /// Upper end of that interval.
     #[serde(with = "exact")]
     pub ci95_high: Decimal,
-    /// Batch-means standard error (absent with a single batch).
+    /// Batch-means standard error (with fewer than 20 batches, a quarter of the
+    /// order-statistic interval's width; absent from a run of one simulated year).
     #[serde(
         with = "exact_option",
         default,
@@ -73,16 +74,25 @@ pub struct Spread {
     /// Mean: the central estimate.
     #[serde(with = "exact")]
     pub mean: Decimal,
-    /// Monte Carlo standard error of the mean (batch means; the iid formula with one batch).
-    #[serde(with = "exact")]
-    pub mean_se: Decimal,
+    /// Monte Carlo standard error of the mean (batch means; the iid formula with fewer than
+    /// 20 batches; absent when it cannot be estimated: a run of one simulated year).
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mean_se: Option<Decimal>,
     /// Standard deviation across simulated years.
     #[serde(with = "exact")]
     pub sd: Decimal,
     /// Monte Carlo standard error of the standard deviation (batch means of each batch's
     /// variance, by the delta method; the normal-theory sd/√(2(n − 1)) with few batches).
-    #[serde(with = "exact")]
-    pub sd_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sd_se: Option<Decimal>,
     /// Smallest simulated value.
     #[serde(with = "exact")]
     pub min: Decimal,
@@ -104,8 +114,12 @@ pub struct S114 {
     #[serde(with = "exact")]
     pub expected_excess: Decimal,
     /// Its Monte Carlo standard error.
-    #[serde(with = "exact")]
-    pub expected_excess_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expected_excess_se: Option<Decimal>,
     /// Mean shortfall beyond reserves in the years that breach (absent when none do).
     #[serde(
         with = "exact_option",
@@ -151,8 +165,12 @@ pub struct SavingDelivery {
     #[serde(with = "exact")]
     pub expected: Decimal,
     /// Its Monte Carlo standard error.
-    #[serde(with = "exact")]
-    pub expected_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expected_se: Option<Decimal>,
 }
 
 /// Savings delivered across simulated years.
@@ -165,8 +183,12 @@ pub struct Savings {
     #[serde(with = "exact")]
     pub mean: Decimal,
     /// Its Monte Carlo standard error.
-    #[serde(with = "exact")]
-    pub mean_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mean_se: Option<Decimal>,
     /// Least delivered in any simulated year.
     #[serde(with = "exact")]
     pub min: Decimal,
@@ -178,14 +200,22 @@ pub struct Savings {
     pub p10: Decimal,
     /// Its Monte Carlo standard error (batch means of each batch's P10; with few batches,
     /// a quarter of its order-statistic interval, read off the histogram).
-    #[serde(with = "exact")]
-    pub p10_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub p10_se: Option<Decimal>,
     /// 90th percentile of delivery (same histogram).
     #[serde(with = "exact")]
     pub p90: Decimal,
     /// Its Monte Carlo standard error, as `p10_se`.
-    #[serde(with = "exact")]
-    pub p90_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub p90_se: Option<Decimal>,
     /// Each saving.
     pub by_saving: Vec<SavingDelivery>,
 }
@@ -206,8 +236,12 @@ pub struct ItemOutturn {
     #[serde(with = "exact")]
     pub expected: Decimal,
     /// Its Monte Carlo standard error.
-    #[serde(with = "exact")]
-    pub expected_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expected_se: Option<Decimal>,
 }
 
 /// One row of the full percentile table.
@@ -485,8 +519,12 @@ pub struct Summary {
     #[serde(with = "exact")]
     pub mitigation_used: Decimal,
     /// Its Monte Carlo standard error.
-    #[serde(with = "exact")]
-    pub mitigation_used_se: Decimal,
+    #[serde(
+        with = "exact_option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mitigation_used_se: Option<Decimal>,
     /// Savings delivery.
     pub savings: Savings,
     /// Spending lines.

@@ -614,3 +614,73 @@ fn figures_agree_at_the_largest_amounts_a_model_holds() {
     let se = (0.95f64 * 0.05 / n).sqrt() / (normal_pdf(1.644_853_6) / 10.0);
     assert_within("gap P95", p95, 16.448_536, se, MC_SE_TOLERANCE);
 }
+
+#[test]
+fn a_standard_error_that_cannot_be_estimated_is_not_shown_as_zero() {
+    // One simulated year: every spread is unknown, so no standard error is given, and the
+    // terminal and the report say it is not known rather than print £0.0m.
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", "1", "--seed", "39"],
+    );
+    let s = &r.summary;
+    for pointer in [
+        "/gap/mean_se",
+        "/gap/sd_se",
+        "/shortfall/mean_se",
+        "/mitigation_used_se",
+        "/s114/expected_excess_se",
+        "/lines/0/expected_se",
+        "/gap/percentiles/0/se",
+    ] {
+        assert!(s.pointer(pointer).is_none(), "{pointer} is given: {s}");
+    }
+    assert!(
+        r.stdout.contains("Monte Carlo standard error not known"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("standard error £0"), "{}", r.stdout);
+    let md = std::fs::read_to_string(r.dir.join("report.md")).unwrap();
+    assert!(!md.contains("standard error £0"), "{md}");
+
+    // Two simulated years: known, and not zero for a gap that varies.
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", "2", "--seed", "39"],
+    );
+    assert!(num(&r.summary, "/gap/mean_se") > 0.0);
+}
+
+#[test]
+fn the_excess_in_breach_years_has_a_standard_error_only_from_two_of_them() {
+    // Reserves so high that a short run sees at most one breach: the conditional mean is
+    // given, its standard error is not (the spread of one value is unknown).
+    let text = std::fs::read_to_string(fixture("normal-sum.toml"))
+        .unwrap()
+        .replace("amount = 15", "amount = 24");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("high.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut seen_one = false;
+    for seed in 0..40 {
+        let r = run(
+            Some(&path),
+            &["--iterations", "500", "--seed", &seed.to_string()],
+        );
+        let s = &r.summary;
+        let breaches = num(s, "/s114/probability/count");
+        let se = s.pointer("/s114/mean_excess_given_breach_se");
+        match breaches as u64 {
+            0 => assert!(se.is_none()),
+            1 => {
+                assert!(se.is_none(), "one breach: {s}");
+                assert!(s.pointer("/s114/mean_excess_given_breach").is_some());
+                seen_one = true;
+                break;
+            }
+            _ => assert!(num(s, "/s114/mean_excess_given_breach_se") > 0.0),
+        }
+    }
+    assert!(seen_one, "no seed gave exactly one breach");
+}
