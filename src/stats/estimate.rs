@@ -112,17 +112,24 @@ pub fn mean_se(per_batch: &[(f64, u64)], n: u64, m2: f64) -> Option<f64> {
     Some(batch_means_se(per_batch, MIN_BATCHES).unwrap_or_else(|| (m2 / (nf - 1.0) / nf).sqrt()))
 }
 
-/// Value below which a share `q` of the histogram's mass lies (bin centre), for bins of
-/// `width` starting at 0.
+/// Value below which a share `q` of the histogram's mass lies, for bins of `width`
+/// starting at 0: the empirical distribution function interpolated linearly inside the bin
+/// that holds the q-th share (the values are taken as spread evenly across their bin), so a
+/// smooth law's quantile is found to well within a bin, not just to the bin's centre.
 pub fn histogram_quantile(hist: &[u32], width: f64, q: f64) -> f64 {
     let total: u64 = hist.iter().map(|&c| u64::from(c)).sum();
-    let target = (q.clamp(0.0, 1.0) * total as f64).ceil() as u64;
-    let mut acc = 0u64;
+    if total == 0 {
+        return 0.0;
+    }
+    let target = q.clamp(0.0, 1.0) * total as f64;
+    let mut below = 0u64;
     for (i, &c) in hist.iter().enumerate() {
-        acc += u64::from(c);
-        if acc >= target.max(1) {
-            return (i as f64 + 0.5) * width;
+        let c = u64::from(c);
+        if c > 0 && (below + c) as f64 >= target {
+            let within = ((target - below as f64) / c as f64).clamp(0.0, 1.0);
+            return (i as f64 + within) * width;
         }
+        below += c;
     }
     hist.len() as f64 * width
 }
@@ -275,15 +282,19 @@ mod tests {
     }
 
     #[test]
-    fn histogram_quantiles_are_bin_centres() {
-        // 10 values in bin 0, 10 in bin 3 (width 2): P10 is bin 0's centre, P90 bin 3's.
+    fn histogram_quantiles_interpolate_inside_their_bin() {
+        // 10 values in bin 0 ([0, 2)), 10 in bin 3 ([6, 8)): the q-th share is found by
+        // spreading each bin's values evenly across it.
         let mut hist = vec![0u32; 5];
         hist[0] = 10;
         hist[3] = 10;
-        assert_eq!(histogram_quantile(&hist, 2.0, 0.1), 1.0);
-        assert_eq!(histogram_quantile(&hist, 2.0, 0.5), 1.0);
-        assert_eq!(histogram_quantile(&hist, 2.0, 0.51), 7.0);
-        assert_eq!(histogram_quantile(&hist, 2.0, 0.9), 7.0);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(histogram_quantile(&hist, 2.0, 0.1), 0.4));
+        assert!(close(histogram_quantile(&hist, 2.0, 0.5), 2.0));
+        assert!(close(histogram_quantile(&hist, 2.0, 0.55), 6.2));
+        assert!(close(histogram_quantile(&hist, 2.0, 0.9), 7.6));
+        assert!(close(histogram_quantile(&hist, 2.0, 1.0), 8.0));
+        assert_eq!(histogram_quantile(&[0; 4], 1.0, 0.5), 0.0);
     }
 
     #[test]

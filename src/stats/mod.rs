@@ -145,8 +145,8 @@ fn savings(model: &Model, batches: &[BatchSummary], t: &BatchSummary) -> Savings
     let nf = n as f64;
     let planned = model.planned_savings();
     let width = f(planned) / SAVINGS_BINS as f64;
-    // Bin centres are within half a bin (0.05% of the programme) of the truth; kept within
-    // the simulated range so that P10 never falls below the minimum.
+    // Interpolated inside the bin (0.1% of the programme wide), and kept within the
+    // simulated range so that P10 never falls below the minimum.
     let within = |x: f64| x.max(t.min_savings).min(t.max_savings);
     let hq = |hist: &[u32], q: f64| within(histogram_quantile(hist, width, q));
     let quantile_se = |q: f64| {

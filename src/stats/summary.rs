@@ -195,7 +195,8 @@ pub struct Savings {
     /// Most delivered in any simulated year.
     #[serde(with = "exact")]
     pub max: Decimal,
-    /// 10th percentile of delivery (from a histogram of planned/1000-wide bins).
+    /// 10th percentile of delivery (from a histogram of planned/1000-wide bins, interpolated
+    /// inside the bin).
     #[serde(with = "exact")]
     pub p10: Decimal,
     /// Its Monte Carlo standard error (batch means of each batch's P10; with few batches,
