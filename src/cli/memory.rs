@@ -37,6 +37,39 @@ pub struct Available {
     pub source: String,
 }
 
+/// The cap of a run to a precision, lowered to the most simulated years that fit on one
+/// thread when the cap asked for does not (the run may well stop long before it, and
+/// refusing it would contradict the advice to use --precision). Says so on stderr; the
+/// summary then records that the target was not reached if the lowered cap comes first.
+pub fn precision_cap(model: &Model, cap: u64) -> Result<u64, Failure> {
+    let Some(room) = available()? else {
+        return Ok(cap);
+    };
+    if cap > MAX_ITERATIONS || estimate::estimate(model, cap).total(1) <= room.bytes {
+        return Ok(cap);
+    }
+    // Whole rounds of the stopping rule, so the run ends where a check would.
+    let round = gapsim::engine::ROUND_BATCHES * gapsim::engine::BATCH_SIZE as u64;
+    let most = estimate::max_iterations(model, 1, room.bytes);
+    let lowered = if most >= round {
+        most / round * round
+    } else {
+        most
+    };
+    if lowered == 0 {
+        // Not even one year fits: `fit` says why.
+        return Ok(cap);
+    }
+    warn(&format!(
+        "gapsim: --precision run capped at {} simulated years instead of {}, the most that          fit in the {} available ({}); the run stops earlier once the interval is narrow          enough\n",
+        count(lowered),
+        count(cap),
+        size(room.bytes),
+        room.source,
+    ));
+    Ok(lowered)
+}
+
 /// Checks that `iterations` simulated years of `model` fit, and returns the threads to
 /// use: `threads`, or fewer when only that fits. `chosen` says whether the user asked for
 /// `threads` (--threads), for the message.

@@ -1,6 +1,6 @@
 //! The run folder: written whole or not at all, never over an existing one.
 //!
-//! Files are written into a hidden staging folder beside the target (`.gapsim-PID.partial`,
+//! Files are written into a hidden staging folder beside the target (`.gapsim-PID-TOKEN.partial`,
 //! short whatever the target's name, so a long but legal name never fails for the staging
 //! name), each synced to disk, with a manifest of their SHA-256 digests
 //! (`manifest.sha256`), and the folder is renamed into place in one step, so a failed or
@@ -236,7 +236,7 @@ pub const PATH_MAX: Option<usize> = if cfg!(target_os = "linux") {
 };
 
 /// Room for the longest name gapsim writes inside a run folder, or inside the staging
-/// folder of `gapsim report` in it (`.gapsim-PID.partial/new/distribution.png`).
+/// folder of `gapsim report` in it (`.gapsim-PID-TOKEN.partial/new/distribution.png`).
 const LONGEST_INSIDE: usize = 1 + staging::LONGEST_NAME + "/new/".len() + 32;
 
 /// Refuses a target whose paths, or those of the files in it, would be longer than the

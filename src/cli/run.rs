@@ -56,9 +56,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     output::precheck(&target)?;
 
     let reserves = args.reserves.unwrap_or_else(|| model.usable_reserves());
+    let iterations = match args.precision {
+        Some(_) => memory::precision_cap(model, args.iterations)?,
+        None => args.iterations,
+    };
     let config = RunConfig {
         seed: args.seed,
-        iterations: args.iterations,
+        iterations,
         reserves: reserves
             .to_f64()
             .context("usable reserves are out of range")?,

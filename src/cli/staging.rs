@@ -1,6 +1,8 @@
 //! Hidden staging folders, durable writes, and the staging folders killed processes leave.
 //!
-//! A run folder is written into `.gapsim-PID.partial` beside it and renamed into place; a
+//! A run folder is written into `.gapsim-PID-TOKEN.partial` beside it and renamed into
+//! place (TOKEN, fixed for the process, keeps two processes with one id, in two containers
+//! sharing a folder, apart); a
 //! report's new files into one inside the run folder. Every file is synced (fsync) before
 //! the rename that publishes it and the folder that holds it after, so that after a crash
 //! or a power cut a run folder is either there whole or not there at all: without the
@@ -37,19 +39,35 @@ const OWNER: &str = ".owner";
 const PREFIX: &str = ".gapsim-";
 const SUFFIX: &str = ".partial";
 
-/// This process's staging folder in `parent`.
+/// This process's staging folder in `parent`: `.gapsim-PID-TOKEN.partial`.
 pub fn path_in(parent: &Path) -> PathBuf {
-    parent.join(format!("{PREFIX}{}{SUFFIX}", std::process::id()))
+    parent.join(format!(
+        "{PREFIX}{}-{:08x}{SUFFIX}",
+        std::process::id(),
+        token()
+    ))
 }
 
-/// The longest staging folder name any process can have (a 10-digit process id).
-pub const LONGEST_NAME: usize = PREFIX.len() + 10 + SUFFIX.len();
+/// A number fixed for this process and unlikely to be another's with the same id: the
+/// clock's nanoseconds when first asked, mixed.
+fn token() -> u32 {
+    static TOKEN: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *TOKEN.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        (gapsim::sample::splitmix64(nanos ^ u64::from(std::process::id())) >> 32) as u32
+    })
+}
 
-/// Creates the staging folder `path` (removing one a dead process with our id left) with
-/// its owner file.
+/// The longest staging folder name any process can have (a 10-digit process id and its
+/// 8-digit token).
+pub const LONGEST_NAME: usize = PREFIX.len() + 10 + 1 + 8 + SUFFIX.len();
+
+/// Creates the staging folder `path` with its owner file. Never removes anything there: a
+/// folder of that name belongs to another process (the token makes it all but impossible),
+/// and creating ours fails instead.
 pub fn create(path: &Path) -> std::io::Result<()> {
-    // Our process id: one that exists is stale, left by a process that had it before.
-    let _ = fs::remove_dir_all(path);
     fs::create_dir(path)?;
     write_synced(&path.join(OWNER), Owner::current().render().as_bytes())
 }
@@ -96,17 +114,20 @@ pub fn remove_stale(parent: &Path) {
     let here = Owner::current();
     for entry in entries.flatten() {
         let name = entry.file_name();
+        // `.gapsim-PID-TOKEN.partial`, or `.gapsim-PID.partial` from versions before the
+        // token.
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix(PREFIX))
             .and_then(|n| n.strip_suffix(SUFFIX))
+            .and_then(|n| n.split('-').next())
             .and_then(|n| n.parse::<u32>().ok())
         else {
             continue;
         };
         let path = entry.path();
-        // Our own id is handled when we create ours.
-        if pid == std::process::id() || !is_stale(&path, pid, &here) {
+        // Never our own (we have not made it yet, or are writing it).
+        if path == path_in(parent) || !is_stale(&path, pid, &here) {
             continue;
         }
         if fs::remove_dir_all(&path).is_ok() {

@@ -212,6 +212,27 @@ impl<'m> Simulation<'m> {
         })
     }
 
+    /// Reserves the results of `iterations` simulated years in all, ahead of
+    /// [`Simulation::extend_to`].
+    ///
+    /// # Errors
+    /// [`EngineError::TooMany`] beyond the cap, [`EngineError::OutOfMemory`] when the
+    /// memory cannot be had.
+    pub fn reserve(&mut self, iterations: u64) -> Result<(), EngineError> {
+        if iterations > MAX_ITERATIONS {
+            return Err(EngineError::TooMany { iterations });
+        }
+        let no_memory = EngineError::OutOfMemory { iterations };
+        let more = usize::try_from(iterations)
+            .map_err(|_| no_memory.clone())?
+            .saturating_sub(self.gap.len());
+        self.gap
+            .try_reserve_exact(more)
+            .and_then(|()| self.shortfall.try_reserve_exact(more))
+            .and_then(|()| self.batches.try_reserve_exact(more.div_ceil(BATCH_SIZE)))
+            .map_err(|_| no_memory)
+    }
+
     /// Iterations simulated so far.
     pub fn iterations(&self) -> u64 {
         self.gap.len() as u64
@@ -357,6 +378,9 @@ pub fn run_to_precision(
         return Err(EngineError::NoIterations);
     }
     let mut sim = Simulation::new(model, config)?;
+    // The cap's results at once (pages are only touched as they are written), so that the
+    // rounds do not reallocate and copy them again and again.
+    sim.reserve(config.iterations)?;
     let round = ROUND_BATCHES * BATCH_SIZE as u64;
     let mut trace = Vec::new();
     loop {
