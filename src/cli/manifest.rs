@@ -34,6 +34,34 @@ pub fn rebuilt_by_report(name: &str) -> bool {
 /// Files the report is drawn from: the manifest must list them.
 const INPUTS: [&str; 2] = ["summary.json", "model.toml"];
 
+/// The largest file of a run folder that `report` reads: far beyond what a run writes (the
+/// summary of a 10,000-driver model is about 20 MB), so that a file replaced by something
+/// huge, or by a link to `/dev/zero`, is refused rather than read until memory runs out.
+const MAX_RUN_FILE: u64 = 256 * 1024 * 1024;
+
+/// Reads a file of a run folder: a regular file (a link is followed to one) of at most
+/// [`MAX_RUN_FILE`] bytes.
+fn read_run_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_RUN_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RUN_FILE {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidData,
+            "larger than any file gapsim writes",
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Checks every file of `dir` listed in its manifest.
 ///
 /// # Errors
@@ -42,7 +70,7 @@ const INPUTS: [&str; 2] = ["summary.json", "model.toml"];
 /// each.
 pub fn check(dir: &Path) -> anyhow::Result<Checked> {
     let path = dir.join(manifest::FILE);
-    let text = match fs::read(&path) {
+    let text = match read_run_file(&path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             anyhow::anyhow!(
                 "{} is not a manifest gapsim wrote (it is not text)",
@@ -74,7 +102,7 @@ pub fn check(dir: &Path) -> anyhow::Result<Checked> {
     let mut repaired = Vec::new();
     for entry in &entries {
         let file = dir.join(&entry.name);
-        let problem = match fs::read(&file) {
+        let problem = match read_run_file(&file) {
             Ok(bytes) if manifest::sha256_hex(&bytes) == entry.sha256 => {
                 if !rebuilt_by_report(&entry.name) {
                     read.insert(entry.name.clone(), bytes);
@@ -83,6 +111,9 @@ pub fn check(dir: &Path) -> anyhow::Result<Checked> {
             }
             Ok(_) => "has changed since the run (its SHA-256 is not the one in the manifest)",
             Err(e) if e.kind() == ErrorKind::NotFound => "is missing",
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                "is not a file gapsim writes (not a regular file, or far too large)"
+            }
             Err(_) => "cannot be read",
         };
         let line = format!("{} {problem}", entry.name);

@@ -5,7 +5,7 @@
 //! "Sensitivity and the tail").
 
 use crate::engine::{BatchSummary, SENSITIVITY_BATCHES, SensitivitySums};
-use crate::model::{LineKind, Measure, Model, Unit};
+use crate::model::{LineKind, Measure, Model, Unit, UnitCost};
 
 use super::estimate::batch_means_se;
 use super::money;
@@ -50,7 +50,8 @@ pub(super) fn sensitivity(
             .map(|b| (f(b), b.n))
             .collect()
     };
-    let mut drivers: Vec<DriverSensitivity> = model
+    // (driver index, its figures), for every driver that varies.
+    let mut drivers: Vec<(usize, DriverSensitivity)> = model
         .drivers
         .iter()
         .enumerate()
@@ -63,7 +64,7 @@ pub(super) fn sensitivity(
             let low_value = s.low_sum[i] / tenth;
             let high_value = s.high_sum[i] / tenth;
             // Ten batches: enough for a rough (±25%) standard error.
-            DriverSensitivity {
+            let figures = DriverSensitivity {
                 name: d.name.clone(),
                 label: d.label.clone(),
                 measure: measure_name(d.measure).into(),
@@ -78,7 +79,8 @@ pub(super) fn sensitivity(
                 low_effect: money(unit, slope * (low_value - mean_value)),
                 high_effect: money(unit, slope * (high_value - mean_value)),
                 members: Vec::new(),
-            }
+            };
+            (i, figures)
         })
         .collect();
     let by_contribution = |a: &DriverSensitivity, b: &DriverSensitivity| {
@@ -87,23 +89,19 @@ pub(super) fn sensitivity(
             .total_cmp(&a.contribution.abs())
             .then_with(|| a.name.cmp(&b.name))
     };
-    drivers.sort_by(by_contribution);
+    drivers.sort_by(|a, b| by_contribution(&a.1, &b.1));
 
     // What the report ranks: the savings programme's delivery as one factor (its drivers'
     // contributions add up, as Euler allocations do), beside every other driver.
     let of_savings = savings_drivers(model);
-    let (members, mut factors): (Vec<DriverSensitivity>, Vec<DriverSensitivity>) =
-        drivers.iter().cloned().partition(|d| {
-            model
-                .driver_named(&d.name)
-                .is_some_and(|id| of_savings[id.0])
-        });
+    let (members, others): (Vec<_>, Vec<_>) =
+        drivers.iter().cloned().partition(|(i, _)| of_savings[*i]);
+    let mut factors: Vec<DriverSensitivity> = others.into_iter().map(|(_, d)| d).collect();
     if !members.is_empty() {
         let contribution_of = |b: &SensitivitySums| -> f64 {
             members
                 .iter()
-                .filter_map(|d| model.driver_named(&d.name))
-                .map(|id| slopes.get(id.0).copied().unwrap_or(0.0) * b.comoment[id.0])
+                .map(|&(i, _)| slopes.get(i).copied().unwrap_or(0.0) * b.comoment[i])
                 .sum::<f64>()
                 / b.m2_gap
         };
@@ -123,7 +121,7 @@ pub(super) fn sensitivity(
             measure: "money".into(),
             rank_correlation: s.savings_spearman / n,
             rank_correlation_se: batch_means_se(&per(&|b| b.savings_spearman / b.n as f64), 5),
-            contribution: members.iter().map(|d| d.contribution).sum(),
+            contribution: members.iter().map(|(_, d)| d.contribution).sum(),
             contribution_se: batch_means_se(&per(&contribution_of), 5),
             // Every pound delivered is a pound off the gap.
             slope: -1.0,
@@ -132,14 +130,14 @@ pub(super) fn sensitivity(
             high_value,
             low_effect: money(unit, mean_value - low_value),
             high_effect: money(unit, mean_value - high_value),
-            members: members.iter().map(|d| d.name.clone()).collect(),
+            members: members.iter().map(|(_, d)| d.name.clone()).collect(),
         });
         factors.sort_by(by_contribution);
     }
     Sensitivity {
         iterations: s.n,
-        explained: drivers.iter().map(|d| d.contribution).sum(),
-        drivers,
+        explained: drivers.iter().map(|(_, d)| d.contribution).sum(),
+        drivers: drivers.into_iter().map(|(_, d)| d).collect(),
         factors,
     }
 }
@@ -160,8 +158,16 @@ fn savings_drivers(model: &Model) -> Vec<bool> {
     let mut elsewhere = |id: crate::model::DriverId| of_savings[id.0] = false;
     for l in &model.lines {
         match &l.kind {
-            LineKind::Cohort { demand, cost, .. } => {
+            LineKind::Cohort {
+                demand,
+                cost,
+                unit_cost,
+                ..
+            } => {
                 demand.iter().chain(cost).for_each(|&id| elsewhere(id));
+                if let UnitCost::Driver(id) = unit_cost {
+                    elsewhere(*id);
+                }
             }
             LineKind::Simple { growth, .. } => growth.iter().for_each(|&id| elsewhere(id)),
             LineKind::Risk { occurs, impact, .. } => {

@@ -262,3 +262,27 @@ fn figures_that_disagree_are_caught_even_when_the_manifest_was_rewritten_to_matc
     let err = String::from_utf8_lossy(&report(&dir).stderr).into_owned();
     assert!(err.contains("no longer matches summary.json"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_run_file_replaced_by_a_link_to_an_endless_device_is_refused_not_read() {
+    // model.toml replaced by a link to /dev/zero: read, it would fill memory; refused,
+    // it is named as not a file gapsim writes.
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &["--iterations", "20000"],
+    );
+    for name in ["model.toml", "percentiles.csv", "manifest.sha256"] {
+        let (_keep, dir) = copy_of(&r.dir, |dir| {
+            std::fs::remove_file(dir.join(name)).unwrap();
+            std::os::unix::fs::symlink("/dev/zero", dir.join(name)).unwrap();
+        });
+        let out = report(&dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains("is not a file gapsim writes") || err.contains("not a regular file"),
+            "{name}: {err}"
+        );
+    }
+}
