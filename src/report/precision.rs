@@ -264,13 +264,12 @@ pub fn correlations(s: &Summary, model: &Model) -> Vec<Block> {
     if pairs.is_empty() {
         return Vec::new();
     }
-    let label = |name: &str| {
-        model
-            .drivers
-            .iter()
-            .find(|d| d.name == name)
-            .map_or_else(|| name.to_string(), |d| d.label.clone())
-    };
+    let labels: std::collections::HashMap<&str, &str> = model
+        .drivers
+        .iter()
+        .map(|d| (d.name.as_str(), d.label.as_str()))
+        .collect();
+    let label = |name: &str| labels.get(name).map_or(name, |l| l).to_string();
     let mut out = vec![Block::Heading(
         2,
         "Correlations: asked for and achieved".into(),
@@ -290,6 +289,7 @@ pub fn correlations(s: &Summary, model: &Model) -> Vec<Block> {
         header: vec![
             "Driver".into(),
             "With".into(),
+            "Set by".into(),
             "Target".into(),
             "Achieved".into(),
         ],
@@ -299,6 +299,9 @@ pub fn correlations(s: &Summary, model: &Model) -> Vec<Block> {
                 vec![
                     label(&p.a),
                     label(&p.b),
+                    p.set_by
+                        .clone()
+                        .unwrap_or_else(|| "--repair-correlation (not set, so 0)".into()),
                     format!("{:.3}", p.target),
                     match p.achieved_se {
                         Some(se) => with_se(p.achieved, se),
@@ -307,7 +310,7 @@ pub fn correlations(s: &Summary, model: &Model) -> Vec<Block> {
                 ]
             })
             .collect(),
-        numeric: vec![false, false, true, true],
+        numeric: vec![false, false, false, true, true],
     });
     out
 }

@@ -192,6 +192,15 @@ pub(super) fn correlation_info(
 ) -> CorrelationInfo {
     let c = &model.correlation;
     let n = t.sensitivity.n.max(1) as f64;
+    // Which entry sets each pair of drivers, by label.
+    let mut set_by = std::collections::HashMap::new();
+    for entry in &c.entries {
+        for (x, &a) in entry.drivers.iter().enumerate() {
+            for &b in &entry.drivers[x + 1..] {
+                set_by.insert((a.min(b), a.max(b)), entry.label.as_str());
+            }
+        }
+    }
     let mut pairs = Vec::new();
     let mut k = 0;
     for i in 0..c.drivers.len() {
@@ -213,6 +222,12 @@ pub(super) fn correlation_info(
                             .collect::<Vec<_>>(),
                         5,
                     ),
+                    set_by: set_by
+                        .get(&(
+                            c.drivers[i].min(c.drivers[j]),
+                            c.drivers[i].max(c.drivers[j]),
+                        ))
+                        .map(|l| (*l).to_string()),
                 });
             }
             k += 1;

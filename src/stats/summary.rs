@@ -385,6 +385,10 @@ pub struct PairCorrelation {
     /// Its batch-means standard error over those batches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achieved_se: Option<f64>,
+    /// The `[correlations.NAME]` entry that sets the pair, by its label (absent for a pair
+    /// the model leaves at 0 that `--repair-correlation` moved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_by: Option<String>,
 }
 
 /// The correlations imposed in the run.

@@ -722,3 +722,38 @@ fn savings_percentiles_of_a_smooth_law_and_their_standard_errors_are_exact() {
         );
     }
 }
+
+#[test]
+fn each_correlated_pair_names_the_entry_that_sets_it_by_its_label() {
+    // The built-in Kent model labels every [correlations.NAME] entry: each pair in
+    // summary.json names its entry's label, and the report's table shows it.
+    let r = run(None, &["--iterations", "20000"]);
+    let md = std::fs::read_to_string(r.dir.join("report.md")).unwrap();
+    let model = gapsim::model::Model::from_toml("kent", gapsim::DEFAULT_MODEL)
+        .unwrap()
+        .model;
+    let pairs = r.summary["correlation"]["pairs"].as_array().unwrap();
+    assert!(!pairs.is_empty());
+    for p in pairs {
+        let (a, b) = (p["a"].as_str().unwrap(), p["b"].as_str().unwrap());
+        let entry = model
+            .correlation
+            .entries
+            .iter()
+            .find(|e| {
+                let has = |n: &str| e.drivers.iter().any(|&d| model.driver(d).name == n);
+                has(a) && has(b)
+            })
+            .expect("every pair is set by an entry");
+        assert_ne!(entry.label, entry.name, "Kent's entries are labelled");
+        assert_eq!(p["set_by"], entry.label.as_str(), "{a} ~ {b}");
+        let escaped = gapsim::report::markdown::text(&entry.label);
+        // In the correlations table: the label beside the pair's target to three decimals.
+        let target = format!("{:.3}", p["target"].as_f64().unwrap());
+        assert!(
+            md.lines()
+                .any(|l| l.starts_with('|') && l.contains(&escaped) && l.contains(&target)),
+            "the correlations table shows {escaped:?} with {target}"
+        );
+    }
+}
