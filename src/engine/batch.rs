@@ -19,7 +19,10 @@ use super::{
 pub(super) struct Scratch {
     pub(super) columns: Vec<Vec<f64>>,
     pub(super) eval: Evaluation,
+    /// Each year's shortfall beyond reserves (0 when it does not breach).
     pub(super) term: Vec<f64>,
+    /// Each year's mitigation used.
+    pub(super) used: Vec<f64>,
     pub(super) sorted: Vec<f64>,
 }
 
@@ -46,6 +49,7 @@ impl Scratch {
                     &mut e.savings,
                     &mut e.capacity,
                     &mut self.term,
+                    &mut self.used,
                     &mut self.sorted,
                 ]
                 .into_iter()
@@ -57,7 +61,7 @@ impl Scratch {
                 + plan.savings.len()
                 + plan.funding.len()
                 + plan.mitigations.len()
-                + 5;
+                + 6;
             EngineError::ScratchOutOfMemory {
                 bytes: (k * n * std::mem::size_of::<f64>()) as u64,
             }
@@ -109,6 +113,8 @@ pub(super) fn run_batch(
     let mut breach_rows: Vec<usize> = Vec::new();
     s.term.clear();
     s.term.resize(n, 0.0);
+    s.used.clear();
+    s.used.resize(n, 0.0);
     for i in 0..n {
         let gap = e.gap[i];
         let capacity = e.capacity[i];
@@ -148,17 +154,14 @@ pub(super) fn run_batch(
         gap_out[i] = gap;
         shortfall_out[i] = shortfall;
         s.term[i] = excess;
+        s.used[i] = used;
     }
     sum.m2_gap = m2(e.gap.iter().copied());
     sum.m2_shortfall = m2(shortfall_out.iter().copied());
     sum.m2_excess = m2(s.term.iter().copied());
     sum.m2_breach_excess = m2(breach_rows.iter().map(|&i| s.term[i]));
     sum.m2_savings = m2(e.savings.iter().copied());
-    sum.m2_mitigation_used = m2(e
-        .gap
-        .iter()
-        .zip(&e.capacity)
-        .map(|(g, c)| g.max(0.0).min(*c)));
+    sum.m2_mitigation_used = m2(s.used.iter().copied());
 
     // What the years that breach look like.
     for (d, col) in cols.iter().enumerate() {

@@ -143,8 +143,9 @@ fn sensitivity_sum_bytes(s: &Shape) -> u64 {
 fn per_thread_bytes(s: &Shape) -> u64 {
     let n = BATCH_SIZE as u64;
     let k = s.correlated;
-    // Driver columns, every term column, and the thread's own sort and excess buffers.
-    let columns = (s.drivers + s.terms()) * (n * F64 + VEC + MALLOC) + 2 * n * F64;
+    // Driver columns, every term column, and the thread's own sort, excess and
+    // mitigation-used buffers.
+    let columns = (s.drivers + s.terms()) * (n * F64 + VEC + MALLOC) + 3 * n * F64;
     // The breach years' row numbers, at most a batch of them.
     let breaches = n * 8;
     // Imposing correlations: a permutation per correlated driver (u32), the score

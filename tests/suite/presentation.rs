@@ -384,10 +384,15 @@ fn every_figure_carries_its_monte_carlo_uncertainty() {
         );
         let row = rows
             .iter()
-            .find(|r| r.len() == 4 && &r[0] == a && &r[1] == b)
+            .find(|r| r.len() == 5 && &r[0] == a && &r[1] == b)
             .unwrap_or_else(|| panic!("no correlation row for {a} / {b}"));
-        assert!((row[2].parse::<f64>().unwrap() - num(p, "/target")).abs() < 5e-4);
-        let (achieved, se) = row[3]
+        assert_eq!(
+            row[2],
+            p["set_by"].as_str().unwrap(),
+            "set by its entry's label"
+        );
+        assert!((row[3].parse::<f64>().unwrap() - num(p, "/target")).abs() < 5e-4);
+        let (achieved, se) = row[4]
             .split_once(" ± ")
             .unwrap_or_else(|| panic!("no standard error in {row:?}"));
         let achieved: f64 = achieved.parse().unwrap();
