@@ -431,24 +431,47 @@ fn savings_delivered_and_the_programme_as_one_factor_match_the_exact_law() {
 }
 
 #[test]
-fn achieved_correlations_carry_a_standard_error_that_bounds_their_miss() {
-    // x, y at rank 0.6 (tests/fixtures/correlated-sum.toml); measured on 100,000 years.
-    let r = run(
-        Some(&fixture("correlated-sum.toml")),
-        &["--iterations", "200000", "--seed", "36"],
+fn achieved_correlations_carry_a_standard_error_that_matches_their_spread_over_seeds() {
+    // x, y at rank 0.6 (tests/fixtures/correlated-sum.toml); each run measures the achieved
+    // correlation on its first 100,000 years. Over 16 seeds, the spread of the achieved
+    // values is what the reported standard error claims: their ratio estimates 1 with a
+    // relative error of about 1/√(2·15) from the seeds and 1/√(2·9) from the 10 batches
+    // behind each standard error (30% together), so 0.4 to 2.5 allows 3 of those while a
+    // standard error off by √10 (one batch taken for ten) fails.
+    let (mut achieved, mut se2) = (Vec::new(), 0.0);
+    for seed in 0..16 {
+        let r = run(
+            Some(&fixture("correlated-sum.toml")),
+            &[
+                "--iterations",
+                "100000",
+                "--seed",
+                &seed.to_string(),
+                "--no-charts",
+            ],
+        );
+        let pair = &r.summary["correlation"]["pairs"][0];
+        let se = num(pair, "/achieved_se");
+        assert!(se > 0.0);
+        se2 += se * se;
+        achieved.push(num(pair, "/achieved"));
+    }
+    let k = achieved.len() as f64;
+    let mean = achieved.iter().sum::<f64>() / k;
+    let spread = (achieved.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+    let claimed = (se2 / k).sqrt();
+    let ratio = spread / claimed;
+    assert!(
+        (0.4..2.5).contains(&ratio),
+        "spread over seeds {spread:.5} against the standard error claimed {claimed:.5}"
     );
-    let pair = &r.summary["correlation"]["pairs"][0];
-    let se = num(pair, "/achieved_se");
-    // Iman–Conover fixes each batch's score correlation, so the achieved value varies less
-    // than independent pairs would: below the bivariate-normal standard error
-    // (1 − ρ²)·√(1.06/(n − 3)) of one batch of 10,000, over √10 batches.
-    let independent = (1.0 - 0.36) * (1.06f64 / 9_997.0).sqrt() / 10f64.sqrt();
-    assert!(se > 0.0 && se < independent, "achieved_se {se}");
+    // And on average the target is reached to within that precision (Iman–Conover
+    // imposes the converted normal-score correlation, exactly in expectation).
     assert_within(
         "achieved correlation",
-        num(pair, "/achieved"),
+        mean,
         0.6,
-        independent,
+        spread / k.sqrt(),
         MC_SE_TOLERANCE,
     );
 }
