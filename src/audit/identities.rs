@@ -11,13 +11,13 @@
 //! rounding of sums over up to 10^9 years, which is at most about 10^-11 of that scale.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::engine::{BATCH_SIZE, SENSITIVITY_BATCHES};
 use crate::model::{Model, Unit};
 use crate::stats::{ItemOutturn, Spread, Summary};
 
 use super::{Check, SLACK};
+use crate::model::f64_of as f;
 
 /// The step of the money grid figures are rounded to (see [`crate::stats::money`]): £100
 /// in a £m model, a penny in a £ model.
@@ -30,10 +30,6 @@ fn step(unit: Unit) -> f64 {
 
 /// Relative allowance for binary rounding in sums over the simulated years.
 const SUMS: f64 = 1e-9;
-
-fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(f64::NAN)
-}
 
 /// What the identities need besides the summary.
 struct Grid {

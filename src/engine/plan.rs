@@ -8,6 +8,7 @@ use std::ops::Range;
 use crate::model::{DriverId, LineKind, Model, UnitCost};
 
 use super::{LARGEST, TOLERANCE};
+use crate::model::f64_of as f;
 
 /// The model compiled to plain numbers in the model's unit, for the hot loop.
 #[derive(Debug, Clone)]
@@ -74,11 +75,6 @@ pub(super) struct PlanSaving {
 pub(super) struct PlanFunding {
     pub(super) budget: f64,
     pub(super) variation: Vec<DriverId>,
-}
-
-fn f(d: rust_decimal::Decimal) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    d.to_f64().unwrap_or(f64::NAN)
 }
 
 impl Plan {

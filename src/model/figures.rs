@@ -3,8 +3,8 @@
 //! runs.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
+pub(crate) use super::f64_of as f;
 use super::{DriverId, Line, LineKind, Model, UnitCost};
 use crate::dist::NEGLIGIBLE;
 
@@ -33,10 +33,6 @@ impl Factor {
             Factor::Value(_) => x.max(0.0),
         }
     }
-}
-
-pub(crate) fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(f64::NAN)
 }
 
 impl Model {

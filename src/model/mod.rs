@@ -27,6 +27,13 @@ use crate::correlation::Matrix;
 use crate::dist::Distribution;
 pub use diagnostic::{Diagnostic, ProblemKind, Severity};
 
+/// A model figure as the floating point the simulation uses: the nearest f64 (every
+/// decimal a model holds converts; NaN would surface one that did not, never a silent 0).
+pub fn f64_of(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive as _;
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
 /// The unit money amounts are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {

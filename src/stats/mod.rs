@@ -29,13 +29,14 @@ pub mod summary;
 mod tail;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
 
 use crate::engine::{
     BATCH_PERCENTILES, BATCH_SIZE, BatchSummary, RunConfig, RunResult, SAVINGS_BINS,
 };
 use crate::model::{Model, Unit};
 
+use crate::model::f64_of as f;
 pub use estimate::{
     MIN_BATCHES, batch_means_se, clopper_pearson, quantile_interval, quantile_sorted,
     s114_interval, s114_precision, sort_in_place,
@@ -435,10 +436,6 @@ fn excess_given_breach_se(batches: &[BatchSummary], t: &BatchSummary) -> Option<
     Some(
         ratio_se(&sums, MIN_BATCHES).unwrap_or_else(|| (t.m2_breach_excess / (k - 1.0) / k).sqrt()),
     )
-}
-
-fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
 }
 
 #[cfg(test)]

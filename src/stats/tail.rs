@@ -1,15 +1,13 @@
 //! What an S114-level year looks like: every driver, line, saving and funding stream
 //! averaged over the simulated years that breach reserves, against all years.
 
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-
 use crate::engine::BatchSummary;
 use crate::model::{Model, Unit};
 
 use super::money;
 use super::sensitivity::measure_name;
 use super::summary::{Shift, Tail};
+use crate::model::f64_of as f;
 
 pub(super) fn tail(model: &Model, t: &BatchSummary, unit: Unit) -> Option<Tail> {
     if t.breaches == 0 {
@@ -100,8 +98,4 @@ pub(super) fn tail(model: &Model, t: &BatchSummary, unit: Unit) -> Option<Tail> 
             })
             .collect(),
     })
-}
-
-fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
 }
