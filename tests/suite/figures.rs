@@ -780,3 +780,56 @@ fn each_correlated_pair_names_the_entry_that_sets_it_by_its_label() {
         );
     }
 }
+
+#[test]
+fn the_chart_histogram_bins_the_normal_gap_by_its_density() {
+    // The distribution chart's histogram: 80 equal bins from the P0.1 to the P99.9 of the
+    // gap (no mitigation, so the shortfall is the gap). Each bin holds n·(Φ(b) − Φ(a)) of
+    // the years within 4 binomial standard errors, and the two tails outside hold 0.1%
+    // each (to the precision of the sample quantiles that bound them).
+    let n = 400_000u64;
+    let r = run(
+        Some(&fixture("normal-sum.toml")),
+        &[
+            "--iterations",
+            &n.to_string(),
+            "--seed",
+            "41",
+            "--no-charts",
+        ],
+    );
+    let d = &r.summary["distributions"];
+    let (start, width) = (num(d, "/bin_start"), num(d, "/bin_width"));
+    let p1 = r.percentiles.first().unwrap().1;
+    assert!(start < p1, "the bins start below P1");
+    let reference = Normal::new(SUM.mu, SUM.sigma).unwrap();
+    // The range is the sample's P0.1 to P99.9: within 4 standard errors of the true ones.
+    let q = |p: f64| reference.inverse_cdf(p);
+    let q_se = |p: f64| {
+        (p * (1.0 - p) / n as f64).sqrt() / (normal_pdf((q(p) - SUM.mu) / SUM.sigma) / SUM.sigma)
+    };
+    assert_within("bins start", start, q(0.001), q_se(0.001), MC_SE_TOLERANCE);
+    assert_within(
+        "bins end",
+        start + 80.0 * width,
+        q(0.999),
+        q_se(0.999),
+        MC_SE_TOLERANCE,
+    );
+    let counts = d["gap_counts"].as_array().unwrap();
+    assert_eq!(counts.len(), 80);
+    let nf = n as f64;
+    for (k, c) in counts.iter().enumerate() {
+        let (a, b) = (start + k as f64 * width, start + (k + 1) as f64 * width);
+        let p = reference.cdf(b) - reference.cdf(a);
+        let se = (nf * p * (1.0 - p)).sqrt();
+        assert_within(
+            &format!("bin {k}"),
+            c.as_f64().unwrap(),
+            nf * p,
+            se,
+            MC_SE_TOLERANCE,
+        );
+    }
+    assert_eq!(d["shortfall_counts"], d["gap_counts"]);
+}
