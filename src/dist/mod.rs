@@ -1,0 +1,597 @@
+//! Probability distributions for drivers: validated once, sampled cheaply.
+//!
+//! Each [`Distribution`] is an immutable value built by a fallible constructor that checks
+//! its parameters (the rand and statrs convention), so the hot loop samples without checks.
+//! Every distribution offers two ways to draw:
+//! - [`Distribution::fill`], a fast exact sampler (normals by inverse CDF, Betas as ratios
+//!   of Marsaglia–Tsang gammas), used for plain Monte Carlo;
+//! - [`Distribution::quantile`], the inverse CDF, used where the uniform input must be chosen
+//!   (Latin hypercube, copulas) and for truncated forms, which sample exactly by drawing `u`
+//!   inside the truncated part of the CDF.
+//!
+//! Parameters are the ones a finance user thinks in (see `docs/model-format.md`): a
+//! lognormal by its median and 90th percentile, a PERT by its three-point estimate.
+
+mod construct;
+mod describe;
+mod draw;
+
+use describe::{g, g_big, g_up, num};
+pub use draw::open01;
+use draw::{BELOW_ONE, BetaSampler, std_normal};
+
+use rand::Rng;
+
+use crate::portable::Portable as _;
+use crate::special::{beta_quantile, beta_reg, ln_normal_mass, normal_cdf, normal_quantile};
+
+/// Why a set of parameters does not make a distribution. `param` names the model-file key
+/// at fault, so the model loader can point at it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DistError {
+    /// A parameter that must be strictly positive is not.
+    #[error("`{param}` must be greater than 0, found {value}")]
+    NotPositive {
+        /// Parameter name.
+        param: &'static str,
+        /// Value given.
+        value: f64,
+    },
+    /// A probability outside [0, 1].
+    #[error("`{param}` is a probability and must be between 0 and 1, found {value}")]
+    NotProbability {
+        /// Parameter name.
+        param: &'static str,
+        /// Value given.
+        value: f64,
+    },
+    /// Two bounds in the wrong order.
+    #[error("`{lower}` ({lo}) must be {} `{upper}` ({hi})", if *.strict { "less than" } else { "at most" })]
+    Order {
+        /// Name of the parameter that should be smaller.
+        lower: &'static str,
+        /// Name of the parameter that should be larger.
+        upper: &'static str,
+        /// Its value.
+        lo: f64,
+        /// Its value.
+        hi: f64,
+        /// Whether equality is also wrong.
+        strict: bool,
+    },
+    /// Parameters that are each allowed but together would give values too extreme to
+    /// compute with, explained in words with the fix.
+    #[error("{message}")]
+    Extreme {
+        /// Parameter name the problem is best shown at.
+        param: &'static str,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        fix: String,
+    },
+    /// Any other impossible combination, explained in words.
+    #[error("{message}")]
+    Invalid {
+        /// Parameter name the problem is best shown at.
+        param: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The largest magnitude of any figure in a model (10^15, far beyond any budget in £ or
+/// £m). Distributions whose draws could exceed it are refused, so that sums of model
+/// figures stay finite in floating point.
+pub const LARGEST: f64 = 1e15;
+
+/// The probability below which a value is too rare to matter: the 1 − 10⁻¹² quantile is
+/// the largest value a distribution is expected to draw. A run has at most 10^9 simulated
+/// years, so it reaches beyond that quantile with probability at most 10⁻³.
+pub const NEGLIGIBLE: f64 = 1e-12;
+
+/// The largest shape parameter (α or β) of a beta or PERT. Beyond it the distribution is a
+/// spike of relative width below 0.3% (sd ≤ range/632 at mean ½), which is a fixed
+/// value in all but name, and the inverse CDF (Latin hypercube) slows like √shape;
+/// at shapes near 10^150 it would overflow to NaN.
+pub const MAX_BETA_SHAPE: f64 = 1e5;
+
+impl DistError {
+    /// The model-file key the error is about.
+    pub fn param(&self) -> &'static str {
+        match self {
+            DistError::NotPositive { param, .. }
+            | DistError::NotProbability { param, .. }
+            | DistError::Invalid { param, .. }
+            | DistError::Extreme { param, .. } => param,
+            DistError::Order { upper, lower, .. } => {
+                // Point at the one most likely mistyped: the upper bound when it is the
+                // `max`, else the lower.
+                if *upper == "max" { upper } else { lower }
+            }
+        }
+    }
+}
+
+/// The family a distribution was specified as; used to describe it in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// A constant.
+    Fixed,
+    /// Uniform between two bounds.
+    Uniform,
+    /// Normal, possibly truncated.
+    Normal,
+    /// Lognormal, possibly truncated.
+    LogNormal,
+    /// Triangular three-point estimate.
+    Triangular,
+    /// PERT three-point estimate (a scaled Beta).
+    Pert,
+    /// Beta, possibly scaled to [min, max].
+    Beta,
+    /// 1 with probability p, else 0.
+    Bernoulli,
+    /// A finite set of values with probabilities.
+    Discrete,
+}
+
+impl Family {
+    /// The name used in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Fixed => "fixed",
+            Family::Uniform => "uniform",
+            Family::Normal => "normal",
+            Family::LogNormal => "lognormal",
+            Family::Triangular => "triangular",
+            Family::Pert => "pert",
+            Family::Beta => "beta",
+            Family::Bernoulli => "bernoulli",
+            Family::Discrete => "discrete",
+        }
+    }
+}
+
+/// A validated univariate distribution.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    family: Family,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Fixed(f64),
+    Uniform {
+        lo: f64,
+        width: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        trunc: Option<Trunc>,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+        trunc: Option<Trunc>,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+        min: f64,
+        scale: f64,
+        sampler: BetaSampler,
+    },
+    Bernoulli {
+        p: f64,
+    },
+    Discrete {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+        probabilities: Vec<f64>,
+    },
+}
+
+/// Truncation of a normal (in standard units): the standard-normal variable is restricted
+/// to [a, b]. When the interval lies in the upper half it is stored reflected (`flip`), so
+/// that the CDF values stay small and keep their precision far into the tail.
+#[derive(Debug, Clone, Copy)]
+struct Trunc {
+    a: f64,
+    b: f64,
+    flip: bool,
+    p_lo: f64,
+    p_width: f64,
+}
+
+impl Trunc {
+    /// Truncation of a standard normal to [a, b]; `None` when it removes nothing.
+    fn new(a: f64, b: f64, param: &'static str) -> Result<Option<Trunc>, DistError> {
+        if a == f64::NEG_INFINITY && b == f64::INFINITY {
+            return Ok(None);
+        }
+        let flip = a > 0.0;
+        let (lo, hi) = if flip { (-b, -a) } else { (a, b) };
+        let p_lo = normal_cdf(lo);
+        let p_width = normal_cdf(hi) - p_lo;
+        if p_width.partial_cmp(&1e-12) != Some(std::cmp::Ordering::Greater) {
+            return Err(DistError::Invalid {
+                param,
+                message: "the truncation bounds leave almost none of the distribution \
+                          (less than one chance in a trillion)"
+                    .into(),
+            });
+        }
+        Ok(Some(Trunc {
+            a,
+            b,
+            flip,
+            p_lo,
+            p_width,
+        }))
+    }
+
+    /// The standard-normal value at probability `u` of the truncated distribution.
+    fn z(&self, u: f64) -> f64 {
+        let z = if self.flip {
+            -normal_quantile(self.p_lo + (1.0 - u) * self.p_width)
+        } else {
+            normal_quantile(self.p_lo + u * self.p_width)
+        };
+        z.clamp(self.a, self.b)
+    }
+
+    /// Mass below and moments of the standard normal restricted to [a, b]:
+    /// returns E[Z | a<Z<b] and Var[Z | a<Z<b].
+    fn moments(&self) -> (f64, f64) {
+        let (a, b) = (self.a, self.b);
+        let z = self.p_width;
+        let pa = std_pdf(a);
+        let pb = std_pdf(b);
+        let apa = if a.is_finite() { a * pa } else { 0.0 };
+        let bpb = if b.is_finite() { b * pb } else { 0.0 };
+        let mean = (pa - pb) / z;
+        let var = 1.0 + (apa - bpb) / z - mean * mean;
+        (mean, var)
+    }
+}
+
+fn std_pdf(x: f64) -> f64 {
+    if x.is_finite() {
+        (-0.5 * x * x).pexp() / (2.0 * std::f64::consts::PI).sqrt()
+    } else {
+        0.0
+    }
+}
+
+impl Distribution {
+    fn new(family: Family, kind: Kind) -> Self {
+        Distribution { family, kind }
+    }
+
+    /// The family the model file asked for.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// True when the distribution cannot vary.
+    pub fn is_fixed(&self) -> bool {
+        match &self.kind {
+            Kind::Fixed(_) => true,
+            Kind::Bernoulli { p } => *p == 0.0 || *p == 1.0,
+            Kind::Discrete { probabilities, .. } => {
+                probabilities.iter().filter(|&&p| p > 0.0).count() <= 1
+            }
+            _ => false,
+        }
+    }
+
+    /// The values and their probabilities, for a distribution that takes finitely many
+    /// values (fixed, Bernoulli, discrete); `None` for a continuous one.
+    pub fn atoms(&self) -> Option<Vec<(f64, f64)>> {
+        match &self.kind {
+            Kind::Fixed(v) => Some(vec![(*v, 1.0)]),
+            Kind::Bernoulli { p } => Some(vec![(0.0, 1.0 - p), (1.0, *p)]),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => Some(
+                values
+                    .iter()
+                    .copied()
+                    .zip(probabilities.iter().copied())
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Smallest and largest values it can take (infinite when unbounded).
+    pub fn support(&self) -> (f64, f64) {
+        match &self.kind {
+            Kind::Fixed(v) => (*v, *v),
+            Kind::Uniform { lo, width } => (*lo, lo + width),
+            Kind::Normal { mean, sd, trunc } => match trunc {
+                Some(t) => (mean + sd * t.a, mean + sd * t.b),
+                None => (f64::NEG_INFINITY, f64::INFINITY),
+            },
+            Kind::LogNormal { mu, sigma, trunc } => match trunc {
+                Some(t) => ((mu + sigma * t.a).pexp(), (mu + sigma * t.b).pexp()),
+                None => (0.0, f64::INFINITY),
+            },
+            Kind::Triangular { min, max, .. } => (*min, *max),
+            Kind::Beta { min, scale, .. } => (*min, min + scale),
+            Kind::Bernoulli { p } => (
+                if *p == 1.0 { 1.0 } else { 0.0 },
+                if *p == 0.0 { 0.0 } else { 1.0 },
+            ),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => values
+                .iter()
+                .zip(probabilities)
+                .filter(|&(_, &p)| p > 0.0)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (&v, _)| {
+                    (lo.min(v), hi.max(v))
+                }),
+        }
+    }
+
+    /// P(X <= x).
+    pub fn cdf(&self, x: f64) -> f64 {
+        let trunc_cdf = |z: f64, t: &Option<Trunc>| -> f64 {
+            match t {
+                None => normal_cdf(z),
+                Some(t) if z <= t.a => 0.0,
+                Some(t) if z >= t.b => 1.0,
+                Some(t) if t.flip => 1.0 - (normal_cdf(-z) - t.p_lo) / t.p_width,
+                Some(t) => (normal_cdf(z) - t.p_lo) / t.p_width,
+            }
+        };
+        let p = match &self.kind {
+            Kind::Fixed(v) => f64::from(u8::from(x >= *v)),
+            Kind::Uniform { lo, width } => (x - lo) / width,
+            Kind::Normal { mean, sd, trunc } => trunc_cdf((x - mean) / sd, trunc),
+            Kind::LogNormal { mu, sigma, trunc } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    trunc_cdf((x.pln() - mu) / sigma, trunc)
+                }
+            }
+            Kind::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                if x <= a {
+                    0.0
+                } else if x >= b {
+                    1.0
+                } else if x <= c {
+                    (x - a) * (x - a) / ((b - a) * (c - a))
+                } else {
+                    1.0 - (b - x) * (b - x) / ((b - a) * (b - c))
+                }
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => beta_reg(*alpha, *beta, (x - min) / scale),
+            Kind::Bernoulli { p } => {
+                if x < 0.0 {
+                    0.0
+                } else if x < 1.0 {
+                    1.0 - p
+                } else {
+                    1.0
+                }
+            }
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => values
+                .iter()
+                .zip(probabilities)
+                .filter(|&(&v, _)| v <= x)
+                .map(|(_, p)| p)
+                .sum(),
+        };
+        p.clamp(0.0, 1.0)
+    }
+
+    /// The analytic mean.
+    pub fn mean(&self) -> f64 {
+        self.moments().0
+    }
+
+    /// The analytic variance.
+    pub fn variance(&self) -> f64 {
+        self.moments().1
+    }
+
+    fn moments(&self) -> (f64, f64) {
+        match &self.kind {
+            Kind::Fixed(v) => (*v, 0.0),
+            Kind::Uniform { lo, width } => (lo + width / 2.0, width * width / 12.0),
+            Kind::Normal { mean, sd, trunc } => match trunc {
+                None => (*mean, sd * sd),
+                Some(t) => {
+                    let (m, v) = t.moments();
+                    (mean + sd * m, sd * sd * v)
+                }
+            },
+            Kind::LogNormal { mu, sigma, trunc } => {
+                // E[X^k] restricted to the truncation interval, by the standard
+                // shift of the normal CDF by k·σ.
+                // E[X^k] restricted to the truncation interval, by the standard shift of
+                // the normal CDF by k·σ: e^(kμ + k²σ²/2) · P(a − kσ < Z < b − kσ) / P(a < Z
+                // < b). In logs, because for a wide lognormal capped by `max` the first
+                // factor overflows while the mass underflows.
+                let raw = |k: f64| -> f64 {
+                    let ln_scale = k * mu + 0.5 * k * k * sigma * sigma;
+                    match trunc {
+                        None => ln_scale.pexp(),
+                        Some(t) => {
+                            let ks = k * sigma;
+                            let ln_mass = ln_normal_mass(t.a - ks, t.b - ks);
+                            (ln_scale + ln_mass - t.p_width.pln()).pexp()
+                        }
+                    }
+                };
+                let m1 = raw(1.0);
+                (m1, raw(2.0) - m1 * m1)
+            }
+            Kind::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                (
+                    (a + b + c) / 3.0,
+                    (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0,
+                )
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => {
+                let s = alpha + beta;
+                (
+                    min + scale * alpha / s,
+                    scale * scale * alpha * beta / (s * s * (s + 1.0)),
+                )
+            }
+            Kind::Bernoulli { p } => (*p, p * (1.0 - p)),
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => {
+                let total: f64 = probabilities.iter().sum();
+                let m: f64 = values.iter().zip(probabilities).map(|(v, p)| v * p).sum();
+                let m = m / total;
+                let v: f64 = values
+                    .iter()
+                    .zip(probabilities)
+                    .map(|(v, p)| (v - m) * (v - m) * p)
+                    .sum();
+                (m, v / total)
+            }
+        }
+    }
+
+    /// The inverse CDF: the smallest x with P(X <= x) >= u, for u in (0, 1).
+    ///
+    /// `u` is first brought inside (0, 1) (0 or less to the smallest positive double, 1 or
+    /// more to the largest below 1), so that a `u` rounded onto an end, as a Latin
+    /// hypercube's top stratum (n − 1 + v)/n can be, still gives a finite value.
+    pub fn quantile(&self, u: f64) -> f64 {
+        let u = u.clamp(f64::MIN_POSITIVE, BELOW_ONE);
+        match &self.kind {
+            Kind::Fixed(v) => *v,
+            Kind::Uniform { lo, width } => lo + u * width,
+            Kind::Normal { mean, sd, trunc } => {
+                let z = match trunc {
+                    None => normal_quantile(u),
+                    Some(t) => t.z(u),
+                };
+                mean + sd * z
+            }
+            Kind::LogNormal { mu, sigma, trunc } => {
+                let z = match trunc {
+                    None => normal_quantile(u),
+                    Some(t) => t.z(u),
+                };
+                (mu + sigma * z).pexp()
+            }
+            Kind::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                let split = (c - a) / (b - a);
+                if u < split {
+                    a + (u * (b - a) * (c - a)).sqrt()
+                } else {
+                    b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
+                }
+            }
+            Kind::Beta {
+                alpha,
+                beta,
+                min,
+                scale,
+                ..
+            } => min + scale * beta_quantile(*alpha, *beta, u),
+            Kind::Bernoulli { p } => {
+                if u > 1.0 - p {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::Discrete {
+                values, cumulative, ..
+            } => {
+                let i = cumulative.partition_point(|&c| c < u);
+                values[i.min(values.len() - 1)]
+            }
+        }
+    }
+
+    /// Fills `out` with independent draws from `rng`.
+    ///
+    /// Normal, lognormal and Beta (PERT) families have their own loops; the others draw
+    /// through `quantile`, which matches on the family per draw (cheap next to the draw).
+    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        match &self.kind {
+            Kind::Fixed(v) => out.fill(*v),
+            Kind::Normal {
+                mean,
+                sd,
+                trunc: None,
+            } => {
+                for x in out {
+                    *x = mean + sd * std_normal(rng);
+                }
+            }
+            Kind::LogNormal {
+                mu,
+                sigma,
+                trunc: None,
+            } => {
+                for x in out {
+                    *x = (mu + sigma * std_normal(rng)).pexp();
+                }
+            }
+            Kind::Beta {
+                min,
+                scale,
+                sampler,
+                ..
+            } => {
+                for x in out {
+                    *x = min + scale * sampler.sample(rng);
+                }
+            }
+            _ => {
+                for x in out {
+                    *x = self.quantile(open01(rng));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,418 @@
+use super::*;
+
+#[test]
+fn samplers_are_pinned() {
+    // Value stability: the first draws of each sampler for a fixed stream, to the bit.
+    // A change here silently changes every published figure, so it must be deliberate
+    // (and noted in the changelog), never a side effect of a dependency.
+    let cases: [(&str, Distribution, [u64; 3]); 5] = [
+        (
+            "normal",
+            Distribution::normal(0.03, 0.01, None, None).unwrap(),
+            [
+                4585617918447300915,
+                4583794846485432347,
+                4586481208859824537,
+            ],
+        ),
+        (
+            "pert",
+            Distribution::pert(0.4, 0.85, 1.0, None).unwrap(),
+            [
+                4605671393746931747,
+                4606093542063364852,
+                4604221110529501701,
+            ],
+        ),
+        (
+            "lognormal",
+            Distribution::lognormal_median_p90(2.0, 5.0, None, None).unwrap(),
+            [
+                4607857221766869040,
+                4608540538176435830,
+                4613534575649095097,
+            ],
+        ),
+        (
+            "beta",
+            Distribution::beta(0.3, 0.5, None, None).unwrap(),
+            [
+                4587119771985036677,
+                4567723298901065259,
+                4591254617841721674,
+            ],
+        ),
+        (
+            "triangular",
+            Distribution::triangular(2.0, 6.0, 15.0).unwrap(),
+            [
+                4622347940814174442,
+                4621237835762073981,
+                4617403942210079294,
+            ],
+        ),
+    ];
+    for (name, d, pinned) in cases {
+        let mut x = [0.0; 3];
+        d.fill(&mut crate::sample::stream(1, 0, name), &mut x);
+        assert_eq!(x.map(f64::to_bits), pinned, "{name}");
+    }
+}
+
+#[test]
+fn parameter_errors_name_the_parameter() {
+    let e = Distribution::normal(0.0, -1.0, None, None).unwrap_err();
+    assert_eq!(e.param(), "sd");
+    let e = Distribution::triangular(3.0, 1.0, 5.0).unwrap_err();
+    assert!(matches!(
+        e,
+        DistError::Order {
+            lower: "min",
+            upper: "mode",
+            ..
+        }
+    ));
+    let e = Distribution::pert(0.0, 6.0, 5.0, None).unwrap_err();
+    assert!(matches!(
+        e,
+        DistError::Order {
+            lower: "mode",
+            upper: "max",
+            ..
+        }
+    ));
+    let e = Distribution::bernoulli(1.3).unwrap_err();
+    assert_eq!(
+        e,
+        DistError::NotProbability {
+            param: "p",
+            value: 1.3
+        }
+    );
+    assert!(Distribution::discrete(&[1.0, 2.0], &[0.5, 0.4]).is_err());
+    assert!(Distribution::beta_mean_sd(0.5, 0.6, None, None).is_err());
+    assert!(Distribution::normal(0.0, 1.0, Some(40.0), Some(41.0)).is_err());
+}
+
+#[test]
+fn lognormal_median_p90_puts_those_quantiles_where_asked() {
+    let d = Distribution::lognormal_median_p90(2.0, 5.0, None, None).unwrap();
+    assert!((d.quantile(0.5) - 2.0).abs() < 1e-12);
+    assert!((d.quantile(0.9) - 5.0).abs() < 1e-10);
+}
+
+#[test]
+fn pert_has_the_textbook_mean() {
+    // PERT mean = (min + 4·mode + max) / 6 when shape = 4.
+    let d = Distribution::pert(0.4, 0.85, 1.0, None).unwrap();
+    assert!((d.mean() - (0.4 + 4.0 * 0.85 + 1.0) / 6.0).abs() < 1e-12);
+}
+
+#[test]
+fn quantiles_of_discrete_and_bernoulli_follow_the_cdf() {
+    let d = Distribution::discrete(&[10.0, 20.0, 30.0], &[0.2, 0.5, 0.3]).unwrap();
+    assert_eq!(d.quantile(0.1), 10.0);
+    assert_eq!(d.quantile(0.2), 10.0);
+    assert_eq!(d.quantile(0.2000001), 20.0);
+    assert_eq!(d.quantile(0.99), 30.0);
+    let b = Distribution::bernoulli(0.3).unwrap();
+    assert_eq!(b.quantile(0.69), 0.0);
+    assert_eq!(b.quantile(0.71), 1.0);
+}
+
+#[test]
+fn far_upper_tail_truncation_keeps_precision() {
+    // N(0,1) on [6.5, 7.5]: the CDF there is 1 − 4e-11, which keeps only five
+    // significant digits unless the interval is reflected into the lower tail.
+    let d = Distribution::normal(0.0, 1.0, Some(6.5), Some(7.5)).unwrap();
+    let (lo, hi) = d.support();
+    for u in [1e-9, 0.25, 0.5, 0.75, 1.0 - 1e-9] {
+        let x = d.quantile(u);
+        assert!((lo..=hi).contains(&x), "{x}");
+    }
+    assert!(d.quantile(0.25) < d.quantile(0.75));
+    // Mass concentrates near the lower bound: (φ(6.5) − φ(7.5)) / (Q(6.5) − Q(7.5)).
+    assert!((d.mean() - 6.646_520_8).abs() < 1e-6, "{}", d.mean());
+    // The median of the truncated law: Q(m) = (Q(6.5) + Q(7.5)) / 2.
+    assert!(
+        (d.quantile(0.5) - 6.603_368_4).abs() < 1e-6,
+        "{}",
+        d.quantile(0.5)
+    );
+}
+
+#[test]
+fn discrete_values_in_any_order_give_the_same_law() {
+    // Listed out of order, 35 first: quantile(0.1) must be the smallest value (10), not
+    // the first listed, so that quantile inverts cdf.
+    let d = Distribution::discrete(&[35.0, 10.0, 20.0], &[0.3, 0.2, 0.5]).unwrap();
+    let sorted = Distribution::discrete(&[10.0, 20.0, 35.0], &[0.2, 0.5, 0.3]).unwrap();
+    for u in [0.05, 0.1, 0.2, 0.21, 0.5, 0.69, 0.71, 0.99] {
+        assert_eq!(d.quantile(u), sorted.quantile(u), "u = {u}");
+        assert!(d.cdf(d.quantile(u)) >= u, "u = {u}");
+    }
+    assert_eq!(d.quantile(0.1), 10.0);
+    // Equal values are one value, with their probabilities added.
+    let tied = Distribution::discrete(&[5.0, 1.0, 5.0], &[0.25, 0.5, 0.25]).unwrap();
+    assert_eq!(tied.describe(), "discrete(1 w.p. 0.5, 5 w.p. 0.5)");
+    assert_eq!(tied.quantile(0.4), 1.0);
+    assert_eq!(tied.quantile(0.6), 5.0);
+}
+
+/// A generator that always returns the same word.
+struct Constant(u64);
+
+impl rand::TryRng for Constant {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.0 as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        dst.fill(0xFF);
+        Ok(())
+    }
+}
+
+#[test]
+fn uniform_draws_never_reach_0_or_1() {
+    // The top word's (k + ½)·2⁻⁵³ rounds to exactly 1.0 in floating point; a normal's
+    // inverse CDF is infinite there.
+    let top = open01(&mut Constant(u64::MAX));
+    assert!(top < 1.0, "{top}");
+    assert!(open01(&mut Constant(0)) > 0.0);
+    let d = Distribution::normal(0.0, 1.0, None, None).unwrap();
+    let mut x = [0.0; 2];
+    d.fill(&mut Constant(u64::MAX), &mut x);
+    assert!(x.iter().all(|v| v.is_finite()), "{x:?}");
+    // The one below the top keeps its bits (the fix moves only the draw that hit 1).
+    let below = open01(&mut Constant(u64::MAX - (1 << 11)));
+    assert_eq!(below, ((u64::MAX >> 11) as f64 - 0.5) / (1u64 << 53) as f64);
+}
+
+#[test]
+fn a_lognormal_truncated_far_in_its_upper_tail_has_the_right_mean() {
+    // Median 1, p90 2 (σ = ln 2 / z₀.₉ = 0.5409), kept within [40, 200]: the bounds are
+    // 6.82 and 9.80 standard deviations up (the mass between them is 4.6e-12), where
+    // CDFs near 1 keep only a few digits of it.
+    // Reference: Simpson's rule on the density, 200,000 intervals in ln x.
+    let sigma = 2f64.ln() / normal_quantile(0.9);
+    let d = Distribution::lognormal_median_p90(1.0, 2.0, Some(40.0), Some(200.0)).unwrap();
+    let (a, b) = (40f64.ln(), 200f64.ln());
+    let steps = 200_000;
+    let h = (b - a) / f64::from(steps);
+    let (mut mass, mut first) = (0.0, 0.0);
+    for i in 0..=steps {
+        let y = a + h * f64::from(i);
+        let w = if i == 0 || i == steps {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        // Density of ln X (a normal), scaled by e^(z²/2) at the lower bound to keep
+        // the numbers representable.
+        let z = y / sigma;
+        let f = (-(z * z - a * a / (sigma * sigma)) / 2.0).exp();
+        mass += w * f;
+        first += w * f * y.exp();
+    }
+    let mean = first / mass;
+    assert!(
+        ((d.mean() - mean) / mean).abs() < 1e-9,
+        "{} vs {mean}",
+        d.mean()
+    );
+    assert!(d.variance() > 0.0 && d.variance().is_finite());
+    let (lo, hi) = d.support();
+    assert!((lo - 40.0).abs() < 1e-9 && (hi - 200.0).abs() < 1e-9);
+}
+
+#[test]
+fn describe_reads_back_the_parameters() {
+    let d = Distribution::pert(0.03, 0.08, 0.2, None).unwrap();
+    assert_eq!(d.describe(), "pert(min 0.03, mode 0.08, max 0.2)");
+    let d = Distribution::normal(0.035, 0.01, Some(0.0), None).unwrap();
+    assert_eq!(
+        d.describe(),
+        "normal(mean 0.035, sd 0.01) truncated to [0, inf]"
+    );
+}
+
+#[test]
+fn the_largest_spread_a_lognormal_error_suggests_is_the_largest_accepted() {
+    // The fix names the largest sd (or p90) that keeps the 1 − 10⁻¹² point within
+    // 10^15: just below it is accepted, just above it refused.
+    let at_most = |e: DistError| -> f64 {
+        let DistError::Extreme { fix, .. } = e else {
+            panic!("not an extreme-parameter error: {e:?}");
+        };
+        let rest = fix.split("at most ").nth(1).expect("a largest value");
+        let rest = rest.trim_start_matches("about ");
+        rest.split(';')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .expect("a number")
+    };
+    // (With the mean fixed a wider spread lowers the median, so only large means have
+    // a largest sd at all.)
+    for mean in [1e10, 1e12, 1e13] {
+        let sd = at_most(Distribution::lognormal_mean_sd(mean, 1e15, None, None).unwrap_err());
+        assert!(Distribution::lognormal_mean_sd(mean, sd * 0.999, None, None).is_ok());
+        assert!(Distribution::lognormal_mean_sd(mean, sd * 1.001, None, None).is_err());
+    }
+    for median in [0.01, 1.0, 300.0] {
+        let e = Distribution::lognormal_median_p90(median, median * 1e6, None, None);
+        let p90 = at_most(e.unwrap_err());
+        assert!(Distribution::lognormal_median_p90(median, p90 * 0.999, None, None).is_ok());
+        assert!(Distribution::lognormal_median_p90(median, p90 * 1.001, None, None).is_err());
+    }
+}
+
+#[test]
+fn the_cdf_of_every_family_matches_an_independent_reference() {
+    // statrs for the underlying laws; truncation and scaling by hand. Points span the
+    // support and beyond it on both sides.
+    use statrs::distribution::{
+        Beta as SBeta, ContinuousCDF, LogNormal as SLogNormal, Normal as SNormal,
+        Triangular as STriangular,
+    };
+    let check = |name: &str, d: &Distribution, reference: &dyn Fn(f64) -> f64, lo: f64, hi: f64| {
+        for k in 0..=60 {
+            let x = lo + (hi - lo) * (f64::from(k) / 60.0);
+            let (got, want) = (d.cdf(x), reference(x).clamp(0.0, 1.0));
+            assert!((got - want).abs() < 1e-9, "{name} at {x}: {got} vs {want}");
+        }
+    };
+    let n = SNormal::new(0.03, 0.04).unwrap();
+    check(
+        "normal",
+        &Distribution::normal(0.03, 0.04, None, None).unwrap(),
+        &|x| n.cdf(x),
+        -0.2,
+        0.3,
+    );
+    // Truncated in the body, and far in the upper tail (computed there from the other
+    // side for precision).
+    for (mean, sd, a, b) in [
+        (0.03, 0.04, -0.02, 0.1),
+        (0.0, 1.0, 2.0, 5.0),
+        (0.0, 1.0, -5.0, -2.0),
+    ] {
+        let d = Distribution::normal(mean, sd, Some(a), Some(b)).unwrap();
+        let n = SNormal::new(mean, sd).unwrap();
+        let (pa, pb) = (n.cdf(a), n.cdf(b));
+        let reference = |x: f64| {
+            if x <= a {
+                0.0
+            } else if x >= b {
+                1.0
+            } else if a > mean {
+                // In the upper tail, by survival functions (no cancellation).
+                1.0 - (n.sf(x) - n.sf(b)) / (n.sf(a) - n.sf(b))
+            } else {
+                (n.cdf(x) - pa) / (pb - pa)
+            }
+        };
+        check("truncated normal", &d, &reference, a - 1.0, b + 1.0);
+    }
+    let sigma = 2f64.ln() / normal_quantile(0.9);
+    let ln = SLogNormal::new(0.0, sigma).unwrap();
+    check(
+        "lognormal",
+        &Distribution::lognormal_median_p90(1.0, 2.0, None, None).unwrap(),
+        &|x| if x <= 0.0 { 0.0 } else { ln.cdf(x) },
+        -1.0,
+        8.0,
+    );
+    let d = Distribution::lognormal_median_p90(1.0, 2.0, Some(0.5), Some(3.0)).unwrap();
+    let (pa, pb) = (ln.cdf(0.5), ln.cdf(3.0));
+    check(
+        "truncated lognormal",
+        &d,
+        &|x| ((ln.cdf(x.max(1e-300)) - pa) / (pb - pa)).clamp(0.0, 1.0),
+        0.0,
+        4.0,
+    );
+    let t = STriangular::new(0.0, 1.0, 0.3).unwrap();
+    check(
+        "triangular",
+        &Distribution::triangular(0.0, 0.3, 1.0).unwrap(),
+        &|x| t.cdf(x),
+        -0.5,
+        1.5,
+    );
+    let t = STriangular::new(2.0, 7.0, 6.0).unwrap();
+    check(
+        "triangular",
+        &Distribution::triangular(2.0, 6.0, 7.0).unwrap(),
+        &|x| t.cdf(x),
+        1.0,
+        8.0,
+    );
+    // PERT(a, m, b): Beta(1 + 4(m − a)/(b − a), 1 + 4(b − m)/(b − a)) on [a, b].
+    let (a, m, b) = (0.0, 0.04, 0.18);
+    let beta = SBeta::new(1.0 + 4.0 * (m - a) / (b - a), 1.0 + 4.0 * (b - m) / (b - a)).unwrap();
+    check(
+        "pert",
+        &Distribution::pert(a, m, b, None).unwrap(),
+        &|x| beta.cdf(((x - a) / (b - a)).clamp(0.0, 1.0)),
+        -0.05,
+        0.25,
+    );
+    let beta = SBeta::new(2.0, 5.0).unwrap();
+    check(
+        "beta",
+        &Distribution::beta(2.0, 5.0, Some(10.0), Some(20.0)).unwrap(),
+        &|x| beta.cdf(((x - 10.0) / 10.0).clamp(0.0, 1.0)),
+        8.0,
+        22.0,
+    );
+    check(
+        "uniform",
+        &Distribution::uniform(-1.0, 3.0).unwrap(),
+        &|x| (x + 1.0) / 4.0,
+        -2.0,
+        4.0,
+    );
+    check(
+        "bernoulli",
+        &Distribution::bernoulli(0.3).unwrap(),
+        &|x| {
+            if x < 0.0 {
+                0.0
+            } else if x < 1.0 {
+                0.7
+            } else {
+                1.0
+            }
+        },
+        -1.0,
+        2.0,
+    );
+    check(
+        "discrete",
+        &Distribution::discrete(&[5.0, 1.0, 3.0], &[0.2, 0.5, 0.3]).unwrap(),
+        &|x| {
+            [(1.0, 0.5), (3.0, 0.3), (5.0, 0.2)]
+                .iter()
+                .filter(|(v, _)| *v <= x)
+                .map(|(_, p)| p)
+                .sum()
+        },
+        0.0,
+        6.0,
+    );
+    check(
+        "fixed",
+        &Distribution::fixed(2.0).unwrap(),
+        &|x| if x >= 2.0 { 1.0 } else { 0.0 },
+        0.0,
+        4.0,
+    );
+}
