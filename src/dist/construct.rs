@@ -436,7 +436,6 @@ impl Distribution {
                 message: "these parameters do not give a usable beta".into(),
             });
         }
-        let sampler = BetaSampler::new(alpha, beta);
         Ok(Self::new(
             family,
             Kind::Beta {
@@ -444,7 +443,6 @@ impl Distribution {
                 beta,
                 min,
                 scale: max - min,
-                sampler,
             },
         ))
     }

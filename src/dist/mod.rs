@@ -3,11 +3,11 @@
 //! Each [`Distribution`] is an immutable value built by a fallible constructor that checks
 //! its parameters (the rand and statrs convention), so the hot loop samples without checks.
 //! Every distribution offers two ways to draw:
-//! - [`Distribution::fill`], a fast exact sampler (normals by inverse CDF, Betas as ratios
-//!   of Marsaglia–Tsang gammas), used for plain Monte Carlo;
+//! - [`Distribution::fill`], a fast exact sampler used for plain Monte Carlo: normals,
+//!   lognormals and Betas (PERT) by rejection within 256 equal-probability cells
+//!   ([`table`]), Bernoulli by one integer comparison, the others by their inverse CDF;
 //! - [`Distribution::quantile`], the inverse CDF, used where the uniform input must be chosen
-//!   (Latin hypercube, copulas) and for truncated forms, which sample exactly by drawing `u`
-//!   inside the truncated part of the CDF.
+//!   (Latin hypercube, copulas).
 //!
 //! Parameters are the ones a finance user thinks in (see `docs/model-format.md`): a
 //! lognormal by its median and 90th percentile, a PERT by its three-point estimate.
@@ -15,10 +15,12 @@
 mod construct;
 mod describe;
 mod draw;
+pub mod table;
 
 use describe::{g, g_big, g_up, num};
+use draw::BELOW_ONE;
 pub use draw::open01;
-use draw::{BELOW_ONE, BetaSampler, std_normal};
+use table::{Shape, Table};
 
 use rand::Rng;
 
@@ -159,6 +161,9 @@ impl Family {
 pub struct Distribution {
     family: Family,
     kind: Kind,
+    /// The sampling table of a truncated normal or lognormal, or a Beta: built on the first
+    /// draw, so that checking a model does not pay for it.
+    table: std::sync::OnceLock<Table>,
 }
 
 #[derive(Debug, Clone)]
@@ -188,7 +193,6 @@ enum Kind {
         beta: f64,
         min: f64,
         scale: f64,
-        sampler: BetaSampler,
     },
     Bernoulli {
         p: f64,
@@ -274,7 +278,11 @@ fn std_pdf(x: f64) -> f64 {
 
 impl Distribution {
     fn new(family: Family, kind: Kind) -> Self {
-        Distribution { family, kind }
+        Distribution {
+            family,
+            kind,
+            table: std::sync::OnceLock::new(),
+        }
     }
 
     /// The family the model file asked for.
@@ -556,32 +564,42 @@ impl Distribution {
     pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
         match &self.kind {
             Kind::Fixed(v) => out.fill(*v),
-            Kind::Normal {
-                mean,
-                sd,
-                trunc: None,
-            } => {
+            Kind::Normal { mean, sd, trunc } => {
+                let (table, z) = self.standard(trunc);
                 for x in out {
-                    *x = mean + sd * std_normal(rng);
+                    *x = mean + sd * table.draw(rng, &z);
                 }
             }
-            Kind::LogNormal {
-                mu,
-                sigma,
-                trunc: None,
-            } => {
+            Kind::LogNormal { mu, sigma, trunc } => {
+                let (table, z) = self.standard(trunc);
                 for x in out {
-                    *x = (mu + sigma * std_normal(rng)).pexp();
+                    *x = (mu + sigma * table.draw(rng, &z)).pexp();
                 }
             }
             Kind::Beta {
+                alpha,
+                beta,
                 min,
                 scale,
-                sampler,
-                ..
             } => {
+                let (a, b) = (*alpha, *beta);
+                let q = |u: f64| beta_quantile(a, b, u);
+                let table = self.table.get_or_init(|| {
+                    let shape = Shape::Beta {
+                        a1: a - 1.0,
+                        b1: b - 1.0,
+                    };
+                    Table::new(shape, 0.0, 1.0, q)
+                });
                 for x in out {
-                    *x = min + scale * sampler.sample(rng);
+                    *x = min + scale * table.draw(rng, &q);
+                }
+            }
+            Kind::Bernoulli { p } => {
+                // P(draw < t) = t/2⁶⁴, within 2⁻⁶⁴ of p.
+                let t = (p * 18_446_744_073_709_551_616.0) as u64;
+                for x in out {
+                    *x = if rng.next_u64() < t { 1.0 } else { 0.0 };
                 }
             }
             _ => {
@@ -590,6 +608,23 @@ impl Distribution {
                 }
             }
         }
+    }
+
+    /// The table of the standard normal behind a normal or lognormal (restricted to its
+    /// truncation), and that variable's inverse CDF.
+    fn standard(&self, trunc: &Option<Trunc>) -> (&Table, impl Fn(f64) -> f64 + use<>) {
+        let table = match trunc {
+            None => table::standard_normal(),
+            Some(t) => self
+                .table
+                .get_or_init(|| Table::new(Shape::Normal, t.a, t.b, |u| t.z(u))),
+        };
+        let trunc = *trunc;
+        let z = move |u: f64| match trunc {
+            None => normal_quantile(u),
+            Some(t) => t.z(u),
+        };
+        (table, z)
     }
 }
 
