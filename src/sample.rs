@@ -13,7 +13,7 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::correlation::{CorrelationError, ImanConover};
+use crate::correlation::{CorrelationError, IcScratch, ImanConover};
 use crate::dist::open01;
 use crate::model::{Driver, DriverId, Model};
 
@@ -41,14 +41,31 @@ impl Sampling {
 
 /// A uniformly random permutation of 0..n (Fisher–Yates), from `rng`.
 pub fn permutation<R: Rng + ?Sized>(rng: &mut R, n: usize) -> Vec<u32> {
-    let mut p: Vec<u32> = (0..n as u32).collect();
+    let mut p = Vec::new();
+    permutation_into(rng, n, &mut p);
+    p
+}
+
+/// [`permutation`] into a reused buffer.
+pub fn permutation_into<R: Rng + ?Sized>(rng: &mut R, n: usize, p: &mut Vec<u32>) {
+    p.clear();
+    p.extend(0..n as u32);
     for i in (1..n).rev() {
-        // Lemire's nearly divisionless bounded draw would be faster; the modulo bias of a
-        // 64-bit draw over at most 2^32 items is below 2^-32, far under Monte Carlo noise.
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        // j uniform on 0..=i as the top 64 bits of draw × (i + 1) (Lemire's multiply
+        // instead of a division); its bias, below (i + 1)/2⁶⁴, is far under any
+        // Monte Carlo noise.
+        let j = ((u128::from(rng.next_u64()) * (i as u128 + 1)) >> 64) as usize;
         p.swap(i, j);
     }
-    p
+}
+
+/// Per-thread working space for [`Sampler::fill_with`], reused from batch to batch.
+#[derive(Debug, Default, Clone)]
+pub struct SampleScratch {
+    strata: Vec<u32>,
+    perms: Vec<Vec<u32>>,
+    taken: Vec<Vec<f64>>,
+    ic: IcScratch,
 }
 
 /// SplitMix64's finaliser: a bijective mixer that spreads nearby inputs far apart.
@@ -106,6 +123,17 @@ impl<'m> Sampler<'m> {
     /// Fills `columns[d]` with batch `batch`'s values of driver `d`. Each column must
     /// already have the batch's length.
     pub fn fill(&self, seed: u64, batch: u64, columns: &mut [Vec<f64>]) {
+        self.fill_with(seed, batch, columns, &mut SampleScratch::default());
+    }
+
+    /// [`Sampler::fill`] with reused working space.
+    pub fn fill_with(
+        &self,
+        seed: u64,
+        batch: u64,
+        columns: &mut [Vec<f64>],
+        w: &mut SampleScratch,
+    ) {
         for (driver, column) in self.drivers.iter().zip(columns.iter_mut()) {
             if driver.dist.is_fixed() {
                 column.fill(driver.dist.quantile(0.5));
@@ -116,8 +144,8 @@ impl<'m> Sampler<'m> {
                 Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
                 Sampling::LatinHypercube => {
                     let n = column.len();
-                    let strata = permutation(&mut rng, n);
-                    for (x, &k) in column.iter_mut().zip(&strata) {
+                    permutation_into(&mut rng, n, &mut w.strata);
+                    for (x, &k) in column.iter_mut().zip(&w.strata) {
                         let u = (f64::from(k) + open01(&mut rng)) / n as f64;
                         *x = driver.dist.quantile(u);
                     }
@@ -130,22 +158,21 @@ impl<'m> Sampler<'m> {
         let n = columns.first().map_or(0, Vec::len);
         // Each correlated driver's rank order comes from its own stream, so correlations
         // keep the common-random-numbers property of the draws.
-        let perms: Vec<Vec<u32>> = ids
-            .iter()
-            .map(|d| {
+        w.perms.resize_with(ids.len(), Vec::new);
+        for (j, d) in ids.iter().enumerate() {
+            if ic.reorders(j) {
                 let name = format!("rank-order:{}", self.drivers[d.0].name);
-                permutation(&mut stream(seed, batch, &name), n)
-            })
-            .collect();
-        let mut taken: Vec<Vec<f64>> = ids
-            .iter()
-            .map(|d| std::mem::take(&mut columns[d.0]))
-            .collect();
-        {
-            let mut views: Vec<&mut [f64]> = taken.iter_mut().map(Vec::as_mut_slice).collect();
-            ic.apply(&mut views, &perms);
+                permutation_into(&mut stream(seed, batch, &name), n, &mut w.perms[j]);
+            }
         }
-        for (d, col) in ids.iter().zip(taken) {
+        w.taken.clear();
+        w.taken
+            .extend(ids.iter().map(|d| std::mem::take(&mut columns[d.0])));
+        {
+            let mut views: Vec<&mut [f64]> = w.taken.iter_mut().map(Vec::as_mut_slice).collect();
+            ic.apply(&mut views, &w.perms, &mut w.ic);
+        }
+        for (d, col) in ids.iter().zip(w.taken.drain(..)) {
             columns[d.0] = col;
         }
     }

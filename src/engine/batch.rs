@@ -2,12 +2,13 @@
 
 use std::collections::TryReserveError;
 
-use crate::correlation::{pearson, ranks, sort_floats};
+use crate::correlation::{pearson, ranks_with};
 use crate::model::DriverId;
 use crate::order::quantile_sorted;
-use crate::sample::Sampler;
+use crate::radix::{RadixScratch, sort_floats_with};
+use crate::sample::{SampleScratch, Sampler};
 
-use super::plan::{Evaluation, Plan, culprit, evaluate, zeroed};
+use super::plan::{Evaluation, Plan, culprit, evaluate, sized};
 use super::sums::{BatchSummary, SensitivitySums, m2};
 use super::{
     BATCH_PERCENTILES, BATCH_SIZE, EngineError, LARGEST, RunConfig, SAVINGS_BINS,
@@ -24,6 +25,24 @@ pub(super) struct Scratch {
     /// Each year's mitigation used.
     pub(super) used: Vec<f64>,
     pub(super) sorted: Vec<f64>,
+    /// The sampler's permutations and Iman–Conover matrices.
+    pub(super) sample: SampleScratch,
+    /// The rows of this batch that breach.
+    pub(super) breach_rows: Vec<usize>,
+    pub(super) radix: RadixScratch,
+    pub(super) ranking: Ranking,
+}
+
+/// Sensitivity's working space: the ranks of the gap, of the driver in hand and of each
+/// correlated driver.
+#[derive(Default)]
+pub(super) struct Ranking {
+    radix: RadixScratch,
+    order: Vec<u32>,
+    gap: Vec<f64>,
+    driver: Vec<f64>,
+    correlated: Vec<Vec<f64>>,
+    values: Vec<f64>,
 }
 
 impl Scratch {
@@ -81,8 +100,8 @@ pub(super) fn run_batch(
 ) -> Result<BatchSummary, EngineError> {
     let n = gap_out.len();
     s.reserve(plan, n)?;
-    zeroed(&mut s.columns, plan.drivers, n);
-    sampler.fill(config.seed, b, &mut s.columns);
+    sized(&mut s.columns, plan.drivers, n);
+    sampler.fill_with(config.seed, b, &mut s.columns, &mut s.sample);
     evaluate(plan, &s.columns, n, &mut s.eval);
     let (cols, e) = (&s.columns, &s.eval);
 
@@ -110,7 +129,8 @@ pub(super) fn run_batch(
     let reserves = config.reserves;
     let tol = plan.tolerance;
     let bin_width = plan.planned_savings / SAVINGS_BINS as f64;
-    let mut breach_rows: Vec<usize> = Vec::new();
+    let mut breach_rows = std::mem::take(&mut s.breach_rows);
+    breach_rows.clear();
     s.term.clear();
     s.term.resize(n, 0.0);
     s.used.clear();
@@ -192,7 +212,7 @@ pub(super) fn run_batch(
     ] {
         s.sorted.clear();
         s.sorted.extend_from_slice(values);
-        sort_floats(&mut s.sorted);
+        sort_floats_with(&mut s.sorted, &mut s.radix);
         *out = BATCH_PERCENTILES
             .iter()
             .map(|&p| quantile_sorted(&s.sorted, f64::from(p) / 100.0))
@@ -206,10 +226,11 @@ pub(super) fn run_batch(
             cols,
             &e.gap,
             &e.savings,
-            &mut s.sorted,
+            &mut s.ranking,
             &mut sum.sensitivity,
         );
     }
+    s.breach_rows = breach_rows;
     Ok(sum)
 }
 
@@ -224,7 +245,7 @@ fn sensitivity(
     cols: &[Vec<f64>],
     gap: &[f64],
     savings: &[f64],
-    sorted: &mut Vec<f64>,
+    w: &mut Ranking,
     out: &mut SensitivitySums,
 ) {
     let n = gap.len();
@@ -238,17 +259,20 @@ fn sensitivity(
     out.m2_gap = gap.iter().map(|g| (g - mean_gap) * (g - mean_gap)).sum();
     let tenth = n / 10;
     out.tenth_n = tenth as u64;
-    let gap_ranks = ranks(gap);
+    ranks_with(gap, &mut w.gap, &mut w.radix, &mut w.order);
     let correlated: &[DriverId] = &plan.correlated;
-    let mut correlated_ranks: Vec<Vec<f64>> = vec![Vec::new(); correlated.len()];
+    w.correlated.resize_with(correlated.len(), Vec::new);
+    for r in &mut w.correlated {
+        r.clear();
+    }
     for (d, col) in cols.iter().enumerate() {
         if !plan.varying[d] {
             continue;
         }
-        let r = ranks(col);
-        out.spearman[d] = pearson(&r, &gap_ranks) * nf;
+        ranks_with(col, &mut w.driver, &mut w.radix, &mut w.order);
+        out.spearman[d] = pearson(&w.driver, &w.gap) * nf;
         if let Some(k) = correlated.iter().position(|c| c.0 == d) {
-            correlated_ranks[k] = r;
+            w.correlated[k].clone_from(&w.driver);
         }
         out.driver_sum[d] = col.iter().sum();
         let mean = out.driver_sum[d] / nf;
@@ -257,29 +281,42 @@ fn sensitivity(
             .zip(gap)
             .map(|(x, g)| (x - mean) * (g - mean_gap))
             .sum();
-        sorted.clear();
-        sorted.extend_from_slice(col);
-        sort_floats(sorted);
-        out.low_sum[d] = sorted[..tenth].iter().sum();
-        out.high_sum[d] = sorted[n - tenth..].iter().sum();
+        (out.low_sum[d], out.high_sum[d]) = tenths(col, tenth, &mut w.values);
     }
     if !plan.savings.is_empty() {
-        out.savings_spearman = pearson(&ranks(savings), &gap_ranks) * nf;
+        ranks_with(savings, &mut w.driver, &mut w.radix, &mut w.order);
+        out.savings_spearman = pearson(&w.driver, &w.gap) * nf;
         out.savings_sum = savings.iter().sum();
-        sorted.clear();
-        sorted.extend_from_slice(savings);
-        sort_floats(sorted);
-        out.savings_low = sorted[..tenth].iter().sum();
-        out.savings_high = sorted[n - tenth..].iter().sum();
+        (out.savings_low, out.savings_high) = tenths(savings, tenth, &mut w.values);
     }
     let mut k = 0;
-    for i in 0..correlated_ranks.len() {
-        for j in i + 1..correlated_ranks.len() {
-            let (a, b) = (&correlated_ranks[i], &correlated_ranks[j]);
+    for i in 0..w.correlated.len() {
+        for j in i + 1..w.correlated.len() {
+            let (a, b) = (&w.correlated[i], &w.correlated[j]);
             if !a.is_empty() && !b.is_empty() {
                 out.pairs[k] = pearson(a, b) * nf;
             }
             k += 1;
         }
     }
+}
+
+/// The sums of the lowest and the highest `tenth` values of `x`, by selection (the tenth's
+/// members are found without sorting; each sum is then taken in ascending order, so it is
+/// the same bits as a sum over the sorted values).
+fn tenths(x: &[f64], tenth: usize, values: &mut Vec<f64>) -> (f64, f64) {
+    let n = x.len();
+    values.clear();
+    values.extend_from_slice(x);
+    if tenth == 0 {
+        return (0.0, 0.0);
+    }
+    values.select_nth_unstable_by(tenth, f64::total_cmp);
+    let low = &mut values[..tenth];
+    low.sort_unstable_by(f64::total_cmp);
+    let low_sum = low.iter().sum();
+    values[tenth..].select_nth_unstable_by(n - 2 * tenth, f64::total_cmp);
+    let high = &mut values[n - tenth..];
+    high.sort_unstable_by(f64::total_cmp);
+    (low_sum, high.iter().sum())
 }

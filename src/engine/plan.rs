@@ -201,22 +201,23 @@ pub(super) struct Evaluation {
     pub(super) mitigation_terms: Vec<Vec<f64>>,
 }
 
-/// Resizes every column of `v` to `k` columns of `n` zeros.
-pub(super) fn zeroed(v: &mut Vec<Vec<f64>>, k: usize, n: usize) {
+/// `k` columns of `n` rows, their contents left as they were: for columns that are wholly
+/// overwritten, so that a batch does not first write zeros over every one of them.
+pub(super) fn sized(v: &mut Vec<Vec<f64>>, k: usize, n: usize) {
     v.resize_with(k, Vec::new);
     for c in v.iter_mut() {
-        c.clear();
         c.resize(n, 0.0);
     }
 }
 
 impl Evaluation {
-    /// Sizes every column for `n` rows, zeroed.
+    /// Sizes every column for `n` rows; the totals zeroed (they are summed into), the
+    /// terms not (each is wholly written before it is read).
     pub(super) fn resize(&mut self, plan: &Plan, n: usize) {
-        zeroed(&mut self.line_terms, plan.lines.len(), n);
-        zeroed(&mut self.saving_terms, plan.savings.len(), n);
-        zeroed(&mut self.funding_terms, plan.funding.len(), n);
-        zeroed(&mut self.mitigation_terms, plan.mitigations.len(), n);
+        sized(&mut self.line_terms, plan.lines.len(), n);
+        sized(&mut self.saving_terms, plan.savings.len(), n);
+        sized(&mut self.funding_terms, plan.funding.len(), n);
+        sized(&mut self.mitigation_terms, plan.mitigations.len(), n);
         for v in [&mut self.gap, &mut self.savings, &mut self.capacity] {
             v.clear();
             v.resize(n, 0.0);

@@ -22,10 +22,15 @@
 //! A [`Matrix`] may carry the names of its rows (the drivers), so that every message about
 //! it names drivers rather than positions.
 
+mod iman_conover;
+mod rank;
+
 use std::fmt::Write as _;
 
+pub use iman_conover::{IcScratch, ImanConover};
+pub use rank::{pearson, ranks, ranks_with, spearman};
+
 use crate::portable::Portable as _;
-use crate::special::normal_quantile;
 
 /// Why a set of correlations cannot be used.
 #[non_exhaustive]
@@ -569,195 +574,8 @@ pub fn repair(spearman: &Matrix) -> Matrix {
     spearman_from_normal_scores(&normal).with_names(spearman.names.clone())
 }
 
-/// A prepared Iman–Conover reordering for a group of drivers.
-#[derive(Debug, Clone)]
-pub struct ImanConover {
-    /// Cholesky factor of the normal-score target.
-    target: Matrix,
-    /// Standardised van der Waerden scores for the first batch length seen (all batches
-    /// but a run's last have the same length, so they are computed once).
-    scores: std::sync::OnceLock<Vec<f64>>,
-}
-
-/// Standardised van der Waerden scores Φ⁻¹(i/(n+1)), i = 1..n.
-fn van_der_waerden(n: usize) -> Vec<f64> {
-    let mut scores: Vec<f64> = (1..=n)
-        .map(|i| normal_quantile(i as f64 / (n as f64 + 1.0)))
-        .collect();
-    let sd = (scores.iter().map(|s| s * s).sum::<f64>() / n as f64).sqrt();
-    for s in &mut scores {
-        *s /= sd;
-    }
-    scores
-}
-
-impl ImanConover {
-    /// Prepares the reordering for a target matrix of *Spearman* correlations.
-    ///
-    /// # Errors
-    /// When the implied normal-score matrix is not positive semi-definite (see
-    /// [`check_imposable`], which the model loader runs, so a loaded model never fails
-    /// here).
-    pub fn new(spearman: &Matrix) -> Result<Self, CorrelationError> {
-        let target = normal_cholesky(spearman)?;
-        Ok(ImanConover {
-            target,
-            scores: std::sync::OnceLock::new(),
-        })
-    }
-
-    /// Reorders each of `columns` (all of one length n) so that their rank correlations
-    /// approach the target. `permutations[j]` must be a uniformly random permutation of
-    /// 0..n for column j, drawn from that column's own stream.
-    pub fn apply(&self, columns: &mut [&mut [f64]], permutations: &[Vec<u32>]) {
-        let k = self.target.len();
-        let Some(n) = columns.first().map(|c| c.len()) else {
-            return;
-        };
-        if k < 2 || !(3..=1 << 20).contains(&n) {
-            return;
-        }
-        let cached = self.scores.get_or_init(|| van_der_waerden(n));
-        let fresh;
-        let scores: &[f64] = if cached.len() == n {
-            cached
-        } else {
-            fresh = van_der_waerden(n);
-            &fresh
-        };
-        // S: n×k, column j = scores permuted by permutations[j].
-        let s: Vec<f64> = (0..n)
-            .flat_map(|i| (0..k).map(move |j| (i, j)))
-            .map(|(i, j)| scores[permutations[j][i] as usize])
-            .collect();
-        // Its sample correlation E and Cholesky factor Q.
-        let mut e = Matrix::identity(k);
-        for a in 0..k {
-            for b in a + 1..k {
-                let c: f64 = (0..n).map(|i| s[i * k + a] * s[i * k + b]).sum::<f64>() / n as f64;
-                e.set_sym(a, b, c);
-            }
-        }
-        let Some(q) = e.cholesky() else {
-            return;
-        };
-        // M = P·Q⁻¹ (lower triangular), so that T = S·Mᵀ has correlation P·Pᵀ exactly.
-        let m = lower_times_inverse_lower(&self.target, &q);
-        let mut t = vec![0.0; n * k];
-        for i in 0..n {
-            for a in 0..k {
-                let mut acc = 0.0;
-                for b in 0..=a {
-                    acc += m[a * k + b] * s[i * k + b];
-                }
-                t[i * k + a] = acc;
-            }
-        }
-        // Give each column the rank order of T's column. Both sorts are radix sorts of
-        // order-preserving bit patterns: they dominate the cost of imposing correlations,
-        // and give the same order as a comparison sort (ties, which continuous scores do
-        // not have, are kept in row order).
-        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(n);
-        let mut buf: Vec<(u64, u32)> = Vec::with_capacity(n);
-        let mut sorted = vec![0.0; n];
-        for (a, column) in columns.iter_mut().enumerate() {
-            keyed.clear();
-            keyed.extend((0..n).map(|i| (order_bits(t[i * k + a]), i as u32)));
-            radix_sort_keyed(&mut keyed, &mut buf);
-            sorted.copy_from_slice(column);
-            sort_floats(&mut sorted);
-            for (rank, &(_, row)) in keyed.iter().enumerate() {
-                column[row as usize] = sorted[rank];
-            }
-        }
-    }
-}
-
-/// A u64 whose unsigned order is the total order of `x` (negative values flipped).
-#[inline]
-pub fn order_bits(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
-
-#[inline]
-fn from_order_bits(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-}
-
-/// Sorts floats ascending (total order) by radix-sorting their order-preserving bit
-/// patterns.
-pub fn sort_floats(v: &mut [f64]) {
-    let mut keys: Vec<u64> = v.iter().map(|&x| order_bits(x)).collect();
-    radix_sort(&mut keys);
-    for (x, k) in v.iter_mut().zip(keys) {
-        *x = from_order_bits(k);
-    }
-}
-
-/// Stable least-significant-digit radix sort of (key, row) pairs by key, a byte at a time,
-/// skipping bytes that every key shares; `buf` is working space.
-fn radix_sort_keyed(items: &mut Vec<(u64, u32)>, buf: &mut Vec<(u64, u32)>) {
-    let n = items.len();
-    buf.clear();
-    buf.resize(n, (0, 0));
-    for shift in (0..64).step_by(8) {
-        let mut counts = [0usize; 256];
-        for &(key, _) in items.iter() {
-            counts[((key >> shift) & 0xFF) as usize] += 1;
-        }
-        if counts.contains(&n) {
-            continue;
-        }
-        let mut offset = 0;
-        for c in counts.iter_mut() {
-            let here = *c;
-            *c = offset;
-            offset += here;
-        }
-        for &item in items.iter() {
-            let d = ((item.0 >> shift) & 0xFF) as usize;
-            buf[counts[d]] = item;
-            counts[d] += 1;
-        }
-        std::mem::swap(items, buf);
-    }
-}
-
-/// Least-significant-digit radix sort of u64 keys, a byte at a time, skipping bytes that
-/// every key shares. For the 10,000-key batches here it is several times faster than a
-/// comparison sort, and the result is the same (keys are plain integers).
-pub fn radix_sort(keys: &mut Vec<u64>) {
-    if keys.len() < 64 {
-        keys.sort_unstable();
-        return;
-    }
-    let mut buf = vec![0u64; keys.len()];
-    for shift in (0..64).step_by(8) {
-        let mut counts = [0usize; 256];
-        for &k in keys.iter() {
-            counts[((k >> shift) & 0xFF) as usize] += 1;
-        }
-        if counts.contains(&keys.len()) {
-            continue;
-        }
-        let mut offset = 0;
-        for c in counts.iter_mut() {
-            let here = *c;
-            *c = offset;
-            offset += here;
-        }
-        for &k in keys.iter() {
-            let d = ((k >> shift) & 0xFF) as usize;
-            buf[counts[d]] = k;
-            counts[d] += 1;
-        }
-        std::mem::swap(keys, &mut buf);
-    }
-}
-
 /// P·Q⁻¹ for lower-triangular P and Q (k×k), row-major.
-fn lower_times_inverse_lower(p: &Matrix, q: &Matrix) -> Vec<f64> {
+pub(crate) fn lower_times_inverse_lower(p: &Matrix, q: &Matrix) -> Vec<f64> {
     let k = p.len();
     // Solve X·Q = P row by row (X is lower triangular): x_ij = (p_ij − Σ_{l>j} x_il q_lj) / q_jj.
     let mut x = vec![0.0; k * k];
@@ -774,116 +592,9 @@ fn lower_times_inverse_lower(p: &Matrix, q: &Matrix) -> Vec<f64> {
     x
 }
 
-/// Spearman rank correlation of two equally long samples (average ranks for ties).
-pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
-    let rx = ranks(x);
-    let ry = ranks(y);
-    pearson(&rx, &ry)
-}
-
-/// Pearson correlation.
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let mx = x.iter().sum::<f64>() / n;
-    let my = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    if sxx == 0.0 || syy == 0.0 {
-        0.0
-    } else {
-        sxy / (sxx * syy).sqrt()
-    }
-}
-
-/// Ranks 1..=n, ties given their average rank.
-pub fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut keyed: Vec<(u64, u32)> = x
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (order_bits(v), i as u32))
-        .collect();
-    keyed.sort_unstable();
-    let idx: Vec<usize> = keyed.into_iter().map(|(_, i)| i as usize).collect();
-    let mut r = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
-            j += 1;
-        }
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            r[k] = avg;
-        }
-        i = j + 1;
-    }
-    r
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn float_sorting_by_bits_matches_total_order() {
-        let mut v = vec![3.5, -0.0, 0.0, -2.0, f64::INFINITY, 1e-300, -1e300, 2.0];
-        let mut w = v.clone();
-        sort_floats(&mut v);
-        w.sort_unstable_by(f64::total_cmp);
-        assert_eq!(
-            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            w.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn van_der_waerden_scores_are_standardised_normal_quantiles() {
-        // Φ⁻¹(i/(n + 1)), symmetric about 0, scaled to sd 1 (as the doc says), so the
-        // score matrix's correlation is its cross-product over n.
-        for n in [3usize, 10, 10_000] {
-            let s = van_der_waerden(n);
-            let nf = n as f64;
-            let mean = s.iter().sum::<f64>() / nf;
-            let sd = (s.iter().map(|x| x * x).sum::<f64>() / nf).sqrt();
-            assert!(
-                mean.abs() < 1e-12 && (sd - 1.0).abs() < 1e-12,
-                "{n}: {mean} {sd}"
-            );
-            // One scale factor for all: the raw quantiles over their root mean square.
-            let raw: Vec<f64> = (1..=n)
-                .map(|i| normal_quantile(i as f64 / (nf + 1.0)))
-                .collect();
-            let rms = (raw.iter().map(|x| x * x).sum::<f64>() / nf).sqrt();
-            assert!(rms < 1.0, "the raw quantiles are narrower than N(0, 1)");
-            for (x, r) in s.iter().zip(&raw) {
-                assert!((x - r / rms).abs() < 1e-12, "{n}: {x} vs {}", r / rms);
-            }
-            assert!(s[0] < 0.0 && (s[0] + s[n - 1]).abs() < 1e-12);
-        }
-    }
-
-    #[test]
-    fn radix_sort_sorts() {
-        let mut rng = crate::sample::stream(1, 0, "radix");
-        let mut keys: Vec<u64> = (0..5000)
-            .map(|i| {
-                use rand::Rng;
-                if i % 7 == 0 {
-                    42
-                } else {
-                    rng.next_u64() >> (i % 13)
-                }
-            })
-            .collect();
-        let mut expected = keys.clone();
-        expected.sort_unstable();
-        radix_sort(&mut keys);
-        assert_eq!(keys, expected);
-    }
 
     #[test]
     fn eigen_decomposition_reconstructs_the_matrix() {

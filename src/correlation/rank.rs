@@ -1,0 +1,54 @@
+//! Rank and product-moment correlations of samples.
+
+use crate::radix::{RadixScratch, argsort};
+
+/// Spearman rank correlation of two equally long samples (average ranks for ties).
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    let rx = ranks(x);
+    let ry = ranks(y);
+    pearson(&rx, &ry)
+}
+
+/// Pearson correlation.
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        0.0
+    } else {
+        sxy / (sxx * syy).sqrt()
+    }
+}
+
+/// Ranks 1..=n, ties given their average rank.
+pub fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut r = Vec::new();
+    ranks_with(x, &mut r, &mut RadixScratch::default(), &mut Vec::new());
+    r
+}
+
+/// [`ranks`] into `r`, with reused working space.
+pub fn ranks_with(x: &[f64], r: &mut Vec<f64>, s: &mut RadixScratch, order: &mut Vec<u32>) {
+    argsort(x, order, s);
+    r.clear();
+    r.resize(x.len(), 0.0);
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && x[order[j + 1] as usize] == x[order[i] as usize] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            r[k as usize] = avg;
+        }
+        i = j + 1;
+    }
+}

@@ -1,0 +1,209 @@
+//! Radix sorts for the batch-sized arrays of the hot loop: floats by their bit patterns, and
+//! row orders by 32-bit keys.
+//!
+//! Least-significant-digit radix sorts of 32-bit keys with 11-bit digits: every digit's
+//! counts come from one pass over the keys, and a digit that every key shares is skipped,
+//! so a batch of 10,000 values takes two or three scatter passes. Floats are keyed by their
+//! value rounded to f32 and then put in exact order by an insertion pass over the (rare)
+//! runs of equal keys. The results are those of a comparison sort in the total order (ties
+//! in row order), so they do not depend on the method.
+//! Working space is passed in and reused across batches.
+
+/// Bits per digit.
+const DIGIT: u32 = 11;
+const BUCKETS: usize = 1 << DIGIT;
+
+/// A u64 whose unsigned order is the total order of `x` (negative values flipped).
+#[inline]
+pub fn order_bits(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// A u32 whose unsigned order is the total order of `x` rounded to f32: a ranking key half
+/// the size of [`order_bits`]. Distinct values may share a key (ties then keep row order).
+#[inline]
+pub fn order_bits32(x: f64) -> u32 {
+    let b = (x as f32).to_bits();
+    if b >> 31 == 1 { !b } else { b | (1 << 31) }
+}
+
+/// Sorts `keys` by the bits `lo..hi` (digits of [`DIGIT`] bits from `lo`), stably, using
+/// `buf` as working space.
+fn sort_bits(
+    keys: &mut Vec<u64>,
+    buf: &mut Vec<u64>,
+    counts: &mut Vec<[u32; BUCKETS]>,
+    lo: u32,
+    hi: u32,
+) {
+    let n = keys.len();
+    if n < 2 {
+        return;
+    }
+    let digits = (hi - lo).div_ceil(DIGIT) as usize;
+    counts.clear();
+    counts.resize(digits, [0u32; BUCKETS]);
+    for &k in keys.iter() {
+        for (d, c) in counts.iter_mut().enumerate() {
+            c[((k >> (lo + d as u32 * DIGIT)) as usize) & (BUCKETS - 1)] += 1;
+        }
+    }
+    buf.clear();
+    buf.resize(n, 0);
+    for (d, c) in counts.iter_mut().enumerate() {
+        if c.iter().any(|&x| x as usize == n) {
+            continue;
+        }
+        let mut offset = 0u32;
+        for x in c.iter_mut() {
+            let here = *x;
+            *x = offset;
+            offset += here;
+        }
+        let shift = lo + d as u32 * DIGIT;
+        for &k in keys.iter() {
+            let slot = &mut c[((k >> shift) as usize) & (BUCKETS - 1)];
+            buf[*slot as usize] = k;
+            *slot += 1;
+        }
+        std::mem::swap(keys, buf);
+    }
+}
+
+/// Working space for [`sort_floats_with`], [`argsort`] and [`order_by_key`].
+#[derive(Debug, Default, Clone)]
+pub struct RadixScratch {
+    keys: Vec<u64>,
+    buf: Vec<u64>,
+    counts: Vec<[u32; BUCKETS]>,
+    order: Vec<u32>,
+    values: Vec<f64>,
+}
+
+/// Sorts floats ascending (total order).
+pub fn sort_floats(v: &mut [f64]) {
+    sort_floats_with(v, &mut RadixScratch::default());
+}
+
+/// [`sort_floats`] with reused working space.
+pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
+    let mut order = std::mem::take(&mut s.order);
+    argsort(v, &mut order, s);
+    s.values.clear();
+    s.values.extend(order.iter().map(|&i| v[i as usize]));
+    v.copy_from_slice(&s.values);
+    s.order = order;
+}
+
+/// The rows of `x` in ascending total order of their values, ties in row order, into
+/// `order`.
+///
+/// Rows are radix-sorted on 32-bit keys (the values rounded to f32, which keeps their
+/// order but may tie distinct values), then an insertion pass puts each run of equal keys
+/// in exact order: a run is almost always one or two rows, so the pass is linear.
+pub fn argsort(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) {
+    s.keys.clear();
+    s.keys.extend(
+        x.iter()
+            .enumerate()
+            .map(|(i, &v)| u64::from(order_bits32(v)) << 32 | i as u64),
+    );
+    sort_bits(&mut s.keys, &mut s.buf, &mut s.counts, 32, 64);
+    order.clear();
+    order.extend(s.keys.iter().map(|&k| k as u32));
+    let before = |a: u32, b: u32| {
+        x[a as usize]
+            .total_cmp(&x[b as usize])
+            .then(a.cmp(&b))
+            .is_lt()
+    };
+    for i in 1..order.len() {
+        let mut j = i;
+        while j > 0 && before(order[j], order[j - 1]) {
+            order.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
+/// The rows 0..n in ascending order of their keys (ties in row order), into `order`.
+pub fn order_by_key(keys: &[u32], order: &mut Vec<u32>, s: &mut RadixScratch) {
+    s.keys.clear();
+    s.keys.extend(
+        keys.iter()
+            .enumerate()
+            .map(|(i, &k)| u64::from(k) << 32 | i as u64),
+    );
+    sort_bits(&mut s.keys, &mut s.buf, &mut s.counts, 32, 64);
+    order.clear();
+    order.extend(s.keys.iter().map(|&k| k as u32));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn float_sorting_by_bits_matches_total_order() {
+        let mut rng = crate::sample::stream(2, 0, "floats");
+        let mut v: Vec<f64> = vec![3.5, -0.0, 0.0, -2.0, f64::INFINITY, 1e-300, -1e300, 2.0];
+        v.extend((0..3000).map(|i| {
+            let x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            if i % 5 == 0 {
+                0.25
+            } else {
+                (x - 0.3) * 10f64.powi(i % 9 - 4)
+            }
+        }));
+        let mut w = v.clone();
+        sort_floats(&mut v);
+        w.sort_unstable_by(f64::total_cmp);
+        assert_eq!(
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            w.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn argsort_gives_the_exact_order_even_where_f32_ties() {
+        // Values 1 + k·2⁻⁴⁰ all round to the same f32: only the insertion pass orders them.
+        let mut x: Vec<f64> = (0..500)
+            .map(|k| 1.0 + f64::from((k * 7919) % 500) * 2f64.powi(-40))
+            .collect();
+        x.extend([3.0, -1.0, 1.0, 1.0, 0.0, -0.0]);
+        let mut order = Vec::new();
+        argsort(&x, &mut order, &mut RadixScratch::default());
+        let mut expected: Vec<u32> = (0..x.len() as u32).collect();
+        expected.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]).then(a.cmp(&b)));
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn rows_are_ordered_by_key_with_ties_in_row_order() {
+        let mut rng = crate::sample::stream(4, 0, "order");
+        let keys: Vec<u32> = (0..4000)
+            .map(|i| {
+                if i % 3 == 0 {
+                    7
+                } else {
+                    rng.next_u64() as u32 >> (i % 17)
+                }
+            })
+            .collect();
+        let mut order = Vec::new();
+        order_by_key(&keys, &mut order, &mut RadixScratch::default());
+        let mut expected: Vec<u32> = (0..keys.len() as u32).collect();
+        expected.sort_by_key(|&i| (keys[i as usize], i));
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn f32_keys_keep_the_order_of_values() {
+        let xs = [-3.0, -1e-3, -0.0, 0.0, 1e-30, 0.5, 2.0, 1e30];
+        for w in xs.windows(2) {
+            assert!(order_bits32(w[0]) <= order_bits32(w[1]), "{w:?}");
+        }
+    }
+}
