@@ -82,9 +82,9 @@ fn blocks_of(m: &Matrix) -> Vec<Vec<usize>> {
         while next < members.len() {
             let i = members[next];
             next += 1;
-            for j in 0..k {
-                if block[j] == usize::MAX && j != i && m.get(i, j) != 0.0 {
-                    block[j] = id;
+            for (j, b) in block.iter_mut().enumerate() {
+                if *b == usize::MAX && j != i && m.get(i, j) != 0.0 {
+                    *b = id;
                     members.push(j);
                 }
             }
