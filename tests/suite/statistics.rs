@@ -199,7 +199,8 @@ fn the_cell_samplers_follow_their_laws_within_each_cell() {
     let draws = 1_000_000;
     let n = Normal::new(0.0, 1.0).unwrap();
     let b = |a: f64, bb: f64| Beta::new(a, bb).unwrap();
-    let cases: Vec<(&str, Distribution, Box<dyn Fn(f64) -> f64>)> = vec![
+    type Cdf = Box<dyn Fn(f64) -> f64>;
+    let cases: Vec<(&str, Distribution, Cdf)> = vec![
         (
             "normal",
             Distribution::normal(0.0, 1.0, None, None).unwrap(),
