@@ -12,7 +12,8 @@
 //!    T = S·Mᵀ has correlation exactly P·Pᵀ (the spurious correlation of S removed);
 //! 3. each driver's sorted draws are placed in the rank order of its column of T. Column 0
 //!    of T is a positive multiple of S's, whose rank order is the permutation itself, so it
-//!    is not sorted; other columns are ranked on 32-bit keys.
+//!    is not sorted; other columns are ranked exactly (ties, which continuous scores do not
+//!    have, in row order).
 //!
 //! Products run down contiguous columns with a fixed order of operations, so they vectorise
 //! and give the same bits on every machine.
@@ -20,7 +21,7 @@
 use std::sync::OnceLock;
 
 use super::{CorrelationError, Matrix, normal_cholesky};
-use crate::radix::{RadixScratch, order_bits32, order_by_key, sort_floats_with};
+use crate::radix::{RadixScratch, argsort, sort_floats_with};
 use crate::special::normal_quantile;
 
 /// A prepared Iman–Conover reordering for a group of drivers.
@@ -47,7 +48,6 @@ struct Block {
 pub struct IcScratch {
     s: Vec<f64>,
     t: Vec<f64>,
-    keys: Vec<u32>,
     order: Vec<u32>,
     sorted: Vec<f64>,
     radix: RadixScratch,
@@ -218,9 +218,7 @@ impl Block {
                         *t += coef * x;
                     }
                 }
-                w.keys.clear();
-                w.keys.extend(w.t.iter().map(|&t| order_bits32(t)));
-                order_by_key(&w.keys, &mut w.order, &mut w.radix);
+                argsort(&w.t, &mut w.order, &mut w.radix);
             }
             let column = &mut *columns[c];
             w.sorted.clear();

@@ -1,0 +1,99 @@
+//! The hot loop's parts, one batch of 10,000 at a time: the samplers, the radix sorts and
+//! Iman–Conover, so that a change to one shows in its own figure.
+//!
+//! Run with `cargo bench --bench components`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gapsim::dist::Distribution;
+use gapsim::radix::{RadixScratch, argsort, order_bits32, order_by_key, sort_floats_with};
+use gapsim::sample::stream;
+
+const N: usize = 10_000;
+
+fn column(d: &Distribution, name: &str) -> Vec<f64> {
+    let mut x = vec![0.0; N];
+    d.fill(&mut stream(1, 0, name), &mut x);
+    x
+}
+
+fn samplers(c: &mut Criterion) {
+    let mut g = c.benchmark_group("draw 10,000");
+    g.throughput(Throughput::Elements(N as u64));
+    let cases = [
+        (
+            "normal",
+            Distribution::normal(0.025, 0.01, None, None).unwrap(),
+        ),
+        (
+            "pert(0.05, 0.07, 0.10)",
+            Distribution::pert(0.05, 0.07, 0.10, None).unwrap(),
+        ),
+        (
+            "pert(0, 0, 3)",
+            Distribution::pert(0.0, 0.0, 3.0, None).unwrap(),
+        ),
+        (
+            "truncated normal",
+            Distribution::normal(0.0, 0.03, Some(-0.1), Some(0.1)).unwrap(),
+        ),
+        (
+            "triangular",
+            Distribution::triangular(2.0, 6.0, 15.0).unwrap(),
+        ),
+        ("bernoulli", Distribution::bernoulli(0.9).unwrap()),
+    ];
+    for (name, d) in cases {
+        let mut x = vec![0.0; N];
+        let mut b = 0;
+        g.bench_function(name, |bench| {
+            bench.iter(|| {
+                b += 1;
+                d.fill(&mut stream(1, b, name), &mut x);
+                black_box(x[0])
+            })
+        });
+    }
+    g.finish();
+}
+
+fn sorts(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sort 10,000");
+    g.throughput(Throughput::Elements(N as u64));
+    let x = column(&Distribution::pert(0.05, 0.07, 0.10, None).unwrap(), "x");
+    let mut s = RadixScratch::default();
+    let mut order = Vec::new();
+    g.bench_function("argsort (radix on f32 keys + exact pass)", |b| {
+        b.iter(|| {
+            argsort(&x, &mut order, &mut s);
+            black_box(order[0])
+        })
+    });
+    let keys: Vec<u32> = x.iter().map(|&v| order_bits32(v)).collect();
+    g.bench_function("order by 32-bit key", |b| {
+        b.iter(|| {
+            order_by_key(&keys, &mut order, &mut s);
+            black_box(order[0])
+        })
+    });
+    let mut v = x.clone();
+    g.bench_function("sort floats (radix)", |b| {
+        b.iter(|| {
+            v.copy_from_slice(&x);
+            sort_floats_with(&mut v, &mut s);
+            black_box(v[0])
+        })
+    });
+    g.bench_function("sort floats (std unstable)", |b| {
+        b.iter(|| {
+            v.copy_from_slice(&x);
+            v.sort_unstable_by(f64::total_cmp);
+            black_box(v[0])
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, samplers, sorts);
+criterion_main!(benches);
