@@ -161,9 +161,60 @@ pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
     (estimate, low, high, (high - low).max(at_worst))
 }
 
+/// Fewest batches before a Latin hypercube run to a precision may stop on its batch-means
+/// error (with Student's t for the few degrees of freedom).
+pub const LHS_MIN_BATCHES: usize = 5;
+
+/// The two-sided 95% point of Student's t with `df` degrees of freedom, from the inverse
+/// regularized incomplete beta: P(|T| > t) = I_{df/(df + t²)}(df/2, 1/2).
+pub fn t95(df: f64) -> f64 {
+    let x = beta_quantile(df / 2.0, 0.5, 0.05);
+    (df * (1.0 - x) / x).sqrt()
+}
+
+/// P(S114-level) for a Latin hypercube run to a precision: as [`s114_precision`], but the
+/// width to stop on comes from the spread of the batches' own shares (batch means, with
+/// Student's t for k − 1 degrees of freedom), which sees the variance Latin hypercube
+/// removes; the binomial width applies no such credit. The least-favourable-value guard of
+/// [`s114_precision`] is kept, scaled by the observed variance ratio (at most 1: Latin
+/// hypercube never has more variance than plain Monte Carlo), so a rare event seen rarely
+/// does not stop the run early. With fewer than [`LHS_MIN_BATCHES`] batches it is the
+/// binomial rule.
+pub fn s114_precision_batch_means(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
+    let (estimate, low, high, binomial) = s114_precision(batches);
+    let k = batches.len();
+    let shares: Vec<(f64, u64)> = batches
+        .iter()
+        .map(|b| (b.breaches as f64 / b.n.max(1) as f64, b.n))
+        .collect();
+    let Some(se) = batch_means_se(&shares, LHS_MIN_BATCHES) else {
+        return (estimate, low, high, binomial);
+    };
+    let n = batches.iter().map(|b| b.n).sum::<u64>() as f64;
+    let binomial_var = estimate * (1.0 - estimate) / n;
+    let ratio = if binomial_var > 0.0 {
+        (se * se / binomial_var).min(1.0)
+    } else {
+        1.0
+    };
+    let t = t95((k - 1) as f64);
+    let n_f = n.max(1.0);
+    let worst = 0.5_f64.max(low).min(high);
+    let at_worst = 2.0 * t * (ratio * worst * (1.0 - worst) / n_f).sqrt();
+    (estimate, low, high, (2.0 * t * se).max(at_worst))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t95_matches_tables() {
+        // Student's t, two-sided 95%: 12.706 (1 df), 2.776 (4), 2.228 (10), 1.984 (100).
+        for (df, t) in [(1.0, 12.706), (4.0, 2.776), (10.0, 2.228), (100.0, 1.984)] {
+            assert!((t95(df) - t).abs() < 5e-4, "{df}: {}", t95(df));
+        }
+    }
 
     #[test]
     fn clopper_pearson_matches_published_values() {
