@@ -107,12 +107,25 @@ pub fn fit(model: &Model, iterations: u64, threads: usize, chosen: bool) -> Resu
 /// The error for a run that does not fit even on one thread.
 fn refusal(model: &Model, e: &MemoryEstimate, room: &Available) -> anyhow::Error {
     let most = estimate::max_iterations(model, 1, room.bytes);
+    let results = if e.streams {
+        format!(
+            "the values kept of {} simulated years take {} (the first {} years, and about \
+             {:.1}% of the others, collected again for the percentiles)",
+            count(e.iterations),
+            size(e.results),
+            count(gapsim::engine::PILOT_YEARS),
+            estimate::COLLECTED_SHARE * 100.0,
+        )
+    } else {
+        format!(
+            "the results of {} simulated years take {} ({BYTES_PER_ITERATION} bytes each)",
+            count(e.iterations),
+            size(e.results),
+        )
+    };
     let parts = format!(
-        "the results of {} simulated years take {} ({BYTES_PER_ITERATION} bytes each), the \
-         running sums of their {} batches {}, a worker thread's working space for this \
-         model's {} drivers and {} lines {}, and the program and model {}",
-        count(e.iterations),
-        size(e.results),
+        "{results}, the running sums of their {} batches {}, a worker thread's working \
+         space for this model's {} drivers and {} lines {}, and the program and model {}",
         count(e.batches),
         size(e.batch_sums),
         model.drivers.len(),
@@ -156,12 +169,15 @@ fn too_many(model: &Model, iterations: u64, room: Option<&Available>) -> Failure
         }
     });
     Failure::Other(anyhow::anyhow!(
-        "{} simulated years is more than a run may have: at most {} (10^9), whose results \
-         take {} GB of memory ({BYTES_PER_ITERATION} bytes a year){here}; run with fewer \
-         --iterations, or use --precision to stop once the answer is precise enough",
+        "{} simulated years is more than a run may have: at most {} (10^9), which need \
+         about {} of memory for this model (a run of more than {} years keeps only the \
+         values its percentiles are read from, and simulates every year twice){here}; run \
+         with fewer --iterations, or use --precision to stop once the answer is precise \
+         enough",
         count(iterations),
         count(MAX_ITERATIONS),
-        MAX_ITERATIONS * BYTES_PER_ITERATION / 1_000_000_000,
+        size(estimate::estimate(model, MAX_ITERATIONS).total(1)),
+        count(gapsim::engine::KEEP_YEARS_UP_TO),
     ))
 }
 
