@@ -227,7 +227,12 @@ pub fn estimate_keeping(model: &Model, iterations: u64, years_up_to: u64) -> Mem
         batch_sums: batches
             .saturating_mul(batch_sum_bytes(&s))
             .saturating_add(sensitivity * sensitivity_sum_bytes(&s)),
-        per_thread: per_thread_bytes(&s) + if streams { streamed_per_thread_bytes() } else { 0 },
+        per_thread: per_thread_bytes(&s)
+            + if streams {
+                streamed_per_thread_bytes()
+            } else {
+                0
+            },
         setup: setup_bytes(&s, varying),
         fixed: FIXED_BYTES + s.items() * BYTES_PER_ITEM,
     }

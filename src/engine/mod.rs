@@ -37,8 +37,8 @@ use crate::order::Collected;
 use crate::sample::{Sampler, Sampling};
 
 use batch::{Scratch, run_batch};
-use plan::{Plan, slopes};
 pub use chart::{CHART_BINS, ChartCounts};
+use plan::{Plan, slopes};
 pub use ranks::EDGES;
 pub use sums::{BatchSummary, SensitivitySums};
 
@@ -252,6 +252,9 @@ impl Keep<'static> {
     }
 }
 
+/// What a pass does with a batch's gap and shortfall, given its worker's own state.
+type Visit<'a, T> = dyn Fn(&mut T, &[f64], &[f64]) + Sync + 'a;
+
 /// Per worker thread: the batch's working space and its output columns.
 struct Worker<T> {
     scratch: Scratch,
@@ -311,7 +314,11 @@ impl<'m> Simulation<'m> {
     ///
     /// # Errors
     /// When the model's correlations cannot be imposed.
-    pub fn new(model: &'m Model, config: &RunConfig, years_up_to: u64) -> Result<Self, EngineError> {
+    pub fn new(
+        model: &'m Model,
+        config: &RunConfig,
+        years_up_to: u64,
+    ) -> Result<Self, EngineError> {
         let plan = Plan::new(model);
         Ok(Simulation {
             sampler: Sampler::new(model, config.sampling)?,
@@ -496,7 +503,9 @@ impl<'m> Simulation<'m> {
         let new = self.pass(first..last, iterations, &workers, &visit, progress, cancel)?;
         let binned = self.binned.as_mut().expect("binned above");
         for w in workers {
-            let w = w.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let w = w
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             binned.merge(&w.own);
         }
         self.batches.extend(new);
@@ -511,7 +520,7 @@ impl<'m> Simulation<'m> {
         range: Range<u64>,
         iterations: u64,
         workers: &[Mutex<Worker<T>>],
-        visit: &(dyn Fn(&mut T, &[f64], &[f64]) + Sync),
+        visit: &Visit<'_, T>,
         progress: &(dyn Fn(u64) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Vec<BatchSummary>, EngineError> {
@@ -533,8 +542,8 @@ impl<'m> Simulation<'m> {
                 let (gap, shortfall) = (&mut w.gap[..n], &mut w.shortfall[..n]);
                 let summary = run_batch(sampler, plan, config, b, &mut w.scratch, gap, shortfall)
                     .inspect_err(|_| {
-                        failed.fetch_min(b, Ordering::Relaxed);
-                    })?;
+                    failed.fetch_min(b, Ordering::Relaxed);
+                })?;
                 visit(&mut w.own, gap, shortfall);
                 drop(guard);
                 progress(summary.n);
@@ -568,7 +577,10 @@ impl<'m> Simulation<'m> {
     ) -> Result<RunResult, EngineError> {
         let total = self.total();
         let (collected, chart) = match &self.binned {
-            Some(binned) => (Some(self.collect(binned, keep, cancel)?), binned.chart().clone()),
+            Some(binned) => (
+                Some(self.collect(binned, keep, cancel)?),
+                binned.chart().clone(),
+            ),
             None => {
                 let pilot = self.gap.len().min(PILOT_YEARS as usize);
                 let mut chart =
@@ -611,7 +623,10 @@ impl<'m> Simulation<'m> {
                 .map_err(|_| no_memory.clone())?;
             Ok(Mutex::new(v))
         };
-        let (gap_kept, shortfall_kept) = (reserve(gap_wanted.kept())?, reserve(shortfall_wanted.kept())?);
+        let (gap_kept, shortfall_kept) = (
+            reserve(gap_wanted.kept())?,
+            reserve(shortfall_wanted.kept())?,
+        );
         let workers = workers(|| Ok((Vec::new(), Vec::new())))?;
         let visit = |own: &mut (Vec<f64>, Vec<f64>), gap: &[f64], shortfall: &[f64]| {
             for (wanted, values, local, into) in [

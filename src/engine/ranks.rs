@@ -60,7 +60,11 @@ impl Edges {
     /// +0 are different values, as they are in a sorted run.
     pub(super) fn class(&self, x: f64) -> usize {
         let j = self.edges.partition_point(|e| e.total_cmp(&x).is_lt());
-        if self.edges.get(j).is_some_and(|e| e.to_bits() == x.to_bits()) {
+        if self
+            .edges
+            .get(j)
+            .is_some_and(|e| e.to_bits() == x.to_bits())
+        {
             2 * j + 1
         } else {
             2 * j

@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn quantile_interval_brackets_the_estimate() {
         let v: Vec<f64> = (0..1000).map(f64::from).collect();
-        let (lo, hi) = quantile_interval(&v, 0.5);
+        let (lo, hi) = quantile_interval(&v[..], 0.5);
         let q = quantile_sorted(&v, 0.5);
         assert!(lo < q && q < hi);
         // About ±1.96·√250 ≈ ±31 ranks.

@@ -37,11 +37,11 @@ use crate::engine::{
 use crate::model::{Model, Unit};
 
 use crate::model::f64_of as f;
+use crate::order::OrderStatistics;
 pub use estimate::{
     MIN_BATCHES, batch_means_se, clopper_pearson, interval_ranks, quantile, quantile_interval,
     quantile_sorted, s114_interval, s114_precision, sort_in_place,
 };
-use crate::order::OrderStatistics;
 use estimate::{Z95, histogram_quantile, mean_se, ratio_se};
 pub use sensitivity::SAVINGS_FACTOR;
 pub use summary::*;
