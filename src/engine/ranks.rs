@@ -14,7 +14,7 @@
 //! reproducible from (seed, batch index)), and only the values in marked classes are kept;
 //! sorted, the kept values are the marked classes one after another, so the value of rank r
 //! in class c is kept value (kept before c) + (r − years before c). Memory: the kept values,
-//! about 2.5% of the years per quantity for a smooth law (see `engine::memory`).
+//! about 3% of the years per quantity for a smooth law (see `engine::memory`).
 
 use crate::order::Collected;
 
