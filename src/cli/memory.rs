@@ -41,11 +41,13 @@ pub struct Available {
 /// thread when the cap asked for does not (the run may well stop long before it, and
 /// refusing it would contradict the advice to use --precision). Says so on stderr; the
 /// summary then records that the target was not reached if the lowered cap comes first.
-pub fn precision_cap(model: &Model, cap: u64) -> Result<u64, Failure> {
+pub fn precision_cap(model: &Model, cap: u64, keep_up_to: u64) -> Result<u64, Failure> {
     let Some(room) = available()? else {
         return Ok(cap);
     };
-    if cap > MAX_ITERATIONS || estimate::estimate(model, cap).total(1) <= room.bytes {
+    if cap > MAX_ITERATIONS
+        || estimate::estimate_keeping(model, cap, keep_up_to).total(1) <= room.bytes
+    {
         return Ok(cap);
     }
     // Whole rounds of the stopping rule, so the run ends where a check would.
@@ -70,10 +72,17 @@ pub fn precision_cap(model: &Model, cap: u64) -> Result<u64, Failure> {
     Ok(lowered)
 }
 
-/// Checks that `iterations` simulated years of `model` fit, and returns the threads to
-/// use: `threads`, or fewer when only that fits. `chosen` says whether the user asked for
-/// `threads` (--threads), for the message.
-pub fn fit(model: &Model, iterations: u64, threads: usize, chosen: bool) -> Result<usize, Failure> {
+/// Checks that `iterations` simulated years of `model` fit, kept in memory up to
+/// `keep_up_to` and streamed beyond, and returns the threads to use: `threads`, or fewer
+/// when only that fits. `chosen` says whether the user asked for `threads` (--threads),
+/// for the message.
+pub fn fit(
+    model: &Model,
+    iterations: u64,
+    keep_up_to: u64,
+    threads: usize,
+    chosen: bool,
+) -> Result<usize, Failure> {
     let available = available()?;
     if iterations > MAX_ITERATIONS {
         return Err(too_many(model, iterations, available.as_ref()));
@@ -81,11 +90,14 @@ pub fn fit(model: &Model, iterations: u64, threads: usize, chosen: bool) -> Resu
     let Some(room) = available else {
         return Ok(threads);
     };
-    let e = estimate::estimate(model, iterations);
+    let e = estimate::estimate_keeping(model, iterations, keep_up_to);
     if e.total(threads) <= room.bytes {
         return Ok(threads);
     }
-    let fewer = estimate::max_threads(model, iterations, threads, room.bytes);
+    let fewer = (1..=threads.max(1))
+        .rev()
+        .find(|&t| e.total(t) <= room.bytes)
+        .unwrap_or(0);
     if fewer > 0 {
         warn(&format!(
             "gapsim: running on {fewer} thread{} instead of {threads}{}: on {threads} the run \

@@ -55,9 +55,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     };
     output::precheck(&target)?;
 
+    let keep_up_to = keep_years_up_to()?;
     let reserves = args.reserves.unwrap_or_else(|| model.usable_reserves());
     let iterations = match args.precision {
-        Some(_) => memory::precision_cap(model, args.iterations)?,
+        Some(_) => memory::precision_cap(model, args.iterations, keep_up_to)?,
         None => args.iterations,
     };
     let config = RunConfig {
@@ -75,7 +76,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         Some(t) => usize::try_from(t).context("too many threads")?,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let threads = memory::fit(model, config.iterations, threads, args.threads.is_some())?;
+    let threads = memory::fit(
+        model,
+        config.iterations,
+        keep_up_to,
+        threads,
+        args.threads.is_some(),
+    )?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -88,7 +95,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let tick = |n| progress.tick(n);
     let collecting = |n| progress.collecting(n);
     let keep = engine::Keep {
-        years_up_to: keep_years_up_to()?,
+        years_up_to: keep_up_to,
         ranks: &stats::ranks_read,
         collecting: &collecting,
     };
