@@ -500,7 +500,15 @@ impl<'m> Simulation<'m> {
         let visit = |tally: &mut ranks::Tally, gap: &[f64], shortfall: &[f64]| {
             binned.count(tally, gap, shortfall);
         };
-        let new = self.pass(first..last, iterations, &workers, &visit, progress, cancel)?;
+        let new = self.pass(
+            first..last,
+            iterations,
+            &workers,
+            &visit,
+            &|_, summary| summary,
+            progress,
+            cancel,
+        )?;
         let binned = self.binned.as_mut().expect("binned above");
         for w in workers {
             let w = w
@@ -514,16 +522,20 @@ impl<'m> Simulation<'m> {
     }
 
     /// Simulates batches `range` of a run of `iterations` years on the current rayon pool,
-    /// each into its worker's columns, then `visit`s them with the worker's own state.
-    fn pass<T: Send>(
+    /// each into its worker's columns, then `visit`s them with the worker's own state, and
+    /// returns what `out` makes of each batch's sums (the sums themselves in the first
+    /// pass; nothing in the second, which must not hold a second copy of them).
+    #[allow(clippy::too_many_arguments)]
+    fn pass<T: Send, R: Send>(
         &self,
         range: Range<u64>,
         iterations: u64,
         workers: &[Mutex<Worker<T>>],
         visit: &Visit<'_, T>,
+        out: &(dyn Fn(u64, BatchSummary) -> R + Sync),
         progress: &(dyn Fn(u64) + Sync),
         cancel: &AtomicBool,
-    ) -> Result<Vec<BatchSummary>, EngineError> {
+    ) -> Result<Vec<R>, EngineError> {
         let (sampler, plan, config) = (&self.sampler, &self.plan, &self.config);
         let failed = AtomicU64::new(u64::MAX);
         range
@@ -547,9 +559,9 @@ impl<'m> Simulation<'m> {
                 visit(&mut w.own, gap, shortfall);
                 drop(guard);
                 progress(summary.n);
-                Ok(summary)
+                Ok(out(b, summary))
             })
-            .collect::<Vec<Result<BatchSummary, EngineError>>>()
+            .collect::<Vec<Result<R, EngineError>>>()
             .into_iter()
             .collect()
     }
@@ -641,7 +653,19 @@ impl<'m> Simulation<'m> {
             }
         };
         let batches = n.div_ceil(BATCH_SIZE as u64);
-        self.pass(0..batches, n, &workers, &visit, keep.collecting, cancel)?;
+        // The same batches, the same sums: a batch is reproducible from (seed, index).
+        let check = |b: u64, summary: BatchSummary| {
+            debug_assert!(summary == self.batches[b as usize], "batch {b} differs");
+        };
+        self.pass(
+            0..batches,
+            n,
+            &workers,
+            &visit,
+            &check,
+            keep.collecting,
+            cancel,
+        )?;
         let read = |wanted: &ranks::Wanted, kept: Mutex<Vec<f64>>| {
             let mut kept = kept
                 .into_inner()
