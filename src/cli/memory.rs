@@ -41,11 +41,13 @@ pub struct Available {
 /// thread when the cap asked for does not (the run may well stop long before it, and
 /// refusing it would contradict the advice to use --precision). Says so on stderr; the
 /// summary then records that the target was not reached if the lowered cap comes first.
-pub fn precision_cap(model: &Model, cap: u64) -> Result<u64, Failure> {
+pub fn precision_cap(model: &Model, cap: u64, keep_up_to: u64) -> Result<u64, Failure> {
     let Some(room) = available()? else {
         return Ok(cap);
     };
-    if cap > MAX_ITERATIONS || estimate::estimate(model, cap).total(1) <= room.bytes {
+    if cap > MAX_ITERATIONS
+        || estimate::estimate_keeping(model, cap, keep_up_to).total(1) <= room.bytes
+    {
         return Ok(cap);
     }
     // Whole rounds of the stopping rule, so the run ends where a check would.
@@ -70,10 +72,17 @@ pub fn precision_cap(model: &Model, cap: u64) -> Result<u64, Failure> {
     Ok(lowered)
 }
 
-/// Checks that `iterations` simulated years of `model` fit, and returns the threads to
-/// use: `threads`, or fewer when only that fits. `chosen` says whether the user asked for
-/// `threads` (--threads), for the message.
-pub fn fit(model: &Model, iterations: u64, threads: usize, chosen: bool) -> Result<usize, Failure> {
+/// Checks that `iterations` simulated years of `model` fit, kept in memory up to
+/// `keep_up_to` and streamed beyond, and returns the threads to use: `threads`, or fewer
+/// when only that fits. `chosen` says whether the user asked for `threads` (--threads),
+/// for the message.
+pub fn fit(
+    model: &Model,
+    iterations: u64,
+    keep_up_to: u64,
+    threads: usize,
+    chosen: bool,
+) -> Result<usize, Failure> {
     let available = available()?;
     if iterations > MAX_ITERATIONS {
         return Err(too_many(model, iterations, available.as_ref()));
@@ -81,11 +90,14 @@ pub fn fit(model: &Model, iterations: u64, threads: usize, chosen: bool) -> Resu
     let Some(room) = available else {
         return Ok(threads);
     };
-    let e = estimate::estimate(model, iterations);
+    let e = estimate::estimate_keeping(model, iterations, keep_up_to);
     if e.total(threads) <= room.bytes {
         return Ok(threads);
     }
-    let fewer = estimate::max_threads(model, iterations, threads, room.bytes);
+    let fewer = (1..=threads.max(1))
+        .rev()
+        .find(|&t| e.total(t) <= room.bytes)
+        .unwrap_or(0);
     if fewer > 0 {
         warn(&format!(
             "gapsim: running on {fewer} thread{} instead of {threads}{}: on {threads} the run \
@@ -107,12 +119,25 @@ pub fn fit(model: &Model, iterations: u64, threads: usize, chosen: bool) -> Resu
 /// The error for a run that does not fit even on one thread.
 fn refusal(model: &Model, e: &MemoryEstimate, room: &Available) -> anyhow::Error {
     let most = estimate::max_iterations(model, 1, room.bytes);
+    let results = if e.streams {
+        format!(
+            "the values kept of {} simulated years take {} (the first {} years, and about \
+             {:.1}% of the others, collected again for the percentiles)",
+            count(e.iterations),
+            size(e.results),
+            count(gapsim::engine::PILOT_YEARS),
+            estimate::COLLECTED_SHARE * 100.0,
+        )
+    } else {
+        format!(
+            "the results of {} simulated years take {} ({BYTES_PER_ITERATION} bytes each)",
+            count(e.iterations),
+            size(e.results),
+        )
+    };
     let parts = format!(
-        "the results of {} simulated years take {} ({BYTES_PER_ITERATION} bytes each), the \
-         running sums of their {} batches {}, a worker thread's working space for this \
-         model's {} drivers and {} lines {}, and the program and model {}",
-        count(e.iterations),
-        size(e.results),
+        "{results}, the running sums of their {} batches {}, a worker thread's working \
+         space for this model's {} drivers and {} lines {}, and the program and model {}",
         count(e.batches),
         size(e.batch_sums),
         model.drivers.len(),
@@ -156,12 +181,15 @@ fn too_many(model: &Model, iterations: u64, room: Option<&Available>) -> Failure
         }
     });
     Failure::Other(anyhow::anyhow!(
-        "{} simulated years is more than a run may have: at most {} (10^9), whose results \
-         take {} GB of memory ({BYTES_PER_ITERATION} bytes a year){here}; run with fewer \
-         --iterations, or use --precision to stop once the answer is precise enough",
+        "{} simulated years is more than a run may have: at most {} (10^9), which need \
+         about {} of memory for this model (a run of more than {} years keeps only the \
+         values its percentiles are read from, and simulates every year twice){here}; run \
+         with fewer --iterations, or use --precision to stop once the answer is precise \
+         enough",
         count(iterations),
         count(MAX_ITERATIONS),
-        MAX_ITERATIONS * BYTES_PER_ITERATION / 1_000_000_000,
+        size(estimate::estimate(model, MAX_ITERATIONS).total(1)),
+        count(gapsim::engine::KEEP_YEARS_UP_TO),
     ))
 }
 

@@ -10,6 +10,8 @@ pub struct Progress {
     bar: ProgressBar,
     start: Instant,
     shown: AtomicBool,
+    /// Whether a streaming run's second pass has begun.
+    second: AtomicBool,
 }
 
 impl Progress {
@@ -17,10 +19,12 @@ impl Progress {
     pub fn new(total: u64) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_style(style());
+        bar.set_message(FIRST);
         Progress {
             bar,
             start: Instant::now(),
             shown: AtomicBool::new(false),
+            second: AtomicBool::new(false),
         }
     }
 
@@ -35,21 +39,41 @@ impl Progress {
         }
     }
 
+    /// Records `n` more years simulated again by a streaming run's second pass, which
+    /// collects the values its percentiles are read from. The first call starts the bar
+    /// again, over the years the first pass simulated.
+    pub fn collecting(&self, n: u64) {
+        if !self.second.swap(true, Ordering::Relaxed) {
+            self.bar.set_length(self.bar.position());
+            self.bar.set_position(0);
+            self.bar.set_message(SECOND);
+            self.bar.reset_eta();
+        }
+        self.tick(n);
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }
 
+/// What the bar says in the first pass (every run's only one).
+const FIRST: &str = "simulating";
+
+/// What it says in a streaming run's second pass: simulating every year again, to collect
+/// the values its percentiles are read from.
+const SECOND: &str = "percentiles";
+
 /// The bar's look: at most 79 columns wide (so it never wraps on an 80-column terminal,
 /// which would leave a trail of half-lines as it redraws) for any run up to the 10^9-year cap, with
 /// a fixed-width bar so that wide terminals do not stretch it. The longest line, with the
 /// longest estimate of time left indicatif writes (`59m`, `23h`, `6d`; four characters
 /// allowed), is
-/// `⠁ simulating 1,000,000,000/1,000,000,000 years [==============] 100% 59m left`.
+/// `⠁ percentiles 1,000,000,000/1,000,000,000 years [=============] 100% 59m left`.
 fn style() -> ProgressStyle {
     ProgressStyle::with_template(
-        "{spinner} simulating {human_pos}/{human_len} years [{bar:14}] {percent:>3}% {eta} left",
+        "{spinner} {msg} {human_pos}/{human_len} years [{bar:13}] {percent:>3}% {eta} left",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ")
@@ -100,6 +124,12 @@ mod tests {
 
     #[test]
     fn the_bar_fits_an_80_column_terminal_at_the_iteration_cap() {
+        for message in [FIRST, SECOND] {
+            bar_fits(message);
+        }
+    }
+
+    fn bar_fits(message: &'static str) {
         let cap = gapsim::engine::MAX_ITERATIONS;
         let term = Recorder::default();
         let bar = ProgressBar::with_draw_target(
@@ -107,6 +137,7 @@ mod tests {
             ProgressDrawTarget::term_like(Box::new(term.clone())),
         );
         bar.set_style(style());
+        bar.set_message(message);
         bar.set_position(cap);
         // Draws the final state whatever the refresh rate.
         bar.finish();
@@ -117,6 +148,7 @@ mod tests {
             .find(|l| l.contains("years"))
             .expect("the bar was drawn");
         assert!(line.contains("1,000,000,000/1,000,000,000"), "{line}");
+        assert!(line.contains(message), "{line}");
         // The estimate of time left is `0s` here; allow for the longest one.
         let eta_room = 4 - "0s".len();
         let columns = line.chars().count() + eta_room;

@@ -55,9 +55,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     };
     output::precheck(&target)?;
 
+    let keep_up_to = keep_years_up_to()?;
     let reserves = args.reserves.unwrap_or_else(|| model.usable_reserves());
     let iterations = match args.precision {
-        Some(_) => memory::precision_cap(model, args.iterations)?,
+        Some(_) => memory::precision_cap(model, args.iterations, keep_up_to)?,
         None => args.iterations,
     };
     let config = RunConfig {
@@ -75,7 +76,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         Some(t) => usize::try_from(t).context("too many threads")?,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let threads = memory::fit(model, config.iterations, threads, args.threads.is_some())?;
+    let threads = memory::fit(
+        model,
+        config.iterations,
+        keep_up_to,
+        threads,
+        args.threads.is_some(),
+    )?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -86,11 +93,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let progress = Progress::new(config.iterations);
     let start = Instant::now();
     let tick = |n| progress.tick(n);
+    let collecting = |n| progress.collecting(n);
+    let keep = engine::Keep {
+        years_up_to: keep_up_to,
+        ranks: &stats::ranks_read,
+        collecting: &collecting,
+    };
     let outcome = pool.install(|| match args.precision {
-        None => engine::run(model, &config, &tick, cancel),
-        Some(width) => {
-            engine::run_to_precision(model, &config, width, &stats::s114_precision, &tick, cancel)
-        }
+        None => engine::run_keeping(model, &config, &keep, &tick, cancel),
+        Some(width) => engine::run_to_precision(
+            model,
+            &config,
+            width,
+            &stats::s114_precision,
+            &keep,
+            &tick,
+            cancel,
+        ),
     });
     progress.finish();
     let mut result = match outcome {
@@ -167,6 +186,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         )
     })?;
     Ok(())
+}
+
+/// The environment variable that lowers the most simulated years a run keeps in memory
+/// (normally [`engine::KEEP_YEARS_UP_TO`]): longer runs stream, with the same figures. For
+/// tests, which compare the two ways on small runs; not in the help.
+pub const KEEP_VAR: &str = "GAPSIM_KEEP_YEARS_UP_TO";
+
+/// The most simulated years a run keeps in memory: [`KEEP_VAR`], or the engine's.
+fn keep_years_up_to() -> Result<u64, Failure> {
+    match std::env::var(KEEP_VAR) {
+        Err(_) => Ok(engine::KEEP_YEARS_UP_TO),
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Failure::Other(anyhow::anyhow!(
+                "{KEEP_VAR} is {text:?}, which is not a whole number of simulated years"
+            ))
+        }),
+    }
 }
 
 /// The failure for a run stopped by a signal.

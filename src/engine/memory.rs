@@ -4,7 +4,10 @@
 //! rather than abort half-way ("memory allocation failed", exit 134) or be killed by the
 //! system. Four parts, each counted from the code that allocates it:
 //! - **results**: the gap and shortfall of every simulated year,
-//!   [`BYTES_PER_ITERATION`] each;
+//!   [`BYTES_PER_ITERATION`] each, in a run of up to [`KEEP_YEARS_UP_TO`] years; in a
+//!   longer one, which streams, the pilot's years, the classes they define and their
+//!   counts, and the values the second pass collects (about [`COLLECTED_SHARE`] of the
+//!   years, 8 bytes each for the gap and for the shortfall);
 //! - **batch sums**: the running sums of every batch ([`BatchSummary`]), kept to the end
 //!   for the batch-means standard errors; they grow with the model's drivers, lines and
 //!   savings, and with the number of batches;
@@ -26,7 +29,19 @@ use crate::model::Model;
 
 use super::sums::{BatchSummary, SensitivitySums};
 use super::{BATCH_PERCENTILES, BATCH_SIZE, BYTES_PER_ITERATION, MAX_ITERATIONS, SAVINGS_BINS};
+use super::{CHART_BINS, EDGES, KEEP_YEARS_UP_TO, PILOT_YEARS};
 use super::{SENSITIVITY_BATCHES, plan::SLOPE_CHUNK};
+
+/// The share of a streaming run's years whose gap (and, apart, whose shortfall) its second
+/// pass collects: the classes that hold one of the summary's ~2,200 ranks, each about
+/// n / 65,536 years and, holding a rank, larger than most (measured for Kent at 10^7
+/// years: 3.2% of the gaps and 2.7% of the shortfalls; a quarter more allowed for other
+/// shapes).
+pub const COLLECTED_SHARE: f64 = 0.04;
+
+/// Per quantity: the edges, their counts, and (in the second pass) the years before each
+/// class, the kept years before each, and the marks.
+const CLASS_BYTES: u64 = (8 + 2 * 8 + 2 * 2 * 8 + 2 * 8 + 2) * EDGES as u64;
 
 /// The program itself, its fonts and chart bitmaps, before anything grows with the model:
 /// what a run of a small model measures, rounded up.
@@ -43,7 +58,10 @@ pub struct MemoryEstimate {
     pub iterations: u64,
     /// Their batches.
     pub batches: u64,
-    /// The gap and shortfall of every simulated year.
+    /// Whether the run streams (more than [`KEEP_YEARS_UP_TO`] years).
+    pub streams: bool,
+    /// The gap and shortfall of every simulated year; when streaming, the pilot's, the
+    /// classes and the values collected in the second pass.
     pub results: u64,
     /// The running sums of every batch, kept to the end.
     pub batch_sums: u64,
@@ -139,6 +157,21 @@ fn sensitivity_sum_bytes(s: &Shape) -> u64 {
     5 * s.drivers * F64 + pairs * F64 + size_of::<SensitivitySums>() as u64
 }
 
+/// A streaming run's results: the pilot's years (kept, and sorted copies of them for the
+/// edges and the chart), the classes of both quantities, and the values collected.
+fn streamed_bytes(iterations: u64) -> u64 {
+    let pilot = PILOT_YEARS.min(iterations) * BYTES_PER_ITERATION * 2;
+    let collected = (iterations as f64 * COLLECTED_SHARE) as u64 * BYTES_PER_ITERATION;
+    pilot + 2 * CLASS_BYTES + collected
+}
+
+/// A streaming run's per-thread counts (every class of both quantities and the chart's
+/// bins) and its output columns for a batch.
+fn streamed_per_thread_bytes() -> u64 {
+    let classes = 2 * (2 * EDGES as u64 + 1) * 8;
+    classes + 2 * CHART_BINS as u64 * 8 + 4 * BATCH_SIZE as u64 * F64
+}
+
 /// One worker's working space for a batch.
 fn per_thread_bytes(s: &Shape) -> u64 {
     let n = BATCH_SIZE as u64;
@@ -170,37 +203,64 @@ fn setup_bytes(s: &Shape, varying: u64) -> u64 {
 }
 
 /// The memory a run of `iterations` simulated years of `model` needs (see
-/// [`MemoryEstimate::total`] for a thread count).
+/// [`MemoryEstimate::total`] for a thread count), keeping every year up to
+/// [`KEEP_YEARS_UP_TO`] and streaming beyond.
 pub fn estimate(model: &Model, iterations: u64) -> MemoryEstimate {
+    estimate_keeping(model, iterations, KEEP_YEARS_UP_TO)
+}
+
+/// [`estimate`] for a run that keeps every year up to `years_up_to` and streams beyond.
+pub fn estimate_keeping(model: &Model, iterations: u64, years_up_to: u64) -> MemoryEstimate {
     let s = Shape::of(model);
+    let streams = iterations > years_up_to;
     let varying = model.drivers.iter().filter(|d| !d.dist.is_fixed()).count() as u64;
     let batches = iterations.div_ceil(BATCH_SIZE as u64);
     let sensitivity = batches.min(SENSITIVITY_BATCHES);
     MemoryEstimate {
         iterations,
         batches,
-        results: iterations.saturating_mul(BYTES_PER_ITERATION),
+        streams,
+        results: if streams {
+            streamed_bytes(iterations)
+        } else {
+            iterations.saturating_mul(BYTES_PER_ITERATION)
+        },
         batch_sums: batches
             .saturating_mul(batch_sum_bytes(&s))
             .saturating_add(sensitivity * sensitivity_sum_bytes(&s)),
-        per_thread: per_thread_bytes(&s),
+        per_thread: per_thread_bytes(&s)
+            + if streams {
+                streamed_per_thread_bytes()
+            } else {
+                0
+            },
         setup: setup_bytes(&s, varying),
         fixed: FIXED_BYTES + s.items() * BYTES_PER_ITEM,
     }
 }
 
-/// The most simulated years of `model` (up to [`MAX_ITERATIONS`]) that fit in `available`
-/// bytes on `threads` workers; 0 if not even one year does.
+/// The most simulated years of `model` (up to [`MAX_ITERATIONS`]) such that that many, and
+/// every smaller number, fit in `available` bytes on `threads` workers; 0 if not even one
+/// year does. (A streaming run can need less than a shorter run that keeps every year, so
+/// "or fewer" holds only below the first count that does not fit.)
 pub fn max_iterations(model: &Model, threads: usize, available: u64) -> u64 {
     let fits = |n: u64| estimate(model, n).total(threads) <= available;
     if !fits(1) {
         return 0;
     }
-    let (mut lo, mut hi) = (1, MAX_ITERATIONS);
+    let kept = KEEP_YEARS_UP_TO.min(MAX_ITERATIONS);
+    let (mut lo, mut hi) = if fits(kept) {
+        if kept == MAX_ITERATIONS || !fits(kept + 1) {
+            return kept;
+        }
+        (kept + 1, MAX_ITERATIONS)
+    } else {
+        (1, kept)
+    };
     if fits(hi) {
         return hi;
     }
-    // fits(lo) and !fits(hi): the total grows with the iterations.
+    // fits(lo) and !fits(hi): within one way of running, the total grows with the years.
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if fits(mid) {
@@ -257,6 +317,40 @@ mod tests {
         // Threads beyond the batches do nothing and need nothing.
         let one_batch = estimate(&small, 100);
         assert_eq!(one_batch.total(8), one_batch.total(1));
+    }
+
+    #[test]
+    fn a_run_beyond_what_is_kept_streams_in_a_fraction_of_the_memory() {
+        let m = model(2);
+        let kept = estimate(&m, KEEP_YEARS_UP_TO);
+        assert!(!kept.streams);
+        assert_eq!(kept.results, KEEP_YEARS_UP_TO * BYTES_PER_ITERATION);
+        let streamed = estimate(&m, KEEP_YEARS_UP_TO + 1);
+        assert!(streamed.streams);
+        assert!(streamed.results < kept.results / 10, "{streamed:?}");
+        // 10^8 years in well under 1 GiB, 10^9 in a few GB.
+        assert!(estimate(&m, 100_000_000).total(2) < 1 << 30);
+        assert!(estimate(&m, MAX_ITERATIONS).total(2) < 2_000_000_000);
+        // Streaming costs the per-thread counts of every class.
+        assert!(streamed.per_thread > kept.per_thread + 2 * (2 * EDGES as u64) * 8);
+    }
+
+    #[test]
+    fn the_most_that_fit_counts_every_smaller_run_too() {
+        let m = model(2);
+        // Room for a streaming run of 10^8 years but not for 2×10^7 kept in memory: the
+        // most that fit "or fewer" is below the in-memory limit.
+        let room = estimate(&m, 100_000_000).total(1);
+        assert!(room < estimate(&m, KEEP_YEARS_UP_TO).total(1));
+        let most = max_iterations(&m, 1, room);
+        assert!(most < KEEP_YEARS_UP_TO, "{most}");
+        assert!(estimate(&m, most).total(1) <= room);
+        assert!(estimate(&m, most + 1).total(1) > room);
+        // With room for 2×10^7 kept, streaming runs up to their own limit.
+        let room = estimate(&m, KEEP_YEARS_UP_TO).total(1);
+        let most = max_iterations(&m, 1, room);
+        assert!(most > KEEP_YEARS_UP_TO, "{most}");
+        assert!(estimate(&m, most).total(1) <= room);
     }
 
     #[test]

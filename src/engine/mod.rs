@@ -8,27 +8,38 @@
 //! bit-identical whatever the thread count, and a run split across machines by batch ranges
 //! merges into the same figures.
 //!
-//! Memory: the gap and the shortfall of every iteration are kept as `f64` (16 bytes per
-//! iteration) so that exact percentiles can be taken and agree with the mean, minimum and
-//! maximum at any amount a model can hold; everything else is a fixed-size running sum per
-//! batch. Scratch space is one batch of driver columns per thread.
+//! Memory: a run of up to [`KEEP_YEARS_UP_TO`] simulated years keeps the gap and the
+//! shortfall of every iteration as `f64` (16 bytes per iteration) so that exact percentiles
+//! can be taken and agree with the mean, minimum and maximum at any amount a model can hold.
+//! A longer run keeps only its first batches (the pilot), counts the others in fine classes
+//! and simulates every batch a second time to collect the few values its percentiles need
+//! (see [`ranks`](self::ranks)): the same figures, bit for bit, in a fraction of the memory,
+//! at twice the time. Everything else is a fixed-size running sum per batch. Scratch space
+//! is one batch of driver columns per thread.
 //!
 //! This module does no I/O. Progress and cancellation come in through arguments.
 
 mod batch;
+mod chart;
 pub mod memory;
 mod plan;
+mod ranks;
 mod sums;
 
+use std::ops::Range;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
 use crate::model::Model;
+use crate::order::Collected;
 use crate::sample::{Sampler, Sampling};
 
 use batch::{Scratch, run_batch};
+pub use chart::{CHART_BINS, ChartCounts};
 use plan::{Plan, slopes};
+pub use ranks::EDGES;
 pub use sums::{BatchSummary, SensitivitySums};
 
 /// Iterations per batch. Part of the definition of a run's random numbers: changing it
@@ -59,14 +70,27 @@ pub const LARGEST: f64 = 1e20;
 /// would breach or not by the last bit of binary rounding.
 pub const TOLERANCE: f64 = 1e-9;
 
-/// The most iterations a run may have: 16 bytes each ([`BYTES_PER_ITERATION`]), so 16 GB
-/// of results.
+/// The most iterations a run may have: a run this long streams (see
+/// [`KEEP_YEARS_UP_TO`]), and takes about 1 GB for the values its percentiles are read from.
 pub const MAX_ITERATIONS: u64 = 1_000_000_000;
 
-/// Memory kept for every simulated year: its gap and its shortfall, as `f64`. (`f32`, 8
-/// bytes, kept only 7 significant digits: on a £ model of 10^14 the mean then fell outside
-/// the range of the stored values and percentiles disagreed with it.)
+/// Memory kept for every simulated year of a run that keeps them all: its gap and its
+/// shortfall, as `f64`. (`f32`, 8 bytes, kept only 7 significant digits: on a £ model of
+/// 10^14 the mean then fell outside the range of the stored values and percentiles
+/// disagreed with it.)
 pub const BYTES_PER_ITERATION: u64 = 16;
+
+/// Runs of up to this many simulated years (320 MB of results) keep every year's gap and
+/// shortfall and sort them; longer runs stream: they keep the first
+/// [`SENSITIVITY_BATCHES`] batches, count the rest in fine classes, and simulate every
+/// batch again to collect the order statistics the summary reads. Both give the same
+/// figures, bit for bit; streaming takes twice the time and about a tenth of the memory.
+pub const KEEP_YEARS_UP_TO: u64 = 20_000_000;
+
+/// The years of the pilot of a streaming run: its first [`SENSITIVITY_BATCHES`] batches,
+/// kept, whose order statistics set the fine classes the later years are counted in and
+/// whose P0.1 and P99.9 set the chart's bins (in every run).
+pub const PILOT_YEARS: u64 = SENSITIVITY_BATCHES * BATCH_SIZE as u64;
 
 /// Percentiles estimated per batch, for batch-means standard errors.
 pub const BATCH_PERCENTILES: [u32; 7] = [5, 10, 25, 50, 75, 90, 95];
@@ -113,9 +137,7 @@ pub enum EngineError {
     /// More iterations than a run may have.
     #[error(
         "{iterations} simulated years is more than a run may have: at most 1,000,000,000 \
-         (10^9), whose results need {} GB of memory; use --precision to stop once the \
-         answer is precise enough",
-        MAX_ITERATIONS * BYTES_PER_ITERATION / 1_000_000_000
+         (10^9); use --precision to stop once the answer is precise enough"
     )]
     TooMany {
         /// Iterations asked for.
@@ -123,15 +145,16 @@ pub enum EngineError {
     },
     /// The memory for the results could not be allocated.
     #[error(
-        "the memory for the results of {iterations} simulated years ({:.1} GB, {} bytes \
-         each) could not be allocated; run fewer simulated years, or on a machine with more \
-         free memory",
-        *iterations as f64 * BYTES_PER_ITERATION as f64 / 1e9,
-        BYTES_PER_ITERATION
+        "the memory for the results of {iterations} simulated years ({:.2} GB: the values \
+         their percentiles are read from) could not be allocated; run fewer simulated \
+         years, or on a machine with more free memory",
+        *bytes as f64 / 1e9
     )]
     OutOfMemory {
         /// Iterations asked for.
         iterations: u64,
+        /// Bytes asked for.
+        bytes: u64,
     },
     /// The model's correlations cannot be imposed.
     #[error("the correlations cannot be imposed")]
@@ -165,6 +188,15 @@ pub struct TracePoint {
     pub stop_width: f64,
 }
 
+/// The order statistics a streaming run collected in its second pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collection {
+    /// Of the gap.
+    pub gap: Collected,
+    /// Of the shortfall after mitigation.
+    pub shortfall: Collected,
+}
+
 /// The output of a run.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -172,15 +204,91 @@ pub struct RunResult {
     pub batches: Vec<BatchSummary>,
     /// All batches merged.
     pub total: BatchSummary,
-    /// The gap of every iteration, in iteration order.
+    /// The gap of every iteration, in iteration order; empty when the run streamed.
     pub gap: Vec<f64>,
-    /// The shortfall after mitigation of every iteration, in iteration order.
+    /// The shortfall after mitigation of every iteration, in iteration order; empty when
+    /// the run streamed.
     pub shortfall: Vec<f64>,
+    /// When the run streamed: the order statistics its summary reads.
+    pub collected: Option<Collection>,
+    /// The chart histogram of the gap and the shortfall.
+    pub chart: ChartCounts,
     /// For a run to a precision, the estimate after each round.
     pub trace: Vec<TracePoint>,
     /// Per driver: the slope of the gap at the drivers' means, in the model's unit per
     /// unit of the driver (0 for fixed drivers).
     pub slopes: Vec<f64>,
+}
+
+/// The ranks (0-based, ascending, distinct) of the order statistics the summary reads from
+/// n values: `stats::ranks_read`, passed in because the engine is below the statistics.
+pub type RanksFn = dyn Fn(u64) -> Vec<u64> + Sync;
+
+/// How a run keeps what its percentiles are read from.
+#[derive(Clone, Copy)]
+pub struct Keep<'a> {
+    /// A run of at most this many simulated years (its cap, for a run to a precision)
+    /// keeps every year; a longer one streams ([`KEEP_YEARS_UP_TO`] in the program).
+    pub years_up_to: u64,
+    /// The ranks its summary will read.
+    pub ranks: &'a RanksFn,
+    /// Called with the years of each batch simulated again in a streaming run's second
+    /// pass.
+    pub collecting: &'a (dyn Fn(u64) + Sync),
+}
+
+impl Keep<'static> {
+    /// Keeps every simulated year, however many (what [`run`] does).
+    pub fn every_year() -> Self {
+        fn none(_: u64) -> Vec<u64> {
+            Vec::new()
+        }
+        fn ignore(_: u64) {}
+        Keep {
+            years_up_to: u64::MAX,
+            ranks: &none,
+            collecting: &ignore,
+        }
+    }
+}
+
+/// What a pass does with a batch's gap and shortfall, given its worker's own state.
+type Visit<'a, T> = dyn Fn(&mut T, &[f64], &[f64]) + Sync + 'a;
+
+/// Per worker thread: the batch's working space and its output columns.
+struct Worker<T> {
+    scratch: Scratch,
+    gap: Vec<f64>,
+    shortfall: Vec<f64>,
+    /// What the pass keeps on this thread.
+    own: T,
+}
+
+/// One worker per thread of the current rayon pool, each with its own state `make()`,
+/// indexed by rayon's thread index so that no two threads share one (the lock is never
+/// contended: it only satisfies the compiler).
+fn workers<T>(
+    make: impl Fn() -> Result<T, EngineError>,
+) -> Result<Vec<Mutex<Worker<T>>>, EngineError> {
+    let column = || -> Result<Vec<f64>, EngineError> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(BATCH_SIZE)
+            .map_err(|_| EngineError::ScratchOutOfMemory {
+                bytes: BATCH_SIZE as u64 * 16,
+            })?;
+        v.resize(BATCH_SIZE, 0.0);
+        Ok(v)
+    };
+    (0..rayon::current_num_threads())
+        .map(|_| {
+            Ok(Mutex::new(Worker {
+                scratch: Scratch::default(),
+                gap: column()?,
+                shortfall: column()?,
+                own: make()?,
+            }))
+        })
+        .collect()
 }
 
 /// A run in progress: batches so far and their outputs.
@@ -190,16 +298,27 @@ pub struct Simulation<'m> {
     plan: Plan,
     slopes: Vec<f64>,
     batches: Vec<BatchSummary>,
+    /// Every year so far, or in a streaming run the pilot's.
     gap: Vec<f64>,
     shortfall: Vec<f64>,
+    iterations: u64,
+    /// Whether the run streams (its cap is beyond what it keeps).
+    streams: bool,
+    /// Once a streaming run is past its pilot: the classes and their counts.
+    binned: Option<ranks::Binned>,
 }
 
 impl<'m> Simulation<'m> {
-    /// Prepares a run.
+    /// Prepares a run that keeps every year if `config.iterations` is at most
+    /// `years_up_to`, and streams otherwise.
     ///
     /// # Errors
     /// When the model's correlations cannot be imposed.
-    pub fn new(model: &'m Model, config: &RunConfig) -> Result<Self, EngineError> {
+    pub fn new(
+        model: &'m Model,
+        config: &RunConfig,
+        years_up_to: u64,
+    ) -> Result<Self, EngineError> {
         let plan = Plan::new(model);
         Ok(Simulation {
             sampler: Sampler::new(model, config.sampling)?,
@@ -209,7 +328,19 @@ impl<'m> Simulation<'m> {
             batches: Vec::new(),
             gap: Vec::new(),
             shortfall: Vec::new(),
+            iterations: 0,
+            streams: config.iterations > years_up_to,
+            binned: None,
         })
+    }
+
+    /// The years this run keeps: all of them, or the pilot's.
+    fn kept_years(&self, iterations: u64) -> u64 {
+        if self.streams {
+            iterations.min(PILOT_YEARS.min(self.config.iterations))
+        } else {
+            iterations
+        }
     }
 
     /// Reserves the results of `iterations` simulated years in all, ahead of
@@ -222,20 +353,27 @@ impl<'m> Simulation<'m> {
         if iterations > MAX_ITERATIONS {
             return Err(EngineError::TooMany { iterations });
         }
-        let no_memory = EngineError::OutOfMemory { iterations };
-        let more = usize::try_from(iterations)
+        let kept = self.kept_years(iterations);
+        let no_memory = EngineError::OutOfMemory {
+            iterations,
+            bytes: kept * BYTES_PER_ITERATION,
+        };
+        let more = usize::try_from(kept)
             .map_err(|_| no_memory.clone())?
             .saturating_sub(self.gap.len());
+        let batches = usize::try_from(iterations.div_ceil(BATCH_SIZE as u64))
+            .map_err(|_| no_memory.clone())?
+            .saturating_sub(self.batches.len());
         self.gap
             .try_reserve_exact(more)
             .and_then(|()| self.shortfall.try_reserve_exact(more))
-            .and_then(|()| self.batches.try_reserve_exact(more.div_ceil(BATCH_SIZE)))
+            .and_then(|()| self.batches.try_reserve_exact(batches))
             .map_err(|_| no_memory)
     }
 
     /// Iterations simulated so far.
     pub fn iterations(&self) -> u64 {
-        self.gap.len() as u64
+        self.iterations
     }
 
     /// Batches so far.
@@ -256,11 +394,39 @@ impl<'m> Simulation<'m> {
         progress: &(dyn Fn(u64) + Sync),
         cancel: &AtomicBool,
     ) -> Result<(), EngineError> {
-        let start = self.gap.len();
         if iterations > MAX_ITERATIONS {
             return Err(EngineError::TooMany { iterations });
         }
-        let no_memory = EngineError::OutOfMemory { iterations };
+        if iterations <= self.iterations {
+            return Ok(());
+        }
+        if self.binned.is_none() {
+            let kept = self.kept_years(iterations);
+            self.keep_to(kept, progress, cancel)?;
+            if kept == iterations {
+                return Ok(());
+            }
+            // Past the pilot: the classes, the pilot counted in them, and the kept years
+            // let go (the second pass simulates them again).
+            self.binned = Some(ranks::Binned::from_pilot(&self.gap, &self.shortfall)?);
+            self.gap = Vec::new();
+            self.shortfall = Vec::new();
+        }
+        self.stream_to(iterations, progress, cancel)
+    }
+
+    /// Simulates up to `iterations`, keeping every year.
+    fn keep_to(
+        &mut self,
+        iterations: u64,
+        progress: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<(), EngineError> {
+        let start = self.gap.len();
+        let no_memory = EngineError::OutOfMemory {
+            iterations,
+            bytes: iterations.saturating_mul(BYTES_PER_ITERATION),
+        };
         let end = usize::try_from(iterations).map_err(|_| no_memory.clone())?;
         if end <= start {
             return Ok(());
@@ -308,7 +474,96 @@ impl<'m> Simulation<'m> {
             .into_iter()
             .collect::<Result<_, _>>()?;
         self.batches.extend(new);
+        self.iterations = iterations;
         Ok(())
+    }
+
+    /// Simulates up to `iterations`, counting each year in its class.
+    fn stream_to(
+        &mut self,
+        iterations: u64,
+        progress: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<(), EngineError> {
+        let Some(binned) = &self.binned else {
+            return Ok(());
+        };
+        let first = self.iterations / BATCH_SIZE as u64;
+        let last = iterations.div_ceil(BATCH_SIZE as u64);
+        self.batches
+            .try_reserve_exact((last - first) as usize)
+            .map_err(|_| EngineError::OutOfMemory {
+                iterations,
+                bytes: (last - first) * std::mem::size_of::<BatchSummary>() as u64,
+            })?;
+        let workers = workers(|| binned.empty_tally())?;
+        let visit = |tally: &mut ranks::Tally, gap: &[f64], shortfall: &[f64]| {
+            binned.count(tally, gap, shortfall);
+        };
+        let new = self.pass(
+            first..last,
+            iterations,
+            &workers,
+            &visit,
+            &|_, summary| summary,
+            progress,
+            cancel,
+        )?;
+        let binned = self.binned.as_mut().expect("binned above");
+        for w in workers {
+            let w = w
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            binned.merge(&w.own);
+        }
+        self.batches.extend(new);
+        self.iterations = iterations;
+        Ok(())
+    }
+
+    /// Simulates batches `range` of a run of `iterations` years on the current rayon pool,
+    /// each into its worker's columns, then `visit`s them with the worker's own state, and
+    /// returns what `out` makes of each batch's sums (the sums themselves in the first
+    /// pass; nothing in the second, which must not hold a second copy of them).
+    #[allow(clippy::too_many_arguments)]
+    fn pass<T: Send, R: Send>(
+        &self,
+        range: Range<u64>,
+        iterations: u64,
+        workers: &[Mutex<Worker<T>>],
+        visit: &Visit<'_, T>,
+        out: &(dyn Fn(u64, BatchSummary) -> R + Sync),
+        progress: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<Vec<R>, EngineError> {
+        let (sampler, plan, config) = (&self.sampler, &self.plan, &self.config);
+        let failed = AtomicU64::new(u64::MAX);
+        range
+            .into_par_iter()
+            .map(|b| {
+                if cancel.load(Ordering::Relaxed) || b > failed.load(Ordering::Relaxed) {
+                    return Err(EngineError::Cancelled);
+                }
+                let start = b * BATCH_SIZE as u64;
+                let n = (iterations.min(start + BATCH_SIZE as u64) - start) as usize;
+                let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                let mut guard = workers[slot]
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let w = &mut *guard;
+                let (gap, shortfall) = (&mut w.gap[..n], &mut w.shortfall[..n]);
+                let summary = run_batch(sampler, plan, config, b, &mut w.scratch, gap, shortfall)
+                    .inspect_err(|_| {
+                    failed.fetch_min(b, Ordering::Relaxed);
+                })?;
+                visit(&mut w.own, gap, shortfall);
+                drop(guard);
+                progress(summary.n);
+                Ok(out(b, summary))
+            })
+            .collect::<Vec<Result<R, EngineError>>>()
+            .into_iter()
+            .collect()
     }
 
     /// All batches so far, merged in order.
@@ -320,21 +575,113 @@ impl<'m> Simulation<'m> {
         total
     }
 
-    /// The finished run.
-    pub fn finish(self, trace: Vec<TracePoint>) -> RunResult {
+    /// The finished run. A streaming run simulates every batch again here, to collect the
+    /// order statistics at `keep.ranks`, calling `keep.collecting` as it goes.
+    ///
+    /// # Errors
+    /// [`EngineError::Cancelled`] if cancelled during the second pass,
+    /// [`EngineError::OutOfMemory`] if its values cannot be held.
+    pub fn finish(
+        self,
+        trace: Vec<TracePoint>,
+        keep: &Keep<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<RunResult, EngineError> {
         let total = self.total();
-        RunResult {
+        let (collected, chart) = match &self.binned {
+            Some(binned) => (
+                Some(self.collect(binned, keep, cancel)?),
+                binned.chart().clone(),
+            ),
+            None => {
+                let pilot = self.gap.len().min(PILOT_YEARS as usize);
+                let mut chart =
+                    ChartCounts::from_pilot(&self.gap[..pilot], &self.shortfall[..pilot]);
+                chart.add(&self.gap, &self.shortfall);
+                (None, chart)
+            }
+        };
+        Ok(RunResult {
             batches: self.batches,
             total,
             gap: self.gap,
             shortfall: self.shortfall,
+            collected,
+            chart,
             trace,
             slopes: self.slopes,
-        }
+        })
+    }
+
+    /// The second pass: every batch again, keeping the values in the classes that hold a
+    /// wanted rank, then those ranks read off.
+    fn collect(
+        &self,
+        binned: &ranks::Binned,
+        keep: &Keep<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<Collection, EngineError> {
+        let n = self.iterations;
+        let wanted_ranks = (keep.ranks)(n);
+        let (gap_wanted, shortfall_wanted) = binned.wanted(&wanted_ranks);
+        let total = gap_wanted.kept() + shortfall_wanted.kept();
+        let no_memory = EngineError::OutOfMemory {
+            iterations: n,
+            bytes: total * 8,
+        };
+        let reserve = |k: u64| -> Result<Mutex<Vec<f64>>, EngineError> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(usize::try_from(k).map_err(|_| no_memory.clone())?)
+                .map_err(|_| no_memory.clone())?;
+            Ok(Mutex::new(v))
+        };
+        let (gap_kept, shortfall_kept) = (
+            reserve(gap_wanted.kept())?,
+            reserve(shortfall_wanted.kept())?,
+        );
+        let workers = workers(|| Ok((Vec::new(), Vec::new())))?;
+        let visit = |own: &mut (Vec<f64>, Vec<f64>), gap: &[f64], shortfall: &[f64]| {
+            for (wanted, values, local, into) in [
+                (&gap_wanted, gap, &mut own.0, &gap_kept),
+                (&shortfall_wanted, shortfall, &mut own.1, &shortfall_kept),
+            ] {
+                local.clear();
+                wanted.keep(values, local);
+                into.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend_from_slice(local);
+            }
+        };
+        let batches = n.div_ceil(BATCH_SIZE as u64);
+        // The same batches, the same sums: a batch is reproducible from (seed, index).
+        let check = |b: u64, summary: BatchSummary| {
+            debug_assert!(summary == self.batches[b as usize], "batch {b} differs");
+        };
+        self.pass(
+            0..batches,
+            n,
+            &workers,
+            &visit,
+            &check,
+            keep.collecting,
+            cancel,
+        )?;
+        let read = |wanted: &ranks::Wanted, kept: Mutex<Vec<f64>>| {
+            let mut kept = kept
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            debug_assert_eq!(kept.len() as u64, wanted.kept());
+            kept.par_sort_unstable_by(f64::total_cmp);
+            wanted.read(n, &wanted_ranks, &kept)
+        };
+        Ok(Collection {
+            gap: read(&gap_wanted, gap_kept),
+            shortfall: read(&shortfall_wanted, shortfall_kept),
+        })
     }
 }
 
-/// Runs `config.iterations` iterations of the model.
+/// Runs `config.iterations` iterations of the model, keeping every simulated year.
 ///
 /// Runs on the current rayon pool: wrap the call in `ThreadPool::install` to choose the
 /// thread count. The result does not depend on it.
@@ -347,12 +694,27 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<RunResult, EngineError> {
+    run_keeping(model, config, &Keep::every_year(), progress, cancel)
+}
+
+/// Runs `config.iterations` iterations of the model, keeping every year or streaming as
+/// `keep` says (the figures are the same either way).
+///
+/// # Errors
+/// As [`run`], and [`Simulation::finish`].
+pub fn run_keeping(
+    model: &Model,
+    config: &RunConfig,
+    keep: &Keep<'_>,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<RunResult, EngineError> {
     if config.iterations == 0 {
         return Err(EngineError::NoIterations);
     }
-    let mut sim = Simulation::new(model, config)?;
+    let mut sim = Simulation::new(model, config, keep.years_up_to)?;
     sim.extend_to(config.iterations, progress, cancel)?;
-    Ok(sim.finish(Vec::new()))
+    sim.finish(Vec::new(), keep, cancel)
 }
 
 /// Computes (estimate, low, high, width to stop on) of P(S114-level) from the batches so
@@ -362,22 +724,24 @@ pub type IntervalFn = dyn Fn(&[BatchSummary]) -> (f64, f64, f64, f64);
 /// Runs rounds of [`ROUND_BATCHES`] batches until the 95% interval of P(S114-level), as
 /// computed by `interval` from the batches so far, is no wider than `width`, or
 /// `config.iterations` is reached. Where it stops depends only on the batches, so it is as
-/// deterministic as a fixed run.
+/// deterministic as a fixed run. A cap beyond `keep.years_up_to` streams; its second pass
+/// covers the batches the rounds ran.
 ///
 /// # Errors
-/// As [`run`].
+/// As [`run_keeping`].
 pub fn run_to_precision(
     model: &Model,
     config: &RunConfig,
     width: f64,
     interval: &IntervalFn,
+    keep: &Keep<'_>,
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<RunResult, EngineError> {
     if config.iterations == 0 {
         return Err(EngineError::NoIterations);
     }
-    let mut sim = Simulation::new(model, config)?;
+    let mut sim = Simulation::new(model, config, keep.years_up_to)?;
     // The cap's results at once (pages are only touched as they are written), so that the
     // rounds do not reallocate and copy them again and again.
     sim.reserve(config.iterations)?;
@@ -398,5 +762,5 @@ pub fn run_to_precision(
             break;
         }
     }
-    Ok(sim.finish(trace))
+    sim.finish(trace, keep, cancel)
 }

@@ -4,7 +4,7 @@
 //! Pure numeric functions of a run's values or of its per-batch figures; [`super`] applies
 //! them to a run.
 
-pub use crate::order::quantile_sorted;
+pub use crate::order::{OrderStatistics, quantile, quantile_sorted};
 
 use crate::engine::BatchSummary;
 use crate::special::beta_quantile;
@@ -25,18 +25,24 @@ pub fn sort_in_place(values: &mut [f64]) {
 /// A distribution-free 95% interval for the p-quantile: the order statistics whose ranks
 /// are n·p ∓ 1.96·√(n·p·(1 − p)) (normal approximation to the binomial count below the
 /// quantile).
-pub fn quantile_interval(sorted: &[f64], p: f64) -> (f64, f64) {
-    let n = sorted.len();
+pub fn quantile_interval<O: OrderStatistics + ?Sized>(values: &O, p: f64) -> (f64, f64) {
+    let n = values.len();
     if n == 0 {
         return (f64::NAN, f64::NAN);
     }
+    let (lo, hi) = interval_ranks(n, p);
+    // In a tiny run the ranks can round past the estimate; the interval always holds it.
+    let q = quantile(values, p);
+    (values.at(lo).min(q), values.at(hi).max(q))
+}
+
+/// The ranks (0-based) of [`quantile_interval`]'s ends among n ≥ 1 values.
+pub fn interval_ranks(n: u64, p: f64) -> (u64, u64) {
     let nf = n as f64;
     let half = Z95 * (nf * p * (1.0 - p)).sqrt();
-    let lo = ((nf * p - half).floor().max(1.0) as usize).min(n) - 1;
-    let hi = ((nf * p + half).ceil().max(1.0) as usize).min(n) - 1;
-    // In a tiny run the ranks can round past the estimate; the interval always holds it.
-    let q = quantile_sorted(sorted, p);
-    (sorted[lo].min(q), sorted[hi].max(q))
+    let lo = ((nf * p - half).floor().max(1.0) as u64).min(n) - 1;
+    let hi = ((nf * p + half).ceil().max(1.0) as u64).min(n) - 1;
+    (lo, hi)
 }
 
 /// The exact (Clopper–Pearson) 95% interval for a binomial proportion k/n: the
@@ -265,7 +271,7 @@ mod tests {
     #[test]
     fn quantile_interval_brackets_the_estimate() {
         let v: Vec<f64> = (0..1000).map(f64::from).collect();
-        let (lo, hi) = quantile_interval(&v, 0.5);
+        let (lo, hi) = quantile_interval(&v[..], 0.5);
         let q = quantile_sorted(&v, 0.5);
         assert!(lo < q && q < hi);
         // About ±1.96·√250 ≈ ±31 ranks.

@@ -37,9 +37,10 @@ use crate::engine::{
 use crate::model::{Model, Unit};
 
 use crate::model::f64_of as f;
+use crate::order::OrderStatistics;
 pub use estimate::{
-    MIN_BATCHES, batch_means_se, clopper_pearson, quantile_interval, quantile_sorted,
-    s114_interval, s114_precision, sort_in_place,
+    MIN_BATCHES, batch_means_se, clopper_pearson, interval_ranks, quantile, quantile_interval,
+    quantile_sorted, s114_interval, s114_precision, sort_in_place,
 };
 use estimate::{Z95, histogram_quantile, mean_se, ratio_se};
 pub use sensitivity::SAVINGS_FACTOR;
@@ -81,8 +82,78 @@ fn per_batch(batches: &[BatchSummary], f: impl Fn(&BatchSummary) -> f64) -> Vec<
     batches.iter().map(|b| (f(b), b.n)).collect()
 }
 
+/// A type-7 quantile with its order-statistic interval: (value, low, high).
+type Quantile = (f64, f64, f64);
+
+/// Everything the summary reads from one quantity's order statistics, read in one place so
+/// that [`ranks_read`] can list the ranks a streaming run must collect.
+struct Ordered {
+    min: f64,
+    max: f64,
+    /// At [`HEADLINE_PERCENTILES`].
+    headline: Vec<Quantile>,
+    /// At P1 … P99.
+    rows: Vec<Quantile>,
+    /// At the chart's fine grid ([`distributions::grid`]).
+    grid: Vec<f64>,
+}
+
+fn ordered<O: OrderStatistics + ?Sized>(o: &O) -> Ordered {
+    let with_interval = |q: f64| {
+        let (lo, hi) = quantile_interval(o, q);
+        (quantile(o, q), lo, hi)
+    };
+    Ordered {
+        min: o.at(0),
+        max: o.at(o.len() - 1),
+        headline: HEADLINE_PERCENTILES
+            .iter()
+            .map(|&p| with_interval(f64::from(p) / 100.0))
+            .collect(),
+        rows: (1..=99)
+            .map(|p| with_interval(f64::from(p) / 100.0))
+            .collect(),
+        grid: distributions::grid()
+            .into_iter()
+            .map(|p| quantile(o, p))
+            .collect(),
+    }
+}
+
+/// The ranks (0-based, ascending, distinct) of the order statistics that [`summarize`]
+/// reads from a run of `n` ≥ 1 simulated years: what a streaming run collects in its
+/// second pass (`engine::Keep::ranks`). Found by reading the figures from a stand-in that
+/// notes each rank asked for, so the list cannot drift from what is read.
+pub fn ranks_read(n: u64) -> Vec<u64> {
+    struct Probe {
+        n: u64,
+        asked: std::cell::RefCell<Vec<u64>>,
+    }
+    impl OrderStatistics for Probe {
+        fn len(&self) -> u64 {
+            self.n
+        }
+        fn at(&self, rank: u64) -> f64 {
+            self.asked.borrow_mut().push(rank);
+            0.0
+        }
+    }
+    if n == 0 {
+        return Vec::new();
+    }
+    let probe = Probe {
+        n,
+        asked: std::cell::RefCell::new(Vec::new()),
+    };
+    ordered(&probe);
+    let mut ranks = probe.asked.into_inner();
+    ranks.sort_unstable();
+    ranks.dedup();
+    ranks
+}
+
 struct SpreadInput<'a> {
-    sorted: &'a [f64],
+    ordered: &'a Ordered,
     n: u64,
     sum: f64,
     m2: f64,
@@ -95,7 +166,7 @@ struct SpreadInput<'a> {
 
 fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
     let nf = s.n as f64;
-    let (min, max) = (s.sorted[0], s.sorted[s.sorted.len() - 1]);
+    let (min, max) = (s.ordered.min, s.ordered.max);
     // The mean of the exact values lies in their range; a last-bit rounding of the sum must
     // not put it outside.
     let mean = (s.sum / nf).clamp(min, max);
@@ -115,13 +186,12 @@ fn spread(unit: Unit, s: SpreadInput<'_>) -> Spread {
         max: m(max),
         percentiles: HEADLINE_PERCENTILES
             .iter()
+            .zip(&s.ordered.headline)
             .enumerate()
-            .map(|(k, &p)| {
-                let q = f64::from(p) / 100.0;
-                let (lo, hi) = quantile_interval(s.sorted, q);
+            .map(|(k, (&p, &(value, lo, hi)))| {
                 Percentile {
                     p,
-                    value: m(quantile_sorted(s.sorted, q)),
+                    value: m(value),
                     ci95_low: m(lo),
                     ci95_high: m(hi),
                     // With too few batches, a quarter of the order-statistic interval's
@@ -228,7 +298,8 @@ impl Items<'_> {
     }
 }
 
-/// Computes every figure of a run. Sorts `result`'s gap and shortfall in place.
+/// Computes every figure of a run. Sorts `result`'s gap and shortfall in place (a
+/// streaming run's order statistics were collected by the engine instead).
 pub fn summarize(
     model: &Model,
     config: &RunConfig,
@@ -241,8 +312,14 @@ pub fn summarize(
     let batches = &result.batches;
     let n = t.n;
     let nf = n as f64;
-    sort_in_place(&mut result.gap);
-    sort_in_place(&mut result.shortfall);
+    let (gap_ordered, shortfall_ordered) = match &result.collected {
+        Some(c) => (ordered(&c.gap), ordered(&c.shortfall)),
+        None => {
+            sort_in_place(&mut result.gap);
+            sort_in_place(&mut result.shortfall);
+            (ordered(&result.gap[..]), ordered(&result.shortfall[..]))
+        }
+    };
 
     let excess_mean = t.sum_excess / nf;
     let batch_pcts = |shortfall: bool| -> Vec<Vec<(f64, u64)>> {
@@ -267,7 +344,7 @@ pub fn summarize(
     let shortfall = spread(
         unit,
         SpreadInput {
-            sorted: &result.shortfall,
+            ordered: &shortfall_ordered,
             n,
             sum: t.sum_shortfall,
             m2: t.m2_shortfall,
@@ -306,7 +383,7 @@ pub fn summarize(
         gap: spread(
             unit,
             SpreadInput {
-                sorted: &result.gap,
+                ordered: &gap_ordered,
                 n,
                 sum: t.sum_gap,
                 m2: t.m2_gap,
@@ -394,28 +471,28 @@ pub fn summarize(
                 })
                 .collect(),
         }),
-        percentiles: percentile_rows(unit, &result.gap, &result.shortfall),
-        distributions: distributions::distributions(&result.gap, &result.shortfall),
+        percentiles: percentile_rows(unit, &gap_ordered, &shortfall_ordered),
+        distributions: distributions::distributions(
+            &result.chart,
+            &gap_ordered.grid,
+            &shortfall_ordered.grid,
+        ),
     }
 }
 
-/// P1 … P99 of the sorted gap and shortfall, each with its order-statistic interval.
-fn percentile_rows(unit: Unit, gap: &[f64], shortfall: &[f64]) -> Vec<PercentileRow> {
+/// P1 … P99 of the gap and shortfall, each with its order-statistic interval.
+fn percentile_rows(unit: Unit, gap: &Ordered, shortfall: &Ordered) -> Vec<PercentileRow> {
     let m = |x: f64| money(unit, x);
     (1..=99)
-        .map(|p| {
-            let q = f64::from(p) / 100.0;
-            let (gl, gh) = quantile_interval(gap, q);
-            let (sl, sh) = quantile_interval(shortfall, q);
-            PercentileRow {
-                p,
-                gap: m(quantile_sorted(gap, q)),
-                shortfall: m(quantile_sorted(shortfall, q)),
-                gap_ci95_low: m(gl),
-                gap_ci95_high: m(gh),
-                shortfall_ci95_low: m(sl),
-                shortfall_ci95_high: m(sh),
-            }
+        .zip(gap.rows.iter().zip(&shortfall.rows))
+        .map(|(p, (&(g, gl, gh), &(sv, sl, sh)))| PercentileRow {
+            p,
+            gap: m(g),
+            shortfall: m(sv),
+            gap_ci95_low: m(gl),
+            gap_ci95_high: m(gh),
+            shortfall_ci95_low: m(sl),
+            shortfall_ci95_high: m(sh),
         })
         .collect()
 }

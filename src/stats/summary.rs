@@ -454,8 +454,7 @@ pub struct Distributions {
     pub shortfall_quantiles: Vec<f64>,
 }
 
-/// Bins of the chart histogram.
-pub const CHART_BINS: usize = 80;
+pub use crate::engine::CHART_BINS;
 
 /// Facts about the model that was run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -784,9 +784,10 @@ fn each_correlated_pair_names_the_entry_that_sets_it_by_its_label() {
 #[test]
 fn the_chart_histogram_bins_the_normal_gap_by_its_density() {
     // The distribution chart's histogram: 80 equal bins from the P0.1 to the P99.9 of the
-    // gap (no mitigation, so the shortfall is the gap). Each bin holds n·(Φ(b) − Φ(a)) of
-    // the years within 4 binomial standard errors, and the two tails outside hold 0.1%
-    // each (to the precision of the sample quantiles that bound them).
+    // gap (no mitigation, so the shortfall is the gap) in the run's pilot, its first
+    // 100,000 years. Each bin holds n·(Φ(b) − Φ(a)) of all n years within 4 binomial
+    // standard errors, and the two tails outside hold 0.1% each (to the precision of the
+    // pilot's quantiles that bound them).
     let n = 400_000u64;
     let r = run(
         Some(&fixture("normal-sum.toml")),
@@ -803,10 +804,12 @@ fn the_chart_histogram_bins_the_normal_gap_by_its_density() {
     let p1 = r.percentiles.first().unwrap().1;
     assert!(start < p1, "the bins start below P1");
     let reference = Normal::new(SUM.mu, SUM.sigma).unwrap();
-    // The range is the sample's P0.1 to P99.9: within 4 standard errors of the true ones.
+    // The range is the pilot's P0.1 to P99.9: within 4 standard errors (over the pilot's
+    // years) of the true ones.
+    let pilot = gapsim::engine::PILOT_YEARS as f64;
     let q = |p: f64| reference.inverse_cdf(p);
     let q_se = |p: f64| {
-        (p * (1.0 - p) / n as f64).sqrt() / (normal_pdf((q(p) - SUM.mu) / SUM.sigma) / SUM.sigma)
+        (p * (1.0 - p) / pilot).sqrt() / (normal_pdf((q(p) - SUM.mu) / SUM.sigma) / SUM.sigma)
     };
     assert_within("bins start", start, q(0.001), q_se(0.001), MC_SE_TOLERANCE);
     assert_within(

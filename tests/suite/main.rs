@@ -18,4 +18,5 @@ mod report_text;
 mod reports;
 mod runs;
 mod statistics;
+mod streaming;
 mod tampering;

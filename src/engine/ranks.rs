@@ -1,0 +1,298 @@
+//! Exact order statistics of a run too long to keep every simulated year, in two passes.
+//!
+//! **Pass 1** (the run itself): the pilot (the first [`super::SENSITIVITY_BATCHES`]
+//! batches, kept) gives up to [`EDGES`] fine edges per quantity, at evenly spaced order
+//! statistics of the pilot, without repeats. Every value of the run falls in one class:
+//! *equal to edge j* (an atom: a shortfall of exactly 0 in many years, say), or *strictly
+//! between edges j − 1 and j* (below the first and above the last included). Classes are
+//! counted in `u64`, per worker thread, and the counts added: integer sums, exact in any
+//! order.
+//!
+//! **Pass 2**: the ranks the summary reads are a function of n alone. From the counts, each
+//! rank's class is known; a rank in an atom is that edge's value. The between-edge classes
+//! holding a wanted rank are marked, every batch is simulated again (a batch is
+//! reproducible from (seed, batch index)), and only the values in marked classes are kept;
+//! sorted, the kept values are the marked classes one after another, so the value of rank r
+//! in class c is kept value (kept before c) + (r − years before c). Memory: the kept values,
+//! about 3% of the years per quantity for a smooth law (see `engine::memory`).
+
+use crate::order::Collected;
+
+use super::EngineError;
+use super::chart::ChartCounts;
+
+/// The most edges per quantity: enough that a between-edge class holds about n / 65,536
+/// values, few enough that the counts (two per edge) stay in a core's cache.
+pub const EDGES: usize = 1 << 16;
+
+/// Fine edges of one quantity, from the pilot.
+#[derive(Debug, Clone)]
+pub(super) struct Edges {
+    edges: Vec<f64>,
+}
+
+impl Edges {
+    /// Up to [`EDGES`] edges at evenly spaced order statistics of `pilot`, each value once.
+    pub(super) fn from_pilot(pilot: &[f64]) -> Edges {
+        let mut sorted = pilot.to_vec();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let m = sorted.len();
+        let k = EDGES.min(m);
+        let mut edges: Vec<f64> = Vec::with_capacity(k);
+        for i in 0..k {
+            let r = if k == 1 { 0 } else { i * (m - 1) / (k - 1) };
+            let x = sorted[r];
+            if edges.last().is_none_or(|l| l.to_bits() != x.to_bits()) {
+                edges.push(x);
+            }
+        }
+        Edges { edges }
+    }
+
+    /// How many classes: one between each pair of neighbours and beyond each end, one per
+    /// edge.
+    pub(super) fn classes(&self) -> usize {
+        2 * self.edges.len() + 1
+    }
+
+    /// The class of `x`: 2j + 1 if it is edge j, 2j if it lies strictly between edges
+    /// j − 1 and j. In `total_cmp` order, the order the values are sorted in, so −0 and
+    /// +0 are different values, as they are in a sorted run.
+    pub(super) fn class(&self, x: f64) -> usize {
+        let j = self.edges.partition_point(|e| e.total_cmp(&x).is_lt());
+        if self
+            .edges
+            .get(j)
+            .is_some_and(|e| e.to_bits() == x.to_bits())
+        {
+            2 * j + 1
+        } else {
+            2 * j
+        }
+    }
+
+    /// Counts `values` into `counts` (one per class).
+    pub(super) fn count(&self, values: &[f64], counts: &mut [u64]) {
+        for &x in values {
+            counts[self.class(x)] += 1;
+        }
+    }
+}
+
+/// Zeroed counts for `classes` classes, the allocation an error if it fails.
+fn zeros(classes: usize) -> Result<Vec<u64>, EngineError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(classes)
+        .map_err(|_| EngineError::ScratchOutOfMemory {
+            bytes: classes as u64 * 8,
+        })?;
+    v.resize(classes, 0);
+    Ok(v)
+}
+
+/// What pass 1 keeps of the years it does not: their classes' counts and the chart's.
+#[derive(Debug, Clone)]
+pub(super) struct Binned {
+    pub(super) gap_edges: Edges,
+    pub(super) shortfall_edges: Edges,
+    pub(super) tally: Tally,
+}
+
+/// Counts of one part of a run: per class of each quantity, and the chart histogram.
+#[derive(Debug, Clone)]
+pub(super) struct Tally {
+    gap: Vec<u64>,
+    shortfall: Vec<u64>,
+    chart: ChartCounts,
+}
+
+impl Binned {
+    /// Edges and chart bins from the pilot, with the pilot counted.
+    pub(super) fn from_pilot(gap: &[f64], shortfall: &[f64]) -> Result<Binned, EngineError> {
+        let gap_edges = Edges::from_pilot(gap);
+        let shortfall_edges = Edges::from_pilot(shortfall);
+        let chart = ChartCounts::from_pilot(gap, shortfall);
+        let mut binned = Binned {
+            tally: Tally {
+                gap: zeros(gap_edges.classes())?,
+                shortfall: zeros(shortfall_edges.classes())?,
+                chart,
+            },
+            gap_edges,
+            shortfall_edges,
+        };
+        let mut tally = binned.empty_tally()?;
+        binned.count(&mut tally, gap, shortfall);
+        binned.tally = tally;
+        Ok(binned)
+    }
+
+    /// Empty counts over the same classes and bins, for one worker thread.
+    pub(super) fn empty_tally(&self) -> Result<Tally, EngineError> {
+        Ok(Tally {
+            gap: zeros(self.gap_edges.classes())?,
+            shortfall: zeros(self.shortfall_edges.classes())?,
+            chart: self.tally.chart.empty_like(),
+        })
+    }
+
+    /// Counts a batch's values into `tally`.
+    pub(super) fn count(&self, tally: &mut Tally, gap: &[f64], shortfall: &[f64]) {
+        self.gap_edges.count(gap, &mut tally.gap);
+        self.shortfall_edges.count(shortfall, &mut tally.shortfall);
+        tally.chart.add(gap, shortfall);
+    }
+
+    /// Adds a worker's counts into the run's.
+    pub(super) fn merge(&mut self, tally: &Tally) {
+        super::sums::add(&mut self.tally.gap, &tally.gap);
+        super::sums::add(&mut self.tally.shortfall, &tally.shortfall);
+        self.tally.chart.merge(&tally.chart);
+    }
+
+    /// The chart histogram of the whole run.
+    pub(super) fn chart(&self) -> &ChartCounts {
+        &self.tally.chart
+    }
+
+    /// What pass 2 must keep to read `ranks` (ascending, distinct, each below n).
+    pub(super) fn wanted(&self, ranks: &[u64]) -> (Wanted, Wanted) {
+        (
+            Wanted::new(&self.gap_edges, &self.tally.gap, ranks),
+            Wanted::new(&self.shortfall_edges, &self.tally.shortfall, ranks),
+        )
+    }
+}
+
+/// The classes of one quantity that pass 2 keeps, and how to read ranks from what it kept.
+#[derive(Debug, Clone)]
+pub(super) struct Wanted {
+    edges: Edges,
+    /// Years in the classes before each class (one more entry than classes).
+    before: Vec<u64>,
+    /// Kept years in the marked classes before each class.
+    kept_before: Vec<u64>,
+    marked: Vec<bool>,
+}
+
+impl Wanted {
+    fn new(edges: &Edges, counts: &[u64], ranks: &[u64]) -> Wanted {
+        let mut before = Vec::with_capacity(counts.len() + 1);
+        before.push(0u64);
+        for &c in counts {
+            before.push(before[before.len() - 1] + c);
+        }
+        let mut marked = vec![false; counts.len()];
+        for &r in ranks {
+            let c = class_of_rank(&before, r);
+            // Atoms (odd classes) are read from their edge, never kept.
+            if c % 2 == 0 {
+                marked[c] = true;
+            }
+        }
+        let mut kept_before = Vec::with_capacity(counts.len() + 1);
+        kept_before.push(0u64);
+        for (c, &n) in counts.iter().enumerate() {
+            let kept = if marked[c] { n } else { 0 };
+            kept_before.push(kept_before[c] + kept);
+        }
+        Wanted {
+            edges: edges.clone(),
+            before,
+            kept_before,
+            marked,
+        }
+    }
+
+    /// How many values pass 2 keeps.
+    pub(super) fn kept(&self) -> u64 {
+        self.kept_before[self.kept_before.len() - 1]
+    }
+
+    /// Appends the values of `values` that fall in marked classes to `into`.
+    pub(super) fn keep(&self, values: &[f64], into: &mut Vec<f64>) {
+        into.extend(
+            values
+                .iter()
+                .copied()
+                .filter(|&x| self.marked[self.edges.class(x)]),
+        );
+    }
+
+    /// The order statistics at `ranks`, from the kept values sorted in `total_cmp` order.
+    pub(super) fn read(&self, n: u64, ranks: &[u64], kept: &[f64]) -> Collected {
+        let values = ranks
+            .iter()
+            .map(|&r| {
+                let c = class_of_rank(&self.before, r);
+                if c % 2 == 1 {
+                    self.edges.edges[c / 2]
+                } else {
+                    let i = self.kept_before[c] + (r - self.before[c]);
+                    debug_assert!(self.marked[c], "rank {r} in an unmarked class");
+                    kept.get(i as usize).copied().unwrap_or(f64::NAN)
+                }
+            })
+            .collect();
+        Collected {
+            n,
+            ranks: ranks.to_vec(),
+            values,
+        }
+    }
+}
+
+/// The class holding rank `r`, from the years before each class.
+fn class_of_rank(before: &[u64], r: u64) -> usize {
+    before.partition_point(|&e| e <= r) - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atoms_and_gaps_between_edges_are_classes_of_their_own() {
+        let e = Edges::from_pilot(&[0.0, 0.0, 0.0, 1.0, 2.0, 2.0]);
+        assert_eq!(e.edges, vec![0.0, 1.0, 2.0]);
+        assert_eq!(e.classes(), 7);
+        assert_eq!(e.class(-1.0), 0);
+        assert_eq!(e.class(0.0), 1);
+        assert_eq!(e.class(0.5), 2);
+        assert_eq!(e.class(1.0), 3);
+        assert_eq!(e.class(2.0), 5);
+        assert_eq!(e.class(9.0), 6);
+        // −0 sorts before +0, so it lies between edges, below 0.
+        assert_eq!(e.class(-0.0), 0);
+    }
+
+    #[test]
+    fn ranks_read_from_the_classes_are_the_sorted_values() {
+        // Values with an atom at 0 and a smooth part, the pilot a part of them.
+        let values: Vec<f64> = (0..5000u32)
+            .map(|i| {
+                if i % 3 == 0 {
+                    0.0
+                } else {
+                    f64::from((i * 7919) % 1000) / 10.0 - 20.0
+                }
+            })
+            .collect();
+        let e = Edges::from_pilot(&values[..300]);
+        let mut counts = vec![0; e.classes()];
+        e.count(&values, &mut counts);
+        let ranks: Vec<u64> = (0..5000).step_by(37).chain([4999]).collect();
+        let w = Wanted::new(&e, &counts, &ranks);
+        let mut kept = Vec::new();
+        w.keep(&values, &mut kept);
+        assert!(kept.len() < values.len());
+        assert_eq!(kept.len() as u64, w.kept());
+        kept.sort_unstable_by(f64::total_cmp);
+        let got = w.read(5000, &ranks, &kept);
+        let mut sorted = values.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        for (&r, &v) in ranks.iter().zip(&got.values) {
+            assert_eq!(v.to_bits(), sorted[r as usize].to_bits(), "rank {r}");
+        }
+    }
+}
