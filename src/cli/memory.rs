@@ -50,8 +50,8 @@ pub fn precision_cap(model: &Model, cap: u64, keep_up_to: u64) -> Result<u64, Fa
     {
         return Ok(cap);
     }
-    // Whole rounds of the stopping rule, so the run ends where a check would.
-    let round = gapsim::engine::ROUND_BATCHES * gapsim::engine::BATCH_SIZE as u64;
+    // Whole batches, so the run ends where a check could.
+    let round = gapsim::engine::BATCH_SIZE as u64;
     let most = estimate::max_iterations(model, 1, room.bytes);
     let lowered = if most >= round {
         most / round * round

@@ -105,7 +105,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             model,
             &config,
             width,
-            &stats::s114_precision,
+            stats::stopping_rule(config.sampling),
             &keep,
             &tick,
             cancel,

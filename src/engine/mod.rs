@@ -55,8 +55,29 @@ pub const SAVINGS_BINS: usize = 1000;
 /// whatever the run's length.
 pub const SENSITIVITY_BATCHES: u64 = 10;
 
-/// `--precision` runs checks whether it has converged after every this many batches.
-pub const ROUND_BATCHES: u64 = 10;
+/// A `--precision` run's first check comes after this many batches (50,000 years); later
+/// checks come after as many batches as the interval's width says are still needed, at
+/// most the run so far and at least one ([`next_check`]).
+pub const FIRST_CHECK_BATCHES: u64 = 5;
+
+/// Batches to run before the next check of a run to a precision, from the `batches` run
+/// so far and the width to stop on they gave: half the batches the width says are still
+/// needed (the width falls as 1/√n, so n·(width/target)² are needed in all), at least one
+/// and at most as many as have run. Approaching the stopping point by halves overshoots the
+/// first batch at which the rule holds by at most the last round, which shrinks to one
+/// batch near the end; the rounds still run in parallel while they are long.
+pub fn next_check(batches: u64, stop_width: f64, target: f64) -> u64 {
+    if batches == 0 {
+        return FIRST_CHECK_BATCHES;
+    }
+    let ratio = stop_width / target;
+    let needed = if ratio.is_finite() {
+        (batches as f64 * ratio * ratio).ceil() - batches as f64
+    } else {
+        batches as f64
+    };
+    ((needed / 2.0).ceil() as u64).clamp(1, batches)
+}
 
 /// The largest gap, in the model's unit, that the engine accepts: far beyond any budget,
 /// and small enough that every figure derived from it converts exactly to a decimal.
@@ -721,10 +742,10 @@ pub fn run_keeping(
 /// far. The width to stop on is at least high − low (see [`crate::stats::s114_precision`]).
 pub type IntervalFn = dyn Fn(&[BatchSummary]) -> (f64, f64, f64, f64);
 
-/// Runs rounds of [`ROUND_BATCHES`] batches until the 95% interval of P(S114-level), as
+/// Runs rounds of batches ([`next_check`]) until the 95% interval of P(S114-level), as
 /// computed by `interval` from the batches so far, is no wider than `width`, or
-/// `config.iterations` is reached. Where it stops depends only on the batches, so it is as
-/// deterministic as a fixed run. A cap beyond `keep.years_up_to` streams; its second pass
+/// `config.iterations` is reached. Where it checks and stops depends only on the batches,
+/// so it is as deterministic as a fixed run. A cap beyond `keep.years_up_to` streams; its second pass
 /// covers the batches the rounds ran.
 ///
 /// # Errors
@@ -745,9 +766,11 @@ pub fn run_to_precision(
     // The cap's results at once (pages are only touched as they are written), so that the
     // rounds do not reallocate and copy them again and again.
     sim.reserve(config.iterations)?;
-    let round = ROUND_BATCHES * BATCH_SIZE as u64;
-    let mut trace = Vec::new();
+    let mut trace: Vec<TracePoint> = Vec::new();
     loop {
+        let done = sim.batches().len() as u64;
+        let last = trace.last().map_or(f64::INFINITY, |p| p.stop_width);
+        let round = next_check(done, last, width) * BATCH_SIZE as u64;
         let next = (sim.iterations() + round).min(config.iterations);
         sim.extend_to(next, progress, cancel)?;
         let (estimate, low, high, stop_width) = interval(sim.batches());

@@ -655,9 +655,16 @@ fn method(s: &Summary) -> Vec<Block> {
         );
     }
     if let Some(c) = &s.convergence {
+        let judged = if s.run.sampling == "lhs" {
+            "judged on the spread of the batches' own estimates (batch means, Student's t), \
+             which sees the variance Latin hypercube removes; the exact binomial interval \
+             shown with the chance is conservative for Latin hypercube and may be wider"
+        } else {
+            "judged also at the value in the interval nearest 50%"
+        };
         items.push(format!(
             "Run to a precision: stopped when the 95% interval of the S114-level chance was at \
-             most {} wide, judged also at the value in the interval nearest 50% ({}).",
+             most {} wide, {judged} ({}).",
             percent(c.target_width),
             if c.reached {
                 "reached"

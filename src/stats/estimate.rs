@@ -167,6 +167,17 @@ pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
     (estimate, low, high, (high - low).max(at_worst))
 }
 
+/// The stopping rule of a run to a precision: the binomial width for plain Monte Carlo, the
+/// batch-means width for Latin hypercube (whose variance the binomial does not see).
+pub fn stopping_rule(
+    sampling: crate::sample::Sampling,
+) -> &'static (dyn Fn(&[BatchSummary]) -> (f64, f64, f64, f64) + Sync) {
+    match sampling {
+        crate::sample::Sampling::MonteCarlo => &s114_precision,
+        crate::sample::Sampling::LatinHypercube => &s114_precision_batch_means,
+    }
+}
+
 /// Fewest batches before a Latin hypercube run to a precision may stop on its batch-means
 /// error (with Student's t for the few degrees of freedom).
 pub const LHS_MIN_BATCHES: usize = 5;

@@ -40,7 +40,8 @@ use crate::model::f64_of as f;
 use crate::order::OrderStatistics;
 pub use estimate::{
     MIN_BATCHES, batch_means_se, clopper_pearson, interval_ranks, quantile, quantile_interval,
-    quantile_sorted, s114_interval, s114_precision, sort_in_place,
+    quantile_sorted, s114_interval, s114_precision, s114_precision_batch_means, sort_in_place,
+    stopping_rule,
 };
 use estimate::{Z95, histogram_quantile, mean_se, ratio_se};
 pub use sensitivity::SAVINGS_FACTOR;

@@ -433,7 +433,7 @@ fn a_run_to_a_precision_whose_cap_does_not_fit_runs_to_the_most_that_does() {
     use gapsim::engine::memory::estimate;
     let model = fixture("normal-sum.toml");
     let m = model_text(&model);
-    // Room for 250,000 years: a cap of 10^8 is lowered to 200,000 (whole rounds of 100,000),
+    // Room for 250,000 years: a cap of 10^8 is lowered to 250,000 (whole batches),
     // where this model's precision target (a wide one, reached later) is not reached.
     let limit = estimate(&m, 250_000).total(1).to_string();
     let tmp = tempfile::tempdir().unwrap();
@@ -449,13 +449,13 @@ fn a_run_to_a_precision_whose_cap_does_not_fit_runs_to_the_most_that_does() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("--precision run capped at 200,000 simulated years instead of 100,000,000"),
+        err.contains("--precision run capped at 250,000 simulated years instead of 100,000,000"),
         "{err}"
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("run/summary.json")).unwrap())
             .unwrap();
-    assert_eq!(summary["run"]["iterations"], 200_000);
+    assert_eq!(summary["run"]["iterations"], 250_000);
     assert_eq!(summary["convergence"]["reached"], false);
 }
 
