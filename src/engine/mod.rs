@@ -739,7 +739,8 @@ pub fn run_keeping(
 }
 
 /// Computes (estimate, low, high, width to stop on) of P(S114-level) from the batches so
-/// far. The width to stop on is at least high − low (see [`crate::stats::s114_precision`]).
+/// far ([`crate::stats::stopping_rule`]: for plain Monte Carlo the width is at least
+/// high − low; for Latin hypercube it is the batch-means width, which may be narrower).
 pub type IntervalFn = dyn Fn(&[BatchSummary]) -> (f64, f64, f64, f64);
 
 /// Runs rounds of batches ([`next_check`]) until the 95% interval of P(S114-level), as

@@ -171,7 +171,7 @@ pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
 /// batch-means width for Latin hypercube (whose variance the binomial does not see).
 pub fn stopping_rule(
     sampling: crate::sample::Sampling,
-) -> &'static (dyn Fn(&[BatchSummary]) -> (f64, f64, f64, f64) + Sync) {
+) -> &'static crate::engine::IntervalFn {
     match sampling {
         crate::sample::Sampling::MonteCarlo => &s114_precision,
         crate::sample::Sampling::LatinHypercube => &s114_precision_batch_means,
