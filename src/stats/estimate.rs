@@ -169,9 +169,7 @@ pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
 
 /// The stopping rule of a run to a precision: the binomial width for plain Monte Carlo, the
 /// batch-means width for Latin hypercube (whose variance the binomial does not see).
-pub fn stopping_rule(
-    sampling: crate::sample::Sampling,
-) -> &'static crate::engine::IntervalFn {
+pub fn stopping_rule(sampling: crate::sample::Sampling) -> &'static crate::engine::IntervalFn {
     match sampling {
         crate::sample::Sampling::MonteCarlo => &s114_precision,
         crate::sample::Sampling::LatinHypercube => &s114_precision_batch_means,
