@@ -42,7 +42,6 @@ pub(super) struct Ranking {
     gap: Vec<f64>,
     driver: Vec<f64>,
     correlated: Vec<Vec<f64>>,
-    values: Vec<f64>,
 }
 
 impl Scratch {
@@ -281,13 +280,13 @@ fn sensitivity(
             .zip(gap)
             .map(|(x, g)| (x - mean) * (g - mean_gap))
             .sum();
-        (out.low_sum[d], out.high_sum[d]) = tenths(col, tenth, &mut w.values);
+        (out.low_sum[d], out.high_sum[d]) = tenths(col, tenth, &w.order);
     }
     if !plan.savings.is_empty() {
         ranks_with(savings, &mut w.driver, &mut w.radix, &mut w.order);
         out.savings_spearman = pearson(&w.driver, &w.gap) * nf;
         out.savings_sum = savings.iter().sum();
-        (out.savings_low, out.savings_high) = tenths(savings, tenth, &mut w.values);
+        (out.savings_low, out.savings_high) = tenths(savings, tenth, &w.order);
     }
     let mut k = 0;
     for i in 0..w.correlated.len() {
@@ -301,22 +300,11 @@ fn sensitivity(
     }
 }
 
-/// The sums of the lowest and the highest `tenth` values of `x`, by selection (the tenth's
-/// members are found without sorting; each sum is then taken in ascending order, so it is
-/// the same bits as a sum over the sorted values).
-fn tenths(x: &[f64], tenth: usize, values: &mut Vec<f64>) -> (f64, f64) {
+/// The sums of the lowest and the highest `tenth` values of `x`, read through `order`, the
+/// rows of `x` in ascending order (left by the ranking just done), so each sum runs over the
+/// values in ascending order, as over a sorted copy.
+fn tenths(x: &[f64], tenth: usize, order: &[u32]) -> (f64, f64) {
     let n = x.len();
-    values.clear();
-    values.extend_from_slice(x);
-    if tenth == 0 {
-        return (0.0, 0.0);
-    }
-    values.select_nth_unstable_by(tenth, f64::total_cmp);
-    let low = &mut values[..tenth];
-    low.sort_unstable_by(f64::total_cmp);
-    let low_sum = low.iter().sum();
-    values[tenth..].select_nth_unstable_by(n - 2 * tenth, f64::total_cmp);
-    let high = &mut values[n - tenth..];
-    high.sort_unstable_by(f64::total_cmp);
-    (low_sum, high.iter().sum())
+    let sum = |rows: &[u32]| rows.iter().map(|&i| x[i as usize]).sum::<f64>();
+    (sum(&order[..tenth]), sum(&order[n - tenth..]))
 }
