@@ -245,10 +245,12 @@ impl Trunc {
 
     /// The standard-normal value at probability `u` of the truncated distribution.
     fn z(&self, u: f64) -> f64 {
+        // The probability is kept below 1, where the inverse is finite (p_lo + u·p_width
+        // can round to 1 when the truncation leaves the upper tail open).
         let z = if self.flip {
-            -normal_quantile(self.p_lo + (1.0 - u) * self.p_width)
+            -normal_quantile((self.p_lo + (1.0 - u) * self.p_width).min(BELOW_ONE))
         } else {
-            normal_quantile(self.p_lo + u * self.p_width)
+            normal_quantile((self.p_lo + u * self.p_width).min(BELOW_ONE))
         };
         z.clamp(self.a, self.b)
     }

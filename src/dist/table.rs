@@ -12,9 +12,10 @@
 //! in the same cell, never a new cell: the cell was chosen with exactly its probability, and
 //! rejection within it gives Z's law restricted to it, so the mixture is Z's law exactly.
 //!
-//! A cell that is unbounded (a normal's outer cells) or where the density is unbounded (a
-//! Beta with α < 1 near 0) is sampled by the inverse CDF instead, at probability
-//! (k + u)/256: 2 draws in 256 for a normal.
+//! A cell that is unbounded (a normal's outer cells), where the density is unbounded (a
+//! Beta with α < 1 near 0), or where the density varies by more than 16 to 1 (a Beta's
+//! cell that ends where its density is 0; a tiny shape; a far truncation) is sampled by
+//! the inverse CDF instead, at probability (k + u)/256: 2 draws in 256 for a normal.
 //!
 //! The density's extremes on a cell are at its ends or at the density's one turning point
 //! (the mode, or a U-shaped Beta's antimode) when that lies inside. Everything here uses
@@ -26,6 +27,13 @@ use crate::portable::Portable as _;
 
 /// Cells per table: a power of two, so a cell is chosen by the top bits of one draw.
 pub const CELLS: usize = 256;
+
+/// A cell whose density varies more than this ratio across it (f_min/f_max below it) is
+/// sampled by the inverse CDF: rejection there could take many tries (a Beta with a tiny
+/// shape, or a normal truncated far out in its tail, has cells where the density falls by
+/// orders of magnitude). Acceptance is at least the squeeze, so no cell needs more than 16
+/// tries on average. Every interior cell of the standard normal is far above it (0.54).
+const MIN_SQUEEZE: f64 = 1.0 / 16.0;
 
 /// 2⁻⁵³, turning 53 random bits into a double in [0, 1).
 const UNIT: f64 = 1.0 / (1u64 << 53) as f64;
@@ -122,13 +130,14 @@ impl Table {
                 }
                 let ln_max = ends.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let ln_min = ends.iter().copied().fold(f64::INFINITY, f64::min);
-                if !ln_max.is_finite() || ends.iter().any(|x| x.is_nan()) {
+                let squeeze = (ln_min - ln_max).pexp();
+                if !ln_max.is_finite() || ends.iter().any(|x| x.is_nan()) || squeeze < MIN_SQUEEZE {
                     return inverse;
                 }
                 Cell {
                     lo: a,
                     width: b - a,
-                    squeeze: (ln_min - ln_max).pexp(),
+                    squeeze,
                     ln_max,
                 }
             })
