@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gapsim::dist::Distribution;
-use gapsim::radix::{RadixScratch, argsort, order_bits32, order_by_key, sort_floats_with};
+use gapsim::radix::{RadixScratch, argsort, sort_floats_with};
 use gapsim::sample::stream;
 
 const N: usize = 10_000;
@@ -67,13 +67,6 @@ fn sorts(c: &mut Criterion) {
     g.bench_function("argsort (radix on f32 keys + exact pass)", |b| {
         b.iter(|| {
             argsort(&x, &mut order, &mut s);
-            black_box(order[0])
-        })
-    });
-    let keys: Vec<u32> = x.iter().map(|&v| order_bits32(v)).collect();
-    g.bench_function("order by 32-bit key", |b| {
-        b.iter(|| {
-            order_by_key(&keys, &mut order, &mut s);
             black_box(order[0])
         })
     });

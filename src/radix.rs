@@ -71,7 +71,7 @@ fn sort_bits(
     }
 }
 
-/// Working space for [`sort_floats_with`], [`argsort`] and [`order_by_key`].
+/// Working space for [`sort_floats_with`] and [`argsort`].
 #[derive(Debug, Default, Clone)]
 pub struct RadixScratch {
     keys: Vec<u64>,
@@ -188,19 +188,6 @@ fn bucket_order(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) -> bool {
     true
 }
 
-/// The rows 0..n in ascending order of their keys (ties in row order), into `order`.
-pub fn order_by_key(keys: &[u32], order: &mut Vec<u32>, s: &mut RadixScratch) {
-    s.keys.clear();
-    s.keys.extend(
-        keys.iter()
-            .enumerate()
-            .map(|(i, &k)| u64::from(k) << 32 | i as u64),
-    );
-    sort_bits(&mut s.keys, &mut s.buf, &mut s.counts, 32, 64);
-    order.clear();
-    order.extend(s.keys.iter().map(|&k| k as u32));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,25 +242,6 @@ mod tests {
             expected.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]).then(a.cmp(&b)));
             assert_eq!(order, expected, "{name}");
         }
-    }
-
-    #[test]
-    fn rows_are_ordered_by_key_with_ties_in_row_order() {
-        let mut rng = crate::sample::stream(4, 0, "order");
-        let keys: Vec<u32> = (0..4000)
-            .map(|i| {
-                if i % 3 == 0 {
-                    7
-                } else {
-                    rng.next_u64() as u32 >> (i % 17)
-                }
-            })
-            .collect();
-        let mut order = Vec::new();
-        order_by_key(&keys, &mut order, &mut RadixScratch::default());
-        let mut expected: Vec<u32> = (0..keys.len() as u32).collect();
-        expected.sort_by_key(|&i| (keys[i as usize], i));
-        assert_eq!(order, expected);
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub struct Sampler<'m> {
     drivers: &'m [Driver],
     sampling: Sampling,
     correlation: Option<(ImanConover, Vec<DriverId>)>,
+    /// Per correlated driver: the name of its rank-order stream ("rank-order:NAME"), or
+    /// `None` when Iman–Conover does not reorder it. Made once, not every batch.
+    rank_streams: Vec<Option<String>>,
 }
 
 impl<'m> Sampler<'m> {
@@ -113,10 +116,20 @@ impl<'m> Sampler<'m> {
         } else {
             None
         };
+        let rank_streams = correlation.as_ref().map_or_else(Vec::new, |(ic, ids)| {
+            ids.iter()
+                .enumerate()
+                .map(|(j, d)| {
+                    ic.reorders(j)
+                        .then(|| format!("rank-order:{}", model.drivers[d.0].name))
+                })
+                .collect()
+        });
         Ok(Sampler {
             drivers: &model.drivers,
             sampling,
             correlation,
+            rank_streams,
         })
     }
 
@@ -159,10 +172,9 @@ impl<'m> Sampler<'m> {
         // Each correlated driver's rank order comes from its own stream, so correlations
         // keep the common-random-numbers property of the draws.
         w.perms.resize_with(ids.len(), Vec::new);
-        for (j, d) in ids.iter().enumerate() {
-            if ic.reorders(j) {
-                let name = format!("rank-order:{}", self.drivers[d.0].name);
-                permutation_into(&mut stream(seed, batch, &name), n, &mut w.perms[j]);
+        for (name, perm) in self.rank_streams.iter().zip(&mut w.perms) {
+            if let Some(name) = name {
+                permutation_into(&mut stream(seed, batch, name), n, perm);
             }
         }
         w.taken.clear();

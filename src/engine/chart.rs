@@ -38,7 +38,7 @@ impl ChartCounts {
     pub(super) fn from_pilot(gap: &[f64], shortfall: &[f64]) -> ChartCounts {
         let sorted = |v: &[f64]| {
             let mut s = v.to_vec();
-            s.sort_unstable_by(f64::total_cmp);
+            crate::radix::sort_floats(&mut s);
             s
         };
         let (gap, shortfall) = (sorted(gap), sorted(shortfall));
