@@ -9,13 +9,14 @@
 //! Money is held as exact decimals ([`Decimal`]) in the model's unit (£m or £); unit costs
 //! of cohort lines are in pounds. The simulation converts to f64 once, in `engine`.
 //!
-//! A model describes one financial year today. The multi-year plan will make per-year
-//! amounts series keyed by the year label in [`Meta::year`]; names (drivers, lines,
-//! savings) are already the stable addresses that scenarios and overrides will use.
+//! A model describes one financial year, or several (its [`Horizon`]): the items hold the
+//! first year's figures, the horizon what differs by year. Names (drivers, lines, savings)
+//! are the stable addresses that scenarios and overrides use.
 
 mod build;
 pub mod diagnostic;
 pub mod figures;
+pub mod horizon;
 mod reader;
 pub mod text;
 
@@ -26,6 +27,7 @@ use rust_decimal::Decimal;
 use crate::correlation::Matrix;
 use crate::dist::Distribution;
 pub use diagnostic::{Diagnostic, ProblemKind, Severity};
+pub use horizon::{Active, Horizon, Path, PathKind};
 
 /// A model figure as the floating point the simulation uses: the nearest f64 (every
 /// decimal a model holds converts; NaN would surface one that did not, never a silent 0).
@@ -337,6 +339,9 @@ pub struct Model {
     pub reserves: Vec<Reserve>,
     /// Rank correlations between drivers.
     pub correlation: Correlation,
+    /// The years the model spans, and what differs by year (a one-year model's is built
+    /// from its items).
+    pub horizon: Horizon,
 }
 
 /// A model with the warnings found while checking it.
@@ -460,5 +465,36 @@ impl Model {
     /// Total of the planned savings.
     pub fn planned_savings(&self) -> Decimal {
         self.savings.iter().map(|s| s.amount).sum()
+    }
+
+    /// The model's first year as a one-year model: the savings, funding streams and
+    /// mitigations that count in it (those that start later are left out), with that
+    /// year's figures. Every one-year figure of a run (the gap, the shortfall, sensitivity,
+    /// the tail) describes this model; a one-year model is its own first year.
+    pub fn first_year(&self) -> Model {
+        if !self.horizon.is_multi_year() {
+            return self.clone();
+        }
+        let h = &self.horizon;
+        let keep = |active: &[Active], i: usize| active[i].in_year(0);
+        let mut m = self.clone();
+        m.savings = (0..self.savings.len())
+            .filter(|&i| keep(&h.savings, i))
+            .map(|i| self.savings[i].clone())
+            .collect();
+        m.funding = (0..self.funding.len())
+            .filter(|&i| h.funding[i].active.in_year(0))
+            .map(|i| self.funding[i].clone())
+            .collect();
+        m.mitigations = (0..self.mitigations.len())
+            .filter(|&i| keep(&h.mitigations, i))
+            .map(|i| self.mitigations[i].clone())
+            .collect();
+        let mut one = Horizon::one_year(&m);
+        one.planned_reserves = vec![h.planned_reserves[0]];
+        one.reserves_floor = h.reserves_floor;
+        one.paths.clone_from(&h.paths);
+        m.horizon = one;
+        m
     }
 }

@@ -24,6 +24,7 @@
 
 mod distributions;
 pub mod estimate;
+pub mod medium_types;
 mod sensitivity;
 pub mod summary;
 mod tail;
@@ -44,6 +45,7 @@ pub use estimate::{
     stopping_rule,
 };
 use estimate::{Z95, histogram_quantile, mean_se, ratio_se};
+pub use medium_types::*;
 pub use sensitivity::SAVINGS_FACTOR;
 pub use summary::*;
 
@@ -478,6 +480,8 @@ pub fn summarize(
             &gap_ordered.grid,
             &shortfall_ordered.grid,
         ),
+        reserves_needed: None,
+        medium_term: None,
     }
 }
 

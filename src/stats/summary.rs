@@ -551,6 +551,13 @@ pub struct Summary {
     pub percentiles: Vec<PercentileRow>,
     /// Histogram and fine quantiles of gap and shortfall, for charts.
     pub distributions: Distributions,
+    /// The reserves question: the opening usable reserves needed at each confidence
+    /// (absent from a summary written before it was computed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserves_needed: Option<super::ReservesNeeded>,
+    /// The medium term, for a model of several years (absent for one year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium_term: Option<super::MediumTerm>,
 }
 
 /// What the caller knows about a run that the engine does not.

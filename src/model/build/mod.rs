@@ -9,7 +9,9 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostic::{Diagnostic, Lines, ProblemKind, Severity};
 use super::reader::{Ctx, Table, Text, as_table, type_name};
 use super::text::{check_characters, check_name, check_text};
-use super::{Driver, DriverId, DriverOrigin, LoadOptions, Loaded, Meta, Model, ReserveKind, Unit};
+use super::{
+    Driver, DriverId, DriverOrigin, Horizon, LoadOptions, Loaded, Meta, Model, ReserveKind, Unit,
+};
 
 mod bounds;
 mod conflict;
@@ -349,7 +351,7 @@ impl Builder<'_> {
             }
         }
 
-        let model = Model {
+        let mut model = Model {
             meta: meta?,
             drivers: std::mem::take(&mut self.drivers),
             lines,
@@ -358,7 +360,19 @@ impl Builder<'_> {
             mitigations,
             reserves,
             correlation: correlation?,
+            horizon: Horizon {
+                years: Vec::new(),
+                net_budget: Vec::new(),
+                reserves_floor: None,
+                planned_reserves: Vec::new(),
+                lines: Vec::new(),
+                savings: Vec::new(),
+                funding: Vec::new(),
+                mitigations: Vec::new(),
+                paths: Vec::new(),
+            },
         };
+        model.horizon = Horizon::one_year(&model);
         // What holds only of a whole model that is otherwise sound: a model with errors
         // would give figures that mean nothing.
         if self.ctx.errors() == 0 {
