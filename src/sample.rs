@@ -101,6 +101,10 @@ pub struct Sampler<'m> {
     /// Per correlated driver: the name of its rank-order stream ("rank-order:NAME"), or
     /// `None` when Iman–Conover does not reorder it. Made once, not every batch.
     rank_streams: Vec<Option<String>>,
+    /// For a later year of a multi-year model: per driver, the name of its stream for the
+    /// year (`NAME@2025/26`), or `None` for a driver that does not draw in later years.
+    /// Empty for the first year, whose streams are the drivers' own names.
+    year_streams: Vec<Option<String>>,
 }
 
 impl<'m> Sampler<'m> {
@@ -130,6 +134,63 @@ impl<'m> Sampler<'m> {
             sampling,
             correlation,
             rank_streams,
+            year_streams: Vec::new(),
+        })
+    }
+
+    /// Prepares sampling of a later year of a multi-year model: only the drivers whose
+    /// path draws again (`draws[d]`), each from its own stream for the year
+    /// (`NAME@LABEL`), with the model's correlations among them imposed on the year's
+    /// draws (the other drivers hold their first year's value). Common random numbers
+    /// hold year by year: a driver's draws for a year depend only on (seed, batch, its
+    /// name, the year's label).
+    ///
+    /// # Errors
+    /// As [`Sampler::new`] (a submatrix of a valid correlation matrix is valid, so this
+    /// does not happen for a loaded model).
+    pub fn for_year(
+        model: &'m Model,
+        sampling: Sampling,
+        label: &str,
+        draws: &[bool],
+    ) -> Result<Self, CorrelationError> {
+        let c = &model.correlation;
+        let kept: Vec<usize> = (0..c.drivers.len())
+            .filter(|&j| draws[c.drivers[j].0])
+            .collect();
+        let correlation = if kept.len() >= 2 {
+            let mut sub = crate::correlation::Matrix::identity(kept.len());
+            for (a, &i) in kept.iter().enumerate() {
+                for (b, &j) in kept.iter().enumerate().skip(a + 1) {
+                    sub.set_sym(a, b, c.spearman.get(i, j));
+                }
+            }
+            let ids: Vec<DriverId> = kept.iter().map(|&j| c.drivers[j]).collect();
+            Some((ImanConover::new(&sub)?, ids))
+        } else {
+            None
+        };
+        let rank_streams = correlation.as_ref().map_or_else(Vec::new, |(ic, ids)| {
+            ids.iter()
+                .enumerate()
+                .map(|(j, d)| {
+                    ic.reorders(j)
+                        .then(|| format!("rank-order:{}@{label}", model.drivers[d.0].name))
+                })
+                .collect()
+        });
+        let year_streams = model
+            .drivers
+            .iter()
+            .zip(draws)
+            .map(|(d, &draws)| draws.then(|| format!("{}@{label}", d.name)))
+            .collect();
+        Ok(Sampler {
+            drivers: &model.drivers,
+            sampling,
+            correlation,
+            rank_streams,
+            year_streams,
         })
     }
 
@@ -147,12 +208,20 @@ impl<'m> Sampler<'m> {
         columns: &mut [Vec<f64>],
         w: &mut SampleScratch,
     ) {
-        for (driver, column) in self.drivers.iter().zip(columns.iter_mut()) {
+        for (d, (driver, column)) in self.drivers.iter().zip(columns.iter_mut()).enumerate() {
+            let name = if self.year_streams.is_empty() {
+                &driver.name
+            } else {
+                match &self.year_streams[d] {
+                    Some(name) => name,
+                    None => continue,
+                }
+            };
             if driver.dist.is_fixed() {
                 column.fill(driver.dist.quantile(0.5));
                 continue;
             }
-            let mut rng = stream(seed, batch, &driver.name);
+            let mut rng = stream(seed, batch, name);
             match self.sampling {
                 Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
                 Sampling::LatinHypercube => {

@@ -10,6 +10,7 @@ use crate::sample::{SampleScratch, Sampler};
 
 use super::plan::{Evaluation, Plan, culprit, evaluate, sized};
 use super::sums::{BatchSummary, SensitivitySums, m2};
+use super::years::{YearScratch, Years};
 use super::{
     BATCH_PERCENTILES, BATCH_SIZE, EngineError, LARGEST, RunConfig, SAVINGS_BINS,
     SENSITIVITY_BATCHES,
@@ -31,6 +32,8 @@ pub(super) struct Scratch {
     pub(super) breach_rows: Vec<usize>,
     pub(super) radix: RadixScratch,
     pub(super) ranking: Ranking,
+    /// The later years' working space, for a multi-year model.
+    pub(super) years: YearScratch,
 }
 
 /// Sensitivity's working space: the ranks of the gap, of the driver in hand and of each
@@ -87,16 +90,26 @@ impl Scratch {
     }
 }
 
-/// Simulates batch `b` into `gap_out` and `shortfall_out` (whose length is the batch's).
+/// What a batch is simulated with: the first year's sampler and plan, the run's settings,
+/// and the later years of a multi-year model.
+pub(super) struct Setup<'a, 'm> {
+    pub(super) sampler: &'a Sampler<'m>,
+    pub(super) plan: &'a Plan,
+    pub(super) config: &'a RunConfig,
+    pub(super) years: Option<&'a Years<'m>>,
+}
+
+/// Simulates batch `b` into `gap_out` and `shortfall_out` (whose length is the batch's)
+/// and, for a multi-year model, every year of each row into `paths_out`.
 pub(super) fn run_batch(
-    sampler: &Sampler<'_>,
-    plan: &Plan,
-    config: &RunConfig,
+    setup: &Setup<'_, '_>,
     b: u64,
     s: &mut Scratch,
     gap_out: &mut [f64],
     shortfall_out: &mut [f64],
+    paths_out: &mut [f64],
 ) -> Result<BatchSummary, EngineError> {
+    let (sampler, plan, config) = (setup.sampler, setup.plan, setup.config);
     let n = gap_out.len();
     s.reserve(plan, n)?;
     sized(&mut s.columns, plan.drivers, n);
@@ -125,7 +138,13 @@ pub(super) fn run_batch(
     spread(&e.funding_terms, &mut sum.funding_m2);
     spread(&e.mitigation_terms, &mut sum.mitigation_m2);
 
-    let reserves = config.reserves;
+    // The first year's threshold: the opening usable reserves and the year's planned
+    // movement (none in a model that plans none, which leaves the figure as it was).
+    let reserves = if plan.first_planned == 0.0 {
+        config.reserves
+    } else {
+        config.reserves + plan.first_planned
+    };
     let tol = plan.tolerance;
     let bin_width = plan.planned_savings / SAVINGS_BINS as f64;
     let mut breach_rows = std::mem::take(&mut s.breach_rows);
@@ -230,6 +249,21 @@ pub(super) fn run_batch(
         );
     }
     s.breach_rows = breach_rows;
+    sum.horizon_breaches = sum.breaches;
+    if let Some(years) = setup.years {
+        sum.years = years.run(
+            config.seed,
+            b,
+            config.reserves,
+            tol,
+            &mut s.columns,
+            &s.eval.gap,
+            shortfall_out,
+            &mut s.years,
+            paths_out,
+        )?;
+        sum.horizon_breaches = sum.years.last().map_or(0, |y| y.by_now);
+    }
     Ok(sum)
 }
 

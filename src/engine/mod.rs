@@ -25,6 +25,7 @@ pub mod memory;
 mod plan;
 mod ranks;
 mod sums;
+mod years;
 
 use std::ops::Range;
 use std::sync::Mutex;
@@ -36,11 +37,12 @@ use crate::model::Model;
 use crate::order::Collected;
 use crate::sample::{Sampler, Sampling};
 
-use batch::{Scratch, run_batch};
+use batch::{Scratch, Setup, run_batch};
 pub use chart::{CHART_BINS, ChartCounts};
 use plan::{Plan, slopes};
 pub use ranks::EDGES;
 pub use sums::{BatchSummary, SensitivitySums};
+pub use years::{Moments, PER_YEAR, YearSums, kept_per_row};
 
 /// Iterations per batch. Part of the definition of a run's random numbers: changing it
 /// changes results, so it is fixed rather than tuned to the machine.
@@ -180,6 +182,19 @@ pub enum EngineError {
     /// The model's correlations cannot be imposed.
     #[error("the correlations cannot be imposed")]
     Correlation(#[from] crate::correlation::CorrelationError),
+    /// A multi-year run longer than a run may keep.
+    #[error(
+        "{iterations} simulated paths of a model of several years is more than a run can \
+         keep: every path's years are kept for their percentiles, and at most {most} paths \
+         are (a model of one year streams beyond that; several years do not yet); run \
+         fewer, or use --precision"
+    )]
+    MultiYearTooLong {
+        /// Paths asked for.
+        iterations: u64,
+        /// The most a multi-year run keeps.
+        most: u64,
+    },
     /// A worker thread's memory for one batch could not be allocated.
     #[error(
         "the working memory for one batch of {BATCH_SIZE} simulated years ({:.2} GB on \
@@ -232,6 +247,12 @@ pub struct RunResult {
     pub shortfall: Vec<f64>,
     /// When the run streamed: the order statistics its summary reads.
     pub collected: Option<Collection>,
+    /// For a multi-year model: per row, batch by batch, [`kept_per_row`] values (each
+    /// year's gap, shortfall and year-end reserves, then the reserves the path needed),
+    /// quantity by quantity within each batch ([`RunResult::path_values`] gathers one).
+    pub paths: Vec<f64>,
+    /// Years in the model's horizon.
+    pub years: usize,
     /// The chart histogram of the gap and the shortfall.
     pub chart: ChartCounts,
     /// For a run to a precision, the estimate after each round.
@@ -239,6 +260,24 @@ pub struct RunResult {
     /// Per driver: the slope of the gap at the drivers' means, in the model's unit per
     /// unit of the driver (0 for fixed drivers).
     pub slopes: Vec<f64>,
+}
+
+impl RunResult {
+    /// One kept quantity of a multi-year run over every row, in row order: quantity `q`
+    /// is year t's gap (`PER_YEAR·t`), shortfall (`+ 1`) or year-end reserves (`+ 2`), or
+    /// the reserves needed (`PER_YEAR·years`). Empty for a one-year model.
+    pub fn path_values(&self, q: usize) -> Vec<f64> {
+        let k = kept_per_row(self.years);
+        if self.paths.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(self.paths.len() / k);
+        for chunk in self.paths.chunks(BATCH_SIZE * k) {
+            let n = chunk.len() / k;
+            out.extend_from_slice(&chunk[q * n..(q + 1) * n]);
+        }
+        out
+    }
 }
 
 /// The ranks (0-based, ascending, distinct) of the order statistics the summary reads from
@@ -317,6 +356,12 @@ pub struct Simulation<'m> {
     sampler: Sampler<'m>,
     config: RunConfig,
     plan: Plan,
+    /// The later years of a multi-year model.
+    years: Option<years::Years<'m>>,
+    /// Their kept values ([`RunResult::paths`]).
+    paths: Vec<f64>,
+    /// Values kept per row in `paths` (0 for a one-year model).
+    per_row: usize,
     slopes: Vec<f64>,
     batches: Vec<BatchSummary>,
     /// Every year so far, or in a streaming run the pilot's.
@@ -340,12 +385,26 @@ impl<'m> Simulation<'m> {
         config: &RunConfig,
         years_up_to: u64,
     ) -> Result<Self, EngineError> {
-        let plan = Plan::new(model);
+        // The first year's items: a multi-year model's later savings and funding are
+        // simulated with the later years.
+        let first = model.first_year();
+        let plan = Plan::new(&first);
+        let years = years::Years::new(model, config.sampling)?;
+        if years.is_some() && config.iterations > years_up_to.min(KEEP_YEARS_UP_TO) {
+            return Err(EngineError::MultiYearTooLong {
+                iterations: config.iterations,
+                most: years_up_to.min(KEEP_YEARS_UP_TO),
+            });
+        }
+        let per_row = years.as_ref().map_or(0, |y| kept_per_row(y.len));
         Ok(Simulation {
             sampler: Sampler::new(model, config.sampling)?,
             config: config.clone(),
-            slopes: slopes(&plan, model),
+            slopes: slopes(&plan, &first),
             plan,
+            years,
+            paths: Vec::new(),
+            per_row,
             batches: Vec::new(),
             gap: Vec::new(),
             shortfall: Vec::new(),
@@ -389,6 +448,10 @@ impl<'m> Simulation<'m> {
             .try_reserve_exact(more)
             .and_then(|()| self.shortfall.try_reserve_exact(more))
             .and_then(|()| self.batches.try_reserve_exact(batches))
+            .and_then(|()| {
+                self.paths
+                    .try_reserve_exact(more.saturating_mul(self.per_row))
+            })
             .map_err(|_| no_memory)
     }
 
@@ -444,9 +507,10 @@ impl<'m> Simulation<'m> {
         cancel: &AtomicBool,
     ) -> Result<(), EngineError> {
         let start = self.gap.len();
+        let per_row = self.per_row;
         let no_memory = EngineError::OutOfMemory {
             iterations,
-            bytes: iterations.saturating_mul(BYTES_PER_ITERATION),
+            bytes: iterations.saturating_mul(BYTES_PER_ITERATION + 8 * per_row as u64),
         };
         let end = usize::try_from(iterations).map_err(|_| no_memory.clone())?;
         if end <= start {
@@ -455,6 +519,7 @@ impl<'m> Simulation<'m> {
         self.gap
             .try_reserve_exact(end - start)
             .and_then(|()| self.shortfall.try_reserve_exact(end - start))
+            .and_then(|()| self.paths.try_reserve_exact((end - start) * per_row))
             .and_then(|()| {
                 self.batches
                     .try_reserve_exact((end - start).div_ceil(BATCH_SIZE))
@@ -465,7 +530,22 @@ impl<'m> Simulation<'m> {
         let first_batch = (start / BATCH_SIZE) as u64;
         self.gap.resize(end, 0.0);
         self.shortfall.resize(end, 0.0);
-        let (sampler, plan, config) = (&self.sampler, &self.plan, &self.config);
+        self.paths.resize(end * per_row, 0.0);
+        let setup = Setup {
+            sampler: &self.sampler,
+            plan: &self.plan,
+            config: &self.config,
+            years: self.years.as_ref(),
+        };
+        // Each batch's slice of the kept paths (none for a one-year model).
+        let batches = (end - start).div_ceil(BATCH_SIZE);
+        let path_slices: Vec<&mut [f64]> = if per_row == 0 {
+            (0..batches).map(|_| <&mut [f64]>::default()).collect()
+        } else {
+            self.paths[start * per_row..]
+                .chunks_mut(BATCH_SIZE * per_row)
+                .collect()
+        };
         // The earliest batch known to have failed: later batches are skipped (their work
         // would be thrown away), earlier ones still run, so the error reported is the first
         // in batch order however the threads were scheduled.
@@ -473,19 +553,19 @@ impl<'m> Simulation<'m> {
         let new: Vec<BatchSummary> = self.gap[start..]
             .par_chunks_mut(BATCH_SIZE)
             .zip(self.shortfall[start..].par_chunks_mut(BATCH_SIZE))
+            .zip(path_slices)
             .enumerate()
             .map_init(
                 Scratch::default,
-                |scratch, (k, (gap_out, shortfall_out))| {
+                |scratch, (k, ((gap_out, shortfall_out), paths_out))| {
                     let b = first_batch + k as u64;
                     if cancel.load(Ordering::Relaxed) || b > failed.load(Ordering::Relaxed) {
                         return Err(EngineError::Cancelled);
                     }
-                    let summary =
-                        run_batch(sampler, plan, config, b, scratch, gap_out, shortfall_out)
-                            .inspect_err(|_| {
-                                failed.fetch_min(b, Ordering::Relaxed);
-                            })?;
+                    let summary = run_batch(&setup, b, scratch, gap_out, shortfall_out, paths_out)
+                        .inspect_err(|_| {
+                            failed.fetch_min(b, Ordering::Relaxed);
+                        })?;
                     progress(summary.n);
                     Ok(summary)
                 },
@@ -557,7 +637,7 @@ impl<'m> Simulation<'m> {
         progress: &(dyn Fn(u64) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Vec<R>, EngineError> {
-        let (sampler, plan, config) = (&self.sampler, &self.plan, &self.config);
+        let setup = self.setup();
         let failed = AtomicU64::new(u64::MAX);
         range
             .into_par_iter()
@@ -573,10 +653,10 @@ impl<'m> Simulation<'m> {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let w = &mut *guard;
                 let (gap, shortfall) = (&mut w.gap[..n], &mut w.shortfall[..n]);
-                let summary = run_batch(sampler, plan, config, b, &mut w.scratch, gap, shortfall)
+                let summary = run_batch(&setup, b, &mut w.scratch, gap, shortfall, &mut [])
                     .inspect_err(|_| {
-                    failed.fetch_min(b, Ordering::Relaxed);
-                })?;
+                        failed.fetch_min(b, Ordering::Relaxed);
+                    })?;
                 visit(&mut w.own, gap, shortfall);
                 drop(guard);
                 progress(summary.n);
@@ -585,6 +665,16 @@ impl<'m> Simulation<'m> {
             .collect::<Vec<Result<R, EngineError>>>()
             .into_iter()
             .collect()
+    }
+
+    /// What a batch is simulated with.
+    fn setup(&self) -> Setup<'_, 'm> {
+        Setup {
+            sampler: &self.sampler,
+            plan: &self.plan,
+            config: &self.config,
+            years: self.years.as_ref(),
+        }
     }
 
     /// All batches so far, merged in order.
@@ -628,6 +718,8 @@ impl<'m> Simulation<'m> {
             gap: self.gap,
             shortfall: self.shortfall,
             collected,
+            paths: self.paths,
+            years: self.years.as_ref().map_or(1, |y| y.len),
             chart,
             trace,
             slopes: self.slopes,

@@ -27,6 +27,9 @@ pub(super) struct Plan {
     pub(super) varying: Vec<bool>,
     /// Drivers with imposed correlations, in matrix order.
     pub(super) correlated: Vec<DriverId>,
+    /// The planned movement of usable reserves in the model's first year (0 unless the
+    /// model plans one), added to the opening reserves for the first year's threshold.
+    pub(super) first_planned: f64,
 }
 
 /// Names, and where each item is written in the model file.
@@ -69,6 +72,9 @@ pub(super) struct PlanSaving {
     pub(super) happens: DriverId,
     pub(super) delivered: DriverId,
     pub(super) slippage: DriverId,
+    /// Whether slippage applies: in the saving's first year; a recurring saving's later
+    /// years deliver the full year.
+    pub(super) slips: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +136,7 @@ impl Plan {
                 happens: s.happens,
                 delivered: s.delivered,
                 slippage: s.slippage,
+                slips: true,
             })
             .collect();
         let funding = model
@@ -178,7 +185,50 @@ impl Plan {
             } else {
                 Vec::new()
             },
+            first_planned: f(model.horizon.planned_reserves[0]),
         }
+    }
+}
+
+impl Plan {
+    /// Compiles year `t` of a multi-year model: each line's and funding stream's figures
+    /// for that year, and only the savings, funding streams and mitigations that count in
+    /// it (a recurring saving after its first year without slippage). Year 0 of a model is
+    /// `Plan::new` of its first year.
+    pub(super) fn for_year(model: &Model, t: usize) -> Plan {
+        let h = &model.horizon;
+        let mut year = model.clone();
+        for (l, ly) in year.lines.iter_mut().zip(&h.lines) {
+            l.budget = ly.budget[t];
+            match &mut l.kind {
+                LineKind::Cohort { clients, .. } => *clients = ly.base[t],
+                LineKind::Simple { base, .. } => *base = ly.base[t],
+                LineKind::Risk { .. } => {}
+            }
+        }
+        for (fu, fy) in year.funding.iter_mut().zip(&h.funding) {
+            fu.budget = fy.budget[t];
+        }
+        let keep = |active: &[crate::model::Active]| -> Vec<bool> {
+            active.iter().map(|a| a.in_year(t)).collect()
+        };
+        let savings = keep(&h.savings);
+        let funding: Vec<bool> = h.funding.iter().map(|f| f.active.in_year(t)).collect();
+        let mitigations = keep(&h.mitigations);
+        let slips: Vec<bool> = h.savings.iter().map(|a| a.from == t).collect();
+        fn pick(v: &[bool]) -> impl Iterator<Item = usize> + '_ {
+            v.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i)
+        }
+        year.savings = pick(&savings).map(|i| year.savings[i].clone()).collect();
+        year.funding = pick(&funding).map(|i| year.funding[i].clone()).collect();
+        year.mitigations = pick(&mitigations)
+            .map(|i| year.mitigations[i].clone())
+            .collect();
+        let mut plan = Plan::new(&year);
+        for (p, i) in plan.savings.iter_mut().zip(pick(&savings)) {
+            p.slips = slips[i];
+        }
+        plan
     }
 }
 
@@ -275,12 +325,22 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
         let happens = &cols[sv.happens.0];
         let fraction = &cols[sv.delivered.0];
         let slip = &cols[sv.slippage.0];
-        for i in 0..n {
-            let months = slip[i].clamp(0.0, 12.0);
-            let d = sv.amount * happens[i] * fraction[i].clamp(0.0, 1.0) * (12.0 - months) / 12.0;
-            terms[i] = d;
-            e.savings[i] += d;
-            e.gap[i] += sv.amount - d;
+        if sv.slips {
+            for i in 0..n {
+                let months = slip[i].clamp(0.0, 12.0);
+                let d =
+                    sv.amount * happens[i] * fraction[i].clamp(0.0, 1.0) * (12.0 - months) / 12.0;
+                terms[i] = d;
+                e.savings[i] += d;
+                e.gap[i] += sv.amount - d;
+            }
+        } else {
+            for i in 0..n {
+                let d = sv.amount * happens[i] * fraction[i].clamp(0.0, 1.0);
+                terms[i] = d;
+                e.savings[i] += d;
+                e.gap[i] += sv.amount - d;
+            }
         }
     }
     for (fu, terms) in plan.funding.iter().zip(e.funding_terms.iter_mut()) {

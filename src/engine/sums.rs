@@ -2,6 +2,7 @@
 
 use super::SAVINGS_BINS;
 use super::plan::Plan;
+use super::years::YearSums;
 
 /// Sums for sensitivity, from the first [`SENSITIVITY_BATCHES`] batches.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -168,6 +169,11 @@ pub struct BatchSummary {
     pub shortfall_percentiles: Vec<f64>,
     /// Sensitivity sums (empty outside the first [`SENSITIVITY_BATCHES`] batches).
     pub sensitivity: SensitivitySums,
+    /// Rows with an S114-level year anywhere in the horizon (`breaches` for a one-year
+    /// model): what a run to a precision stops on.
+    pub horizon_breaches: u64,
+    /// Per year of a multi-year model, its sums (empty for one year).
+    pub years: Vec<YearSums>,
 }
 
 impl BatchSummary {
@@ -212,6 +218,8 @@ impl BatchSummary {
             // Allocated only in the batches that measure sensitivity: a model of thousands
             // of drivers would otherwise keep seven vectors of them for every batch.
             sensitivity: SensitivitySums::default(),
+            horizon_breaches: 0,
+            years: Vec::new(),
         }
     }
 
@@ -320,6 +328,14 @@ impl BatchSummary {
         self.breach_gap += o.breach_gap;
         self.breach_mitigation_used += o.breach_mitigation_used;
         self.sensitivity.merge(&o.sensitivity);
+        self.horizon_breaches += o.horizon_breaches;
+        if self.years.is_empty() {
+            self.years.clone_from(&o.years);
+        } else {
+            for (y, oy) in self.years.iter_mut().zip(&o.years) {
+                y.merge(oy);
+            }
+        }
     }
 }
 

@@ -141,11 +141,12 @@ pub fn histogram_quantile(hist: &[u32], width: f64, q: f64) -> f64 {
 }
 
 /// The interval of P(S114-level) reported for a set of batches: (estimate, low, high), the
-/// same Clopper–Pearson interval the summary gives.
+/// same Clopper–Pearson interval the summary gives (over the horizon, for a model of
+/// several years: an S114-level year in any of them).
 pub fn s114_interval(batches: &[BatchSummary]) -> (f64, f64, f64) {
     let (k, n) = batches
         .iter()
-        .fold((0, 0), |(k, n), b| (k + b.breaches, n + b.n));
+        .fold((0, 0), |(k, n), b| (k + b.horizon_breaches, n + b.n));
     let (lo, hi) = clopper_pearson(k, n);
     (k as f64 / n.max(1) as f64, lo, hi)
 }
@@ -200,7 +201,7 @@ pub fn s114_precision_batch_means(batches: &[BatchSummary]) -> (f64, f64, f64, f
     let k = batches.len();
     let shares: Vec<(f64, u64)> = batches
         .iter()
-        .map(|b| (b.breaches as f64 / b.n.max(1) as f64, b.n))
+        .map(|b| (b.horizon_breaches as f64 / b.n.max(1) as f64, b.n))
         .collect();
     let Some(se) = batch_means_se(&shares, LHS_MIN_BATCHES) else {
         return (estimate, low, high, binomial);
@@ -312,6 +313,7 @@ mod tests {
             )
             .unwrap();
             r.batches[0].breaches = breaches;
+            r.batches[0].horizon_breaches = breaches;
             r.batches.truncate(1);
             r.batches
         };

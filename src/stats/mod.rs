@@ -24,6 +24,7 @@
 
 mod distributions;
 pub mod estimate;
+mod medium;
 pub mod medium_types;
 mod sensitivity;
 pub mod summary;
@@ -99,6 +100,9 @@ struct Ordered {
     rows: Vec<Quantile>,
     /// At the chart's fine grid ([`distributions::grid`]).
     grid: Vec<f64>,
+    /// The order statistics the reserves needed are read from, at
+    /// [`medium::CONFIDENCES`] ([`medium::needed_at`]).
+    needed: Vec<Quantile>,
 }
 
 fn ordered<O: OrderStatistics + ?Sized>(o: &O) -> Ordered {
@@ -119,6 +123,10 @@ fn ordered<O: OrderStatistics + ?Sized>(o: &O) -> Ordered {
         grid: distributions::grid()
             .into_iter()
             .map(|p| quantile(o, p))
+            .collect(),
+        needed: medium::CONFIDENCES
+            .iter()
+            .map(|&c| medium::needed_at(o, f64::from(c) / 100.0))
             .collect(),
     }
 }
@@ -309,6 +317,11 @@ pub fn summarize(
     provenance: &Provenance,
     result: &mut RunResult,
 ) -> Summary {
+    // The one-year figures describe the first year (a one-year model is its own); the
+    // medium term and the reserves question the whole horizon.
+    let whole = model;
+    let first = model.first_year();
+    let model = &first;
     let unit = model.meta.unit;
     let m = |x: f64| money(unit, x);
     let t: &BatchSummary = &result.total;
@@ -324,6 +337,32 @@ pub fn summarize(
         }
     };
 
+    let grid_p = distributions::grid();
+    let needed = if result.years > 1 {
+        medium::needed_from_paths(result, &grid_p)
+    } else {
+        // One year: a path needs its shortfall less the year's planned movement.
+        let planned = f(model.horizon.planned_reserves[0]);
+        let need = |x: f64| (x - planned).max(0.0);
+        let o = &shortfall_ordered;
+        let grid: Vec<f64> = o.grid.iter().map(|&q| need(q)).collect();
+        let none = grid_p
+            .iter()
+            .zip(&grid)
+            .filter(|(_, q)| **q <= 0.0)
+            .map(|(p, _)| *p)
+            .fold(0.0, f64::max);
+        medium::NeededInput {
+            levels: o
+                .needed
+                .iter()
+                .map(|&(v, lo, hi)| (need(v), need(lo), need(hi)))
+                .collect(),
+            grid_p: &grid_p,
+            grid,
+            none_needed: none,
+        }
+    };
     let excess_mean = t.sum_excess / nf;
     let batch_pcts = |shortfall: bool| -> Vec<Vec<(f64, u64)>> {
         (0..HEADLINE_PERCENTILES.len())
@@ -480,8 +519,8 @@ pub fn summarize(
             &gap_ordered.grid,
             &shortfall_ordered.grid,
         ),
-        reserves_needed: None,
-        medium_term: None,
+        reserves_needed: Some(medium::reserves_needed(whole, config, &needed)),
+        medium_term: medium::medium_term(whole, result),
     }
 }
 
