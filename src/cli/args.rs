@@ -38,6 +38,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Rebuild the charts and the report of a finished run from its files.
     Report(ReportArgs),
+    /// The opening usable reserves the council needs: a table over confidence levels.
+    Reserves(ReservesArgs),
 }
 
 impl Default for Command {
@@ -149,6 +151,54 @@ pub struct CheckArgs {
     /// Treat every warning as an error: exit with status 2 if there is any.
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "For each confidence c, the opening usable reserves that keep the \
+    chance of an S114-level shortfall over the model's years at or below 1 - c, with its 95% \
+    interval and as a share of the net budget, beside the council's own reserves. Nothing \
+    is written to disk.\n\nExample:\n  gapsim reserves models/kent-2024-27.toml \
+    --confidence 90,95,99"
+)]
+pub struct ReservesArgs {
+    /// Model file (TOML). Without it, the built-in Kent 2024/25 model.
+    pub model: Option<PathBuf>,
+
+    /// Number of simulated years (paths, for a model of several years).
+    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
+    pub iterations: u64,
+
+    /// Seed for the random numbers.
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
+    pub threads: Option<u64>,
+
+    /// Confidence levels in whole percent, comma-separated (50 to 99).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![80, 90, 95, 99], value_parser = parse_confidence)]
+    pub confidence: Vec<u32>,
+
+    /// How drivers are sampled: mc or lhs.
+    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
+    pub sampling: SamplingArg,
+
+    /// Treat every warning about the model as an error.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// A confidence level in whole percent, 50 to 99.
+fn parse_confidence(text: &str) -> Result<u32, String> {
+    match text.trim().trim_end_matches('%').parse::<u32>() {
+        Ok(c) if (50..=99).contains(&c) => Ok(c),
+        _ => Err(format!(
+            "`{text}` is not a confidence level: write whole percentages from 50 to 99, \
+             e.g. --confidence 90,95,99"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod memory;
 mod output;
 mod progress;
 mod report;
+mod reserves;
 mod run;
 mod signals;
 mod staging;
@@ -51,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(&a),
         Command::Check(a) => check::check(&a),
         Command::Report(a) => report::report(&a),
+        Command::Reserves(a) => reserves::reserves(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

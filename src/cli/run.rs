@@ -19,13 +19,24 @@ use super::{
     Failure, Source, load_with, memory, outputs_dir, print, read_model, report_warnings, warn,
 };
 
-/// Runs the model, prints the summary and writes the run folder.
-pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    // First, so that a stop signal at any point stops the run before anything is written.
-    let stop = Stop::install();
-    // The report's date, read before simulating so that a malformed SOURCE_DATE_EPOCH
-    // costs no simulation time.
-    let date = super::report::today()?;
+/// A finished simulation, before its figures are computed.
+pub(super) struct Simulated {
+    pub(super) source: Source,
+    pub(super) model: gapsim::model::Model,
+    pub(super) config: RunConfig,
+    pub(super) threads: usize,
+    pub(super) pool: rayon::ThreadPool,
+    pub(super) result: engine::RunResult,
+    pub(super) elapsed: std::time::Duration,
+}
+
+/// Reads and checks the model, and simulates it as `args` say (the run folder's place is
+/// checked first by the caller when it writes one).
+pub(super) fn simulate(
+    args: &RunArgs,
+    stop: &Stop,
+    before: &dyn Fn() -> Result<(), Failure>,
+) -> Result<Simulated, Failure> {
     let source = read_model(args.model.as_deref())?;
     let loaded = load_with(
         &source,
@@ -34,33 +45,35 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         },
         args.strict,
     )?;
-    let model = &loaded.model;
+    let model = loaded.model;
     if let Some(d) = args.reserves.and_then(|r| model.check_reserves_override(r)) {
         report_warnings(&source, &[d], args.strict)?;
     }
-
-    let target = match &args.out {
-        Some(dir) => Target::Exact(dir.clone()),
-        None => Target::Auto {
-            parent: outputs_dir(),
-            model_stem: args.model.as_deref().and_then(Path::file_stem).map_or_else(
-                || {
-                    gapsim::DEFAULT_MODEL_FILE
-                        .trim_end_matches(".toml")
-                        .to_string()
-                },
-                |s| s.to_string_lossy().into_owned(),
-            ),
-        },
-    };
-    output::precheck(&target)?;
+    before()?;
 
     let keep_up_to = keep_years_up_to()?;
     let reserves = args.reserves.unwrap_or_else(|| model.usable_reserves());
-    let iterations = match args.precision {
-        Some(_) => memory::precision_cap(model, args.iterations, keep_up_to)?,
+    let mut iterations = match args.precision {
+        Some(_) => memory::precision_cap(&model, args.iterations, keep_up_to)?,
         None => args.iterations,
     };
+    // A multi-year run keeps every path: at most what a run keeps.
+    let most = keep_up_to.min(engine::KEEP_YEARS_UP_TO);
+    if model.horizon.is_multi_year() && iterations > most {
+        if args.precision.is_none() {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "{iterations} simulated paths of a model of several years is more than a \
+                 run can keep: each path's years are kept for their percentiles, and at most \
+                 {most} paths are (a one-year model streams beyond that; a multi-year one does \
+                 not yet); run with --iterations {most} or fewer, or use --precision"
+            )));
+        }
+        warn(&format!(
+            "gapsim: --precision run of a model of several years capped at {most} simulated \
+             paths, the most a multi-year run keeps\n"
+        ));
+        iterations = most;
+    }
     let config = RunConfig {
         seed: args.seed,
         iterations,
@@ -77,7 +90,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let threads = memory::fit(
-        model,
+        &model,
         config.iterations,
         keep_up_to,
         threads,
@@ -100,9 +113,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         collecting: &collecting,
     };
     let outcome = pool.install(|| match args.precision {
-        None => engine::run_keeping(model, &config, &keep, &tick, cancel),
+        None => engine::run_keeping(&model, &config, &keep, &tick, cancel),
         Some(width) => engine::run_to_precision(
-            model,
+            &model,
             &config,
             width,
             stats::stopping_rule(config.sampling),
@@ -112,12 +125,53 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         ),
     });
     progress.finish();
-    let mut result = match outcome {
+    let result = match outcome {
         Ok(r) => r,
-        Err(EngineError::Cancelled) => return Err(interrupted(&stop)),
+        Err(EngineError::Cancelled) => return Err(interrupted(stop)),
         Err(e) => return Err(engine_failure(&source, e)),
     };
-    let elapsed = start.elapsed();
+    Ok(Simulated {
+        source,
+        model,
+        config,
+        threads,
+        pool,
+        result,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Runs the model, prints the summary and writes the run folder.
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    // First, so that a stop signal at any point stops the run before anything is written.
+    let stop = Stop::install();
+    // The report's date, read before simulating so that a malformed SOURCE_DATE_EPOCH
+    // costs no simulation time.
+    let date = super::report::today()?;
+    let target = match &args.out {
+        Some(dir) => Target::Exact(dir.clone()),
+        None => Target::Auto {
+            parent: outputs_dir(),
+            model_stem: args.model.as_deref().and_then(Path::file_stem).map_or_else(
+                || {
+                    gapsim::DEFAULT_MODEL_FILE
+                        .trim_end_matches(".toml")
+                        .to_string()
+                },
+                |s| s.to_string_lossy().into_owned(),
+            ),
+        },
+    };
+    let Simulated {
+        source,
+        model,
+        config,
+        threads,
+        pool,
+        mut result,
+        elapsed,
+    } = simulate(args, &stop, &|| Ok(output::precheck(&target)?))?;
+    let model = &model;
 
     let provenance = Provenance {
         file: source.label.clone(),

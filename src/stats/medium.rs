@@ -233,3 +233,47 @@ fn year_spread(
             .collect(),
     }
 }
+
+/// The reserves needed at any `confidences` (fractions in (0, 1)), from a run whose
+/// values [`super::summarize`] has sorted: a one-year run's shortfalls (less the year's
+/// planned movement), or a multi-year run's kept paths. `None` for a run that streamed,
+/// which keeps only the order statistics its summary reads.
+pub fn reserves_levels(
+    model: &Model,
+    result: &RunResult,
+    confidences: &[f64],
+) -> Option<Vec<ReserveLevel>> {
+    let unit = model.meta.unit;
+    let m = |x: f64| money(unit, x);
+    let net = model.horizon.net_budget[0].map(f64_of).filter(|&b| b > 0.0);
+    let (values, planned) = if result.years > 1 {
+        let mut r = result.path_values(PER_YEAR * result.years);
+        sort_in_place(&mut r);
+        (r, 0.0)
+    } else {
+        if result.shortfall.is_empty() {
+            return None;
+        }
+        debug_assert!(result.shortfall.is_sorted_by(|a, b| a <= b));
+        (
+            result.shortfall.clone(),
+            f64_of(model.horizon.planned_reserves[0]),
+        )
+    };
+    let need = |x: f64| (x - planned).max(0.0);
+    Some(
+        confidences
+            .iter()
+            .map(|&c| {
+                let (v, lo, hi) = needed_at(&values[..], c);
+                ReserveLevel {
+                    confidence: (c * 100.0).round() as u32,
+                    amount: m(need(v)),
+                    ci95_low: m(need(lo)),
+                    ci95_high: m(need(hi)),
+                    share_of_net_budget: net.map(|b| need(v) / b),
+                }
+            })
+            .collect(),
+    )
+}

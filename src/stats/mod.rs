@@ -24,7 +24,7 @@
 
 mod distributions;
 pub mod estimate;
-mod medium;
+pub mod medium;
 pub mod medium_types;
 mod sensitivity;
 pub mod summary;

@@ -10,6 +10,7 @@ mod errors;
 mod faults;
 mod figures;
 mod known_answers;
+mod medium;
 mod plausibility;
 mod presentation;
 mod printed;
