@@ -99,6 +99,8 @@ struct Shape {
     mitigations: u64,
     /// Drivers with imposed correlations (0 without a correlation matrix).
     correlated: u64,
+    /// Years in the horizon.
+    years: u64,
 }
 
 impl Shape {
@@ -111,6 +113,7 @@ impl Shape {
             funding: model.funding.len() as u64,
             mitigations: model.mitigations.len() as u64,
             correlated: if k >= 2 { k } else { 0 },
+            years: model.horizon.len() as u64,
         }
     }
 
@@ -192,7 +195,26 @@ fn per_thread_bytes(s: &Shape) -> u64 {
     // Sensitivity, in the first batches: the gap's ranks, the ranks of each correlated
     // driver (kept to compare pairs), and one driver's ranks with their sort keys.
     let sensitivity = n * F64 + k * n * F64 + n * (16 + 8 + 8);
-    columns + breaches + correlation.max(sensitivity) + batch_sum_bytes(s)
+    // A multi-year model's later years: a second batch of driver columns for the year's
+    // draws (and the yearly values of compounded AR(1) drivers), a second evaluation, and
+    // each row's balance, cumulative draw, largest draw and breach mark.
+    let later = if s.years > 1 {
+        (2 * s.drivers + s.terms()) * (n * F64 + VEC + MALLOC) + 4 * n * F64
+    } else {
+        0
+    };
+    columns + breaches + correlation.max(sensitivity) + batch_sum_bytes(s) + later
+}
+
+/// What a multi-year run keeps per simulated path beyond the first year's gap and
+/// shortfall: every year's gap, shortfall and balance and the reserves needed
+/// ([`super::kept_per_row`]), plus one quantity's sorted copy at the end.
+fn paths_bytes(s: &Shape, iterations: u64) -> u64 {
+    if s.years <= 1 {
+        return 0;
+    }
+    let per_row = super::kept_per_row(s.years as usize) as u64 + 1;
+    iterations.saturating_mul(per_row * F64)
 }
 
 /// The slopes at the drivers' means: `1 + 2·c` rows of every driver and term for a chunk
@@ -223,11 +245,14 @@ pub fn estimate_keeping(model: &Model, iterations: u64, years_up_to: u64) -> Mem
         results: if streams {
             streamed_bytes(iterations)
         } else {
-            iterations.saturating_mul(BYTES_PER_ITERATION)
+            iterations
+                .saturating_mul(BYTES_PER_ITERATION)
+                .saturating_add(paths_bytes(&s, iterations))
         },
         batch_sums: batches
             .saturating_mul(batch_sum_bytes(&s))
-            .saturating_add(sensitivity * sensitivity_sum_bytes(&s)),
+            .saturating_add(sensitivity * sensitivity_sum_bytes(&s))
+            .saturating_add(batches.saturating_mul(s.years * size_of::<super::YearSums>() as u64)),
         per_thread: per_thread_bytes(&s)
             + if streams {
                 streamed_per_thread_bytes()

@@ -346,6 +346,7 @@ mod tests {
 
     use rust_decimal::Decimal;
 
+    use super::PER_YEAR;
     use crate::engine::{RunConfig, run};
     use crate::model::{Active, Model, Path, PathKind};
     use crate::sample::Sampling;
@@ -501,5 +502,87 @@ source = "assumption: test"
         let g1 = r.path_values(0);
         let v1 = g1.iter().map(|g| (g - 2.0) * (g - 2.0)).sum::<f64>() / nf;
         assert!((v1 - 25.0).abs() < 4.0 * 25.0 * (2.0 / nf).sqrt(), "{v1}");
+    }
+
+    /// A model of `years` years whose only line is a risk of 50 with chance `p` a year,
+    /// drawn afresh each year, against reserves of 40: every shock breaches, and a year
+    /// without one costs nothing.
+    fn shocks(years: usize, p: f64) -> Model {
+        let text = format!(
+            r#"
+[meta]
+name = "T"
+council = "T"
+year = "2024/25"
+unit = "£m"
+
+[lines.shock]
+kind = "risk"
+probability = {p}
+impact = 50
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 40
+source = "assumption: test"
+"#
+        );
+        let mut m = Model::from_toml("t.toml", &text).unwrap().model;
+        let h = &mut m.horizon;
+        h.years = (0..years)
+            .map(|t| format!("{}/{}", 2024 + t, 25 + t))
+            .collect();
+        h.net_budget = vec![None; years];
+        h.planned_reserves = vec![Decimal::ZERO; years];
+        h.lines[0].budget = vec![Decimal::ZERO; years];
+        h.lines[0].base = vec![Decimal::ZERO; years];
+        h.paths = vec![Path::INDEPENDENT; m.drivers.len()];
+        m
+    }
+
+    #[test]
+    fn the_first_breach_year_of_yearly_shocks_is_geometric() {
+        let (years, p, n) = (4, 0.2, 100_000u64);
+        let m = shocks(years, p);
+        let mut c = config(n);
+        c.reserves = 40.0;
+        let r = run(&m, &c, &|_| {}, &AtomicBool::new(false)).unwrap();
+        let nf = n as f64;
+        let mut never = 1.0;
+        for (t, y) in r.total.years.iter().enumerate() {
+            let exact = (1.0 - p).powi(t as i32) * p;
+            let se = (exact * (1.0 - exact) / nf).sqrt();
+            let share = y.first_breach as f64 / nf;
+            assert!(
+                (share - exact).abs() < 4.0 * se,
+                "year {t}: {share} vs {exact}"
+            );
+            // A shock in a later year breaches again, so each year's own chance is p
+            // plus the chance of a deficit carried from earlier without a shock now.
+            never -= exact;
+        }
+        let any = r.total.horizon_breaches as f64 / nf;
+        let se = (never * (1.0 - never) / nf).sqrt();
+        assert!(
+            (1.0 - any - never).abs() < 4.0 * se,
+            "{any} vs {}",
+            1.0 - never
+        );
+        assert!((never - (1.0 - p).powi(years as i32)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn later_years_draw_from_their_own_streams_and_the_first_year_is_unchanged() {
+        // The first year of a multi-year run is the one-year run, draw for draw.
+        let one = shocks(1, 0.3);
+        let four = shocks(4, 0.3);
+        let r1 = run(&one, &config(20_000), &|_| {}, &AtomicBool::new(false)).unwrap();
+        let r4 = run(&four, &config(20_000), &|_| {}, &AtomicBool::new(false)).unwrap();
+        assert_eq!(r1.gap, r4.gap);
+        assert_eq!(r1.total.breaches, r4.total.breaches);
+        assert_eq!(r4.path_values(0), r4.gap);
+        // Later years are not copies of the first.
+        assert_ne!(r4.path_values(0), r4.path_values(PER_YEAR));
     }
 }

@@ -277,3 +277,128 @@ pub fn reserves_levels(
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use rust_decimal::Decimal;
+    use rust_decimal::prelude::ToPrimitive;
+
+    use crate::engine::{RunConfig, run};
+    use crate::model::{Model, Path, PathKind};
+    use crate::sample::Sampling;
+    use crate::stats::{Provenance, summarize};
+
+    /// Three years of a line of 100 whose growth is a random walk of N(1%, 5%) a year,
+    /// against a flat budget of 100.
+    fn walk() -> Model {
+        let text = r#"
+[meta]
+name = "T"
+council = "T"
+year = "2024/25"
+unit = "£m"
+net_budget = 200
+
+[lines.a]
+kind = "simple"
+base = 100
+growth = { dist = "normal", mean = 0.01, sd = 0.05 }
+budget = 100
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 10
+source = "assumption: test"
+"#;
+        let mut m = Model::from_toml("t.toml", text).unwrap().model;
+        let h = &mut m.horizon;
+        h.years = vec!["2024/25".into(), "2025/26".into(), "2026/27".into()];
+        h.net_budget = vec![Some(Decimal::from(200)); 3];
+        h.planned_reserves = vec![Decimal::ZERO; 3];
+        h.lines[0].budget = vec![Decimal::from(100); 3];
+        h.lines[0].base = vec![Decimal::from(100); 3];
+        h.paths[0] = Path {
+            kind: PathKind::Independent,
+            compound: true,
+            ..Path::HOLD
+        };
+        m
+    }
+
+    fn summary(m: &Model, seed: u64, reserves: f64, n: u64) -> crate::stats::Summary {
+        let config = RunConfig {
+            seed,
+            iterations: n,
+            reserves,
+            sampling: Sampling::MonteCarlo,
+        };
+        let mut r = run(m, &config, &|_| {}, &AtomicBool::new(false)).unwrap();
+        let provenance = Provenance {
+            file: "t.toml".into(),
+            sha256: String::new(),
+            program: "test".into(),
+            reserves_overridden: true,
+            precision: None,
+        };
+        summarize(m, &config, &provenance, &mut r)
+    }
+
+    #[test]
+    fn the_reserves_needed_fed_back_give_their_target_chance() {
+        let m = walk();
+        let n = 100_000;
+        let first = summary(&m, 1, 10.0, n);
+        let needed = first.reserves_needed.unwrap();
+        let at95 = needed.levels.iter().find(|l| l.confidence == 95).unwrap();
+        // The share is of the unrounded amount (the amount is rounded to £100).
+        let share = at95.share_of_net_budget.unwrap();
+        assert!(
+            (share - at95.amount.to_f64().unwrap() / 200.0).abs() < 1e-6,
+            "{share}"
+        );
+        // Run again on other random numbers with those reserves: the chance of an
+        // S114-level year over the three years is 5%, within the error of both runs.
+        let again = summary(&m, 2, at95.amount.to_f64().unwrap(), n);
+        let p = again.medium_term.unwrap().s114_any_year;
+        let se = (0.05 * 0.95 / n as f64).sqrt() * 2f64.sqrt();
+        assert!((p.estimate - 0.05).abs() < 4.0 * se, "{}", p.estimate);
+        // The order of the levels and the curve: more confidence needs more reserves, and
+        // the curve rises from none needed.
+        let amounts: Vec<Decimal> = needed.levels.iter().map(|l| l.amount).collect();
+        assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "{amounts:?}");
+        assert!(
+            needed
+                .curve
+                .windows(2)
+                .all(|w| w[0].reserves <= w[1].reserves && w[0].p_clear <= w[1].p_clear)
+        );
+    }
+
+    #[test]
+    fn a_one_year_models_reserves_needed_are_its_shortfalls_quantile() {
+        // One year of the walk: the reserves needed at c are the ⌈c·n⌉-th smallest
+        // shortfall, above zero; with the line's gap N(1, 5²), P95 ≈ 1 + 1.645·5.
+        let mut m = walk();
+        let h = &mut m.horizon;
+        h.years.truncate(1);
+        h.net_budget.truncate(1);
+        h.planned_reserves.truncate(1);
+        h.lines[0].budget.truncate(1);
+        h.lines[0].base.truncate(1);
+        let s = summary(&m, 3, 10.0, 200_000);
+        assert!(s.medium_term.is_none());
+        let needed = s.reserves_needed.unwrap();
+        let at95 = needed.levels.iter().find(|l| l.confidence == 95).unwrap();
+        let exact = 1.0 + 1.644_853_626_951_472_2 * 5.0;
+        let v = at95.amount.to_f64().unwrap();
+        // The sd of a sample quantile: √(p(1−p)/n)/f(q) with f the normal density.
+        let f = (-0.5_f64 * 1.644_853_626_951_472_2_f64.powi(2)).exp()
+            / (5.0 * (2.0 * std::f64::consts::PI).sqrt());
+        let se = (0.05 * 0.95 / 200_000.0_f64).sqrt() / f;
+        assert!((v - exact).abs() < 4.0 * se, "{v} vs {exact}");
+        assert!(at95.ci95_low.to_f64().unwrap() <= v && v <= at95.ci95_high.to_f64().unwrap());
+    }
+}
