@@ -33,5 +33,12 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         count(m.reserves.len(), "reserve", "reserves"),
         gapsim::report::money(m.usable_reserves(), m.meta.unit.symbol()),
     ))?;
+    if m.horizon.is_multi_year() {
+        print(&format!(
+            "  {} years, {}\n",
+            m.horizon.len(),
+            gapsim::stats::medium::period(&m.horizon.years)
+        ))?;
+    }
     Ok(())
 }
