@@ -401,4 +401,31 @@ source = "assumption: test"
         assert!((v - exact).abs() < 4.0 * se, "{v} vs {exact}");
         assert!(at95.ci95_low.to_f64().unwrap() <= v && v <= at95.ci95_high.to_f64().unwrap());
     }
+
+    #[test]
+    fn a_run_to_a_precision_of_several_years_stops_on_the_horizon_chance() {
+        let m = walk();
+        let config = RunConfig {
+            seed: 5,
+            iterations: 2_000_000,
+            reserves: 10.0,
+            sampling: Sampling::MonteCarlo,
+        };
+        let r = crate::engine::run_to_precision(
+            &m,
+            &config,
+            0.01,
+            crate::stats::stopping_rule(config.sampling),
+            &crate::engine::Keep::every_year(),
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let last = r.trace.last().unwrap();
+        assert!(last.stop_width <= 0.01 && r.total.n < config.iterations);
+        // What it stopped on is the chance over the three years, not the first year's.
+        let any = r.total.horizon_breaches as f64 / r.total.n as f64;
+        assert_eq!(last.estimate, any);
+        assert!(r.total.horizon_breaches > r.total.breaches);
+    }
 }
