@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 
 use super::Builder;
 use super::series::Sign;
-use crate::model::Model;
 use crate::model::diagnostic::{Diagnostic, ProblemKind};
 use crate::model::figures::{f, money};
 use crate::model::reader::{Table, fraction_number};
+use crate::model::{Model, Unit};
 
 impl Builder<'_> {
     /// `[meta] reserves_floor`: the policy floor for reserves, a share of the net budget.
@@ -162,9 +162,9 @@ impl Builder<'_> {
                         "the planned movements of usable reserves take them below zero in \
                          {label}: {} at the start, {} planned by the end of {label}, a \
                          balance of {} before any overspend",
-                        money(f(opening), unit),
-                        money(f(balance - opening), unit),
-                        money(f(balance), unit)
+                        signed(opening, unit),
+                        signed(balance - opening, unit),
+                        signed(balance, unit)
                     ),
                 )
                 .with_help(
@@ -175,5 +175,14 @@ impl Builder<'_> {
             );
             return;
         }
+    }
+}
+
+/// A sum of money that may be negative, for a message: `-£1.1m`.
+fn signed(x: Decimal, unit: Unit) -> String {
+    if x < Decimal::ZERO {
+        format!("-{}", money(f(-x), unit))
+    } else {
+        money(f(x), unit)
     }
 }

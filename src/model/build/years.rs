@@ -455,7 +455,11 @@ fn constant(l: &Line, n: usize) -> LineYears {
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::Decimal;
+
     use super::following_years;
+    use crate::model::horizon::LineYears;
+    use crate::model::{Active, Horizon, LineKind, Model, Path, PathKind};
 
     #[test]
     fn labels_follow_the_first_years_form() {
@@ -495,5 +499,263 @@ mod tests {
         assert_eq!(following_years("9999", 2), None);
         assert_eq!(following_years("9998/99", 1).unwrap(), ["9998/99"]);
         assert_eq!(following_years("9999/00", 1), None);
+    }
+
+    /// Every form a model of several years may use.
+    const THREE_YEARS: &str = r#"[meta]
+name = "Three years"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+horizon = 3
+net_budget = { first = 200, grows = "4%" }
+reserves_floor = "5%"
+
+[drivers.pay]
+dist = "normal"
+mean = 0.03
+sd = 0.01
+path = "walk"
+widen = 0.25
+drift = "0.5%"
+source = "assumption: test"
+
+[drivers.demand]
+dist = "normal"
+mean = 0.02
+sd = 0.01
+path = "ar1"
+phi = 0.6
+compound = true
+source = "assumption: test"
+
+[lines.care]
+kind = "cohort"
+clients = [100, 104.5, 109]
+unit_cost = 500
+periods = 52
+demand = "demand"
+cost = "pay"
+budget = { first = 2.6, grows = 0.04 }
+source = "assumption: test"
+
+[lines.staff]
+kind = "simple"
+base = 100
+growth = "pay"
+budget = [100, 104.5, 109]
+source = "assumption: test"
+
+[lines.flood]
+kind = "risk"
+probability = 0.1
+impact = { dist = "pert", min = 1, mode = 2, max = 5 }
+source = "assumption: test"
+
+[savings.plan]
+amount = 1.5
+recurring = true
+probability = 0.9
+source = "assumption: test"
+
+[savings.later]
+amount = 1
+recurring = false
+year = "2025/26"
+source = "assumption: test"
+
+[funding.grant]
+budget = [10, 10, 0]
+year = "2024/25"
+recurring = true
+source = "assumption: test"
+
+[funding.one_off]
+budget = 5
+year = "2026/27"
+recurring = false
+source = "assumption: test"
+
+[mitigation.contingency]
+capacity = 2
+source = "assumption: test"
+
+[mitigation.later_action]
+capacity = { dist = "uniform", min = 0, max = 1, path = "hold" }
+year = "2025/26"
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 20
+planned = [-5, 0, 2]
+source = "assumption: test"
+
+[reserves.transformation]
+kind = "earmarked"
+amount = 10
+releasable = true
+planned = -3
+source = "assumption: test"
+
+[reserves.schools]
+kind = "earmarked"
+amount = 10
+releasable = false
+source = "assumption: test"
+"#;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn ds(v: &[&str]) -> Vec<Decimal> {
+        v.iter().map(|s| d(s)).collect()
+    }
+
+    #[test]
+    fn a_model_of_three_years_reads_into_its_horizon_exactly() {
+        let loaded = Model::from_toml("three.toml", THREE_YEARS).unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let m = loaded.model;
+        let h = &m.horizon;
+        assert_eq!(h.years, ["2024/25", "2025/26", "2026/27"]);
+        // { first = 200, grows = "4%" }: 200, 208, 216.32.
+        assert_eq!(
+            h.net_budget,
+            [Some(d("200")), Some(d("208")), Some(d("216.32"))]
+        );
+        assert_eq!(h.reserves_floor, Some(d("0.05")));
+        // The general fund's [-5, 0, 2] and the releasable earmarked reserve's -3 a year;
+        // the schools reserve is not usable and plans nothing.
+        assert_eq!(h.planned_reserves, ds(&["-8", "-3", "-1"]));
+        let lines: Vec<&LineYears> = h.lines.iter().collect();
+        // care: budget { first = 2.6, grows = 0.04 }, clients [100, 104.5, 109].
+        assert_eq!(lines[0].budget, ds(&["2.6", "2.704", "2.81216"]));
+        assert_eq!(lines[0].base, ds(&["100", "104.5", "109"]));
+        // staff: base 100 every year, budget listed.
+        assert_eq!(lines[1].budget, ds(&["100", "104.5", "109"]));
+        assert_eq!(lines[1].base, ds(&["100", "100", "100"]));
+        // flood: a risk line without a budget provides 0; it has no base.
+        assert_eq!(lines[2].budget, ds(&["0", "0", "0"]));
+        assert_eq!(lines[2].base, ds(&["0", "0", "0"]));
+        assert_eq!(
+            h.savings,
+            [
+                Active::ALWAYS,
+                Active {
+                    from: 1,
+                    recurring: false
+                }
+            ]
+        );
+        assert_eq!(h.funding[0].budget, ds(&["10", "10", "0"]));
+        assert_eq!(h.funding[0].active, Active::ALWAYS);
+        assert_eq!(h.funding[1].budget, ds(&["5", "5", "5"]));
+        assert_eq!(
+            h.funding[1].active,
+            Active {
+                from: 2,
+                recurring: false
+            }
+        );
+        assert_eq!(
+            h.mitigations,
+            [
+                Active::ALWAYS,
+                Active {
+                    from: 1,
+                    recurring: true
+                }
+            ]
+        );
+        // The items hold the first year's figures.
+        assert_eq!(m.meta.net_budget, Some(d("200")));
+        assert_eq!(m.lines[0].budget, d("2.6"));
+        assert!(matches!(m.lines[0].kind, LineKind::Cohort { clients, .. } if clients == d("100")));
+        assert_eq!(m.funding[1].budget, d("5"));
+
+        let path = |name: &str| h.paths[m.driver_named(name).unwrap().0];
+        assert_eq!(h.paths.len(), m.drivers.len());
+        assert_eq!(
+            path("pay"),
+            Path {
+                kind: PathKind::Independent,
+                compound: true,
+                widen: 0.25,
+                drift: 0.005
+            }
+        );
+        assert_eq!(
+            path("demand"),
+            Path {
+                kind: PathKind::Ar1 { phi: 0.6 },
+                compound: true,
+                ..Path::HOLD
+            }
+        );
+        // A risk's occurrence and cost, and a mitigation's capacity, written inline, are
+        // drawn each year; a saving's drivers are held, and so is a capacity that says so.
+        assert_eq!(path("lines.flood.probability"), Path::INDEPENDENT);
+        assert_eq!(path("lines.flood.impact"), Path::INDEPENDENT);
+        assert_eq!(path("mitigation.contingency.capacity"), Path::INDEPENDENT);
+        assert_eq!(path("mitigation.later_action.capacity"), Path::HOLD);
+        assert_eq!(path("savings.plan.probability"), Path::HOLD);
+        assert_eq!(path("savings.plan.delivered"), Path::HOLD);
+
+        // The first year leaves out what starts later.
+        let first = m.first_year();
+        let names = |v: Vec<&str>| v.join(",");
+        assert_eq!(
+            names(first.savings.iter().map(|s| s.name.as_str()).collect()),
+            "plan"
+        );
+        assert_eq!(
+            names(first.funding.iter().map(|f| f.name.as_str()).collect()),
+            "grant"
+        );
+        assert_eq!(
+            names(first.mitigations.iter().map(|x| x.name.as_str()).collect()),
+            "contingency"
+        );
+        assert_eq!(first.horizon.planned_reserves, ds(&["-8"]));
+    }
+
+    #[test]
+    fn a_declared_driver_keeps_its_own_path_at_a_risk() {
+        let text = THREE_YEARS.replace(
+            "impact = { dist = \"pert\", min = 1, mode = 2, max = 5 }",
+            "impact = \"cost\"",
+        ) + "\n[drivers.cost]\ndist = \"pert\"\nmin = 1\nmode = 2\nmax = 5\nsource = \"x\"\n";
+        let m = Model::from_toml("t.toml", &text).unwrap().model;
+        let id = m.driver_named("cost").unwrap();
+        assert_eq!(m.horizon.paths[id.0], Path::HOLD);
+    }
+
+    #[test]
+    fn a_model_without_years_has_the_one_year_horizon() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths: Vec<_> = std::fs::read_dir(root.join("tests/fixtures"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.push(root.join("models/kent-2024-25.toml"));
+        let repair = crate::model::LoadOptions {
+            repair_correlation: true,
+        };
+        for path in &paths {
+            let text = std::fs::read_to_string(path).unwrap();
+            let m = Model::from_toml_with("f.toml", &text, &repair)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .model;
+            assert_eq!(m.horizon, Horizon::one_year(&m), "{}", path.display());
+            assert_eq!(m.horizon.paths.len(), m.drivers.len());
+        }
+        assert!(paths.len() >= 9, "{paths:?}");
+        // A one-year model written with the new forms has the same horizon too.
+        let kent = std::fs::read_to_string(root.join("models/kent-2024-25.toml")).unwrap();
+        let with_forms = kent.replacen("[meta]\n", "[meta]\nhorizon = 1\n", 1);
+        let m = Model::from_toml("k.toml", &with_forms).unwrap().model;
+        assert_eq!(m.horizon, Horizon::one_year(&m));
     }
 }
