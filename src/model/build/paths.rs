@@ -50,13 +50,14 @@ impl Builder<'_> {
         let Some(first) = first else {
             return Some(None);
         };
-        self.years.path_fields.push(first);
         let written = self.path_kind(t)?;
         let phi = self.phi(t, written);
         let compound = self.compound(t, written);
         let widen = self.spread(t, "widen", written, family);
         let drift = self.spread(t, "drift", written, family);
         let (phi, compound, widen, drift) = (phi?, compound?, widen?, drift?);
+        // (A path that fails has its error; only one that reads is worth a warning.)
+        self.years.path_fields.push(first);
         let kind = match written {
             Written::Hold => PathKind::Hold,
             Written::Independent | Written::Walk => PathKind::Independent,
