@@ -758,4 +758,20 @@ source = "assumption: test"
         let m = Model::from_toml("k.toml", &with_forms).unwrap().model;
         assert_eq!(m.horizon, Horizon::one_year(&m));
     }
+
+    #[test]
+    fn the_documented_example_of_several_years_reads() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("docs/model-format.md")).unwrap();
+        let section = &doc[doc.find("## Several years").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let end = start + section[start..].find("```\n").unwrap();
+        let loaded = Model::from_toml("doc.toml", &section[start..end]).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let h = &loaded.model.horizon;
+        assert_eq!(h.years, ["2024/25", "2025/26", "2026/27"]);
+        assert_eq!(h.planned_reserves, ds(&["-10", "0", "5"]));
+        // 1429 × 1.04²
+        assert_eq!(h.net_budget[2], Some(d("1545.6064")));
+    }
 }
