@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 pub(crate) use super::f64_of as f;
-use super::{DriverId, Line, LineKind, Model, UnitCost};
+use super::{DriverId, Line, LineKind, Model, Path, PathKind, UnitCost};
 use crate::dist::NEGLIGIBLE;
 
 /// How a driver enters a product line.
@@ -40,6 +40,12 @@ impl Model {
     /// × periods (in pounds, divided by the unit) or the base, and the drivers that
     /// multiply it. `None` for a risk line.
     pub fn product(&self, line: &Line) -> Option<(f64, Vec<Factor>)> {
+        self.product_with(line, None)
+    }
+
+    /// As [`Model::product`], with `base` for the clients of a cohort line or the base
+    /// of a simple one (a later year's figure).
+    pub fn product_with(&self, line: &Line, base: Option<Decimal>) -> Option<(f64, Vec<Factor>)> {
         match &line.kind {
             LineKind::Cohort {
                 clients,
@@ -55,17 +61,21 @@ impl Model {
                     .chain(cost)
                     .map(|&d| Factor::Growth(d))
                     .collect();
+                let clients = f(base.unwrap_or(*clients));
                 let coefficient = match unit_cost {
-                    UnitCost::Fixed(u) => f(*clients) * f(*u) * f(*periods) * per_pound,
+                    UnitCost::Fixed(u) => clients * f(*u) * f(*periods) * per_pound,
                     UnitCost::Driver(d) => {
                         factors.push(Factor::Value(*d));
-                        f(*clients) * f(*periods) * per_pound
+                        clients * f(*periods) * per_pound
                     }
                 };
                 Some((coefficient, factors))
             }
-            LineKind::Simple { base, growth } => Some((
-                f(*base),
+            LineKind::Simple {
+                base: first,
+                growth,
+            } => Some((
+                f(base.unwrap_or(*first)),
                 growth.iter().map(|&d| Factor::Growth(d)).collect(),
             )),
             LineKind::Risk { .. } => None,
@@ -109,6 +119,70 @@ impl Model {
                     .fold(c, |t, &k| t * k.at(self.top(k.driver())))
             }
         }
+    }
+
+    /// The value of a driver a run is expected never to exceed in year `t` of the horizon
+    /// (from 0), by its path ([`Path`]): the first year's is [`Model::top`]. A path drawn
+    /// each year has draws `μ + (1 + widen·t)(u − μ) + drift·t`, each at most its top; an
+    /// AR(1) path adds the years' departures from the mean, each at its top or (for a
+    /// negative weight φ^k) its bottom; a compounded path is Π(1 + yearly value) − 1,
+    /// each year at its top.
+    pub fn top_in(&self, d: DriverId, t: usize) -> f64 {
+        let top = self.top(d);
+        let path = self.horizon.paths.get(d.0).copied().unwrap_or(Path::HOLD);
+        if t == 0 || path.kind == PathKind::Hold {
+            return top;
+        }
+        let dist = &self.driver(d).dist;
+        let mean = dist.mean();
+        let bottom = dist.quantile(NEGLIGIBLE);
+        // The extremes of year s's draw.
+        let draw = |x: f64, s: usize| {
+            let s = s as f64;
+            mean + (1.0 + path.widen * s) * (x - mean) + path.drift * s
+        };
+        let yearly = |s: usize| match path.kind {
+            PathKind::Ar1 { phi } => {
+                let mut departure = 0.0;
+                let mut weight = 1.0;
+                for r in (0..=s).rev() {
+                    let x = if weight >= 0.0 { top } else { bottom };
+                    departure += weight * (draw(x, r) - mean);
+                    weight *= phi;
+                }
+                mean + departure
+            }
+            _ => draw(top, s),
+        };
+        if path.compound {
+            (0..=t).fold(1.0, |p, s| p * (1.0 + yearly(s)).max(0.0)) - 1.0
+        } else {
+            yearly(t)
+        }
+    }
+
+    /// As [`Model::top_outturn`] in year `t` of the horizon: the line's base (or clients)
+    /// of that year, each factor at its [`Model::top_in`].
+    pub fn top_outturn_in(&self, index: usize, t: usize) -> f64 {
+        let Some(line) = self.lines.get(index) else {
+            return 0.0;
+        };
+        match &line.kind {
+            LineKind::Risk { impact, .. } => self.top_in(*impact, t).max(0.0),
+            _ => {
+                let (c, factors) = self
+                    .product_with(line, self.base_in(index, t))
+                    .unwrap_or((0.0, Vec::new()));
+                factors
+                    .iter()
+                    .fold(c, |p, &k| p * k.at(self.top_in(k.driver(), t)))
+            }
+        }
+    }
+
+    /// A line's base (or clients) in year `t`, from the horizon.
+    pub fn base_in(&self, index: usize, t: usize) -> Option<Decimal> {
+        self.horizon.lines.get(index)?.base.get(t).copied()
     }
 }
 

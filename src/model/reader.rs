@@ -363,14 +363,6 @@ impl<'a, 'i> Table<'a, 'i> {
         fraction_number(ctx, &format!("{}.{key}", self.path), v)
     }
 
-    pub fn req_number(&self, ctx: &mut Ctx, key: &str, help: &str) -> Option<Num> {
-        if !self.has(key) {
-            self.missing(ctx, key, help);
-            return None;
-        }
-        self.number(ctx, key)
-    }
-
     pub fn boolean(&self, ctx: &mut Ctx, key: &str) -> Option<bool> {
         let v = self.get(key)?;
         match v.get_ref() {

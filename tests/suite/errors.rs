@@ -746,3 +746,343 @@ fn a_product_that_could_overflow_is_refused_by_check_at_its_line() {
     );
     assert!(Model::from_toml("ok.toml", &text).is_ok());
 }
+
+/// The base model over three years: 2024/25, 2025/26 and 2026/27.
+fn three_years(from: &str, to: &str) -> String {
+    let base = BASE.replacen("unit = \"£m\"\n", "unit = \"£m\"\nhorizon = 3\n", 1);
+    assert!(base.contains(from), "{from:?} is not in the base model");
+    base.replacen(from, to, 1)
+}
+
+/// (what, model text, kind, the text at the error's place (after ` = ` when it has one:
+/// the value of `key = value`), words in its message, words in its help): each new error
+/// of a model of several years.
+fn year_cases() -> Vec<(
+    &'static str,
+    String,
+    ProblemKind,
+    &'static str,
+    &'static str,
+    &'static str,
+)> {
+    let bernoulli = "[drivers.event]\ndist = \"bernoulli\"\np = 0.3\npath = \"independent\"\n\
+                     widen = 0.2\nsource = \"x\"\n\n[lines.events]\nkind = \"simple\"\nbase = 1\n\
+                     growth = \"event\"\nbudget = 1\nsource = \"x\"\n\n[lines.care]";
+    let schools = "\n[reserves.schools]\nkind = \"earmarked\"\namount = 3\nreleasable = false\n\
+                   planned = [-1, 0, 0]\nsource = \"x\"\n";
+    vec![
+        (
+            "a list of figures of the wrong length",
+            three_years("budget = 2.7", "budget = [2.7, 2.8]"),
+            ProblemKind::Inconsistent,
+            "[2.7, 2.8]",
+            "`lines.care.budget` has 2 figures, but the model spans 3 years (2024/25, \
+             2025/26, 2026/27)",
+            "write one figure for each year, first year first",
+        ),
+        (
+            "a list of figures in a one-year model",
+            replace("budget = 2.7", "budget = [2.7, 2.8, 2.9]"),
+            ProblemKind::Inconsistent,
+            "[2.7, 2.8, 2.9]",
+            "the model spans one year (2024/25)",
+            "if the model spans 3 years, write horizon = 3 in [meta]",
+        ),
+        (
+            "a misspelt year",
+            three_years(
+                "recurring = true\n",
+                "recurring = true\nyear = \"2025/27\"\n",
+            ),
+            ProblemKind::InvalidValue,
+            "\"2025/27\"",
+            "`savings.plan.year` is \"2025/27\", which is not one of the model's years",
+            "did you mean \"2025/26\"? the model's years are 2024/25, 2025/26, 2026/27",
+        ),
+        (
+            "a year beyond a one-year model",
+            replace(
+                "recurring = true\n",
+                "recurring = true\nyear = \"2025/26\"\n",
+            ),
+            ProblemKind::InvalidValue,
+            "\"2025/26\"",
+            "not one of the model's years (2024/25)",
+            "set horizon = 2 (or more) in [meta]",
+        ),
+        (
+            "ar1 without phi",
+            three_years("sd = 0.01\n", "sd = 0.01\npath = \"ar1\"\n"),
+            ProblemKind::MissingField,
+            "\"ar1\"",
+            "`drivers.growth` has path = \"ar1\", which needs `phi`",
+            "phi = 0.6",
+        ),
+        (
+            "phi out of range",
+            three_years("sd = 0.01\n", "sd = 0.01\npath = \"ar1\"\nphi = 1.25\n"),
+            ProblemKind::OutOfRange,
+            "1.25",
+            "`drivers.growth.phi` is 1.25, outside -1 to 1",
+            "between -1 and 1, e.g. phi = 0.6",
+        ),
+        (
+            "phi with another path",
+            three_years("sd = 0.01\n", "sd = 0.01\npath = \"walk\"\nphi = 0.45\n"),
+            ProblemKind::Inconsistent,
+            "0.45",
+            "applies only to path = \"ar1\"",
+            "remove `phi`, or write path = \"ar1\"",
+        ),
+        (
+            "widen on a held driver",
+            three_years("sd = 0.01\n", "sd = 0.01\nwiden = 0.25\n"),
+            ProblemKind::Inconsistent,
+            "0.25",
+            "nothing is drawn after the first year",
+            "write path = \"independent\", \"walk\" or \"ar1\"",
+        ),
+        (
+            "widen on a bernoulli",
+            three_years("[lines.care]", bernoulli),
+            ProblemKind::Inconsistent,
+            "widen = 0.2",
+            "`drivers.event.widen` cannot apply to a bernoulli driver: a bernoulli driver is \
+             an event, 0 or 1",
+            "remove `widen`",
+        ),
+        (
+            "widen beyond 5",
+            three_years(
+                "sd = 0.01\n",
+                "sd = 0.01\npath = \"independent\"\nwiden = 6\n",
+            ),
+            ProblemKind::OutOfRange,
+            "widen = 6",
+            "from 0 to 5",
+            "widen = 0.25 (or \"25%\")",
+        ),
+        (
+            "compound on a walk",
+            three_years(
+                "sd = 0.01\n",
+                "sd = 0.01\npath = \"walk\"\ncompound = true\n",
+            ),
+            ProblemKind::Inconsistent,
+            "compound = true",
+            "path = \"walk\" is compounded already",
+            "remove `compound`",
+        ),
+        (
+            "an unknown path",
+            three_years("sd = 0.01\n", "sd = 0.01\npath = \"wlak\"\n"),
+            ProblemKind::InvalidValue,
+            "\"wlak\"",
+            "`wlak` is not a driver path gapsim knows",
+            "did you mean \"walk\"?",
+        ),
+        (
+            "a plan for a reserve that is not usable",
+            format!("{}{schools}", three_years("amount = 1\n", "amount = 1\n")),
+            ProblemKind::InvalidValue,
+            "[-1, 0, 0]",
+            "`reserves.schools.planned` plans movements of a reserve that is not usable",
+            "planned movements count only for usable reserves: mark it releasable or move the \
+             plan to a usable reserve",
+        ),
+        (
+            "years that do not start with the model's year",
+            replace(
+                "unit = \"£m\"\n",
+                "unit = \"£m\"\nyears = [\"2025/26\", \"2026/27\"]\n",
+            ),
+            ProblemKind::Inconsistent,
+            "\"2025/26\", \"2026/27\"]",
+            "`meta.years` starts with \"2025/26\", but the model's first year (`meta.year`) \
+             is \"2024/25\"",
+            "years = [\"2024/25\", ...]",
+        ),
+        (
+            "horizon and years that disagree",
+            replace(
+                "unit = \"£m\"\n",
+                "unit = \"£m\"\nhorizon = 3\nyears = [\"2024/25\", \"2025/26\"]\n",
+            ),
+            ProblemKind::Inconsistent,
+            "horizon = 3",
+            "`meta.horizon` is 3, but `meta.years` lists 2 years",
+            "remove `horizon`",
+        ),
+        (
+            "a year that cannot be continued",
+            three_years("year = \"2024/25\"", "year = \"FY24\""),
+            ProblemKind::InvalidValue,
+            "\"FY24\"",
+            "`meta.year` is \"FY24\", which gapsim cannot continue into the 3 years of `horizon`",
+            "years = [\"FY24\", ...] with 3 labels",
+        ),
+        (
+            "a horizon beyond ten years",
+            replace("unit = \"£m\"\n", "unit = \"£m\"\nhorizon = 11\n"),
+            ProblemKind::OutOfRange,
+            "horizon = 11",
+            "a whole number from 1 to 10, found 11",
+            "horizon = 3",
+        ),
+        (
+            "a reserves floor written as a percentage",
+            replace(
+                "net_budget = 100\n",
+                "net_budget = 100\nreserves_floor = 5\n",
+            ),
+            ProblemKind::OutOfRange,
+            "reserves_floor = 5",
+            "`meta.reserves_floor` is the floor for usable reserves as a share of the net \
+             budget, between 0 and 1, found 5",
+            "write 0.05 or \"5%\"",
+        ),
+        (
+            "growth below -100%",
+            three_years("budget = 2.7", "budget = { first = 2.7, grows = -1.5 }"),
+            ProblemKind::OutOfRange,
+            "-1.5",
+            "`lines.care.budget.grows` is -1.5, below -1",
+            "0.04 for +4%",
+        ),
+        (
+            "a percentage among money figures",
+            three_years("budget = 2.7", "budget = [2.7, \"4%\", 2.9]"),
+            ProblemKind::WrongType,
+            "\"4%\"",
+            "`lines.care.budget[1]` is a figure, not a share",
+            "give what the budget provides for this line",
+        ),
+        (
+            "a net budget that falls to zero",
+            three_years(
+                "net_budget = 100",
+                "net_budget = { first = 100, grows = -1 }",
+            ),
+            ProblemKind::OutOfRange,
+            "net_budget = { first",
+            "`meta.net_budget` falls to 0 in 2025/26, but it must be greater than 0",
+            "net revenue budget",
+        ),
+    ]
+}
+
+#[test]
+fn each_bad_input_of_several_years_is_located_with_its_fix() {
+    for (what, text, kind, at, message, help) in year_cases() {
+        let err = Model::from_toml("bad.toml", &text).expect_err(what);
+        let d = err
+            .diagnostics
+            .iter()
+            .find(|d| d.kind == kind && d.severity == gapsim::model::Severity::Error)
+            .unwrap_or_else(|| panic!("{what}: no {kind:?} error\n{err}"));
+        let start = d.span.as_ref().map(|s| s.start);
+        assert_eq!(
+            text.matches(at).count(),
+            1,
+            "{what}: {at:?} should be unique in the model"
+        );
+        let value = at.find(" = ").map_or(0, |i| i + 3);
+        assert_eq!(
+            start,
+            text.find(at).map(|i| i + value),
+            "{what}: at the value\n{err}"
+        );
+        assert!(d.message.contains(message), "{what}: {}", d.message);
+        let h = d.help.as_deref().unwrap_or_default();
+        assert!(h.contains(help), "{what}: {h}");
+    }
+}
+
+/// (what, model text, words in the one warning, words in its help): models of several
+/// years that load, with a warning.
+fn year_warning_cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
+    vec![
+        (
+            "a compounded driver used as a fraction delivered",
+            three_years(
+                "delivered = { dist = \"triangular\", min = 0.5, mode = 0.9, max = 1.0 }",
+                "delivered = { dist = \"triangular\", min = 0.5, mode = 0.9, max = 1.0, path = \"walk\" }",
+            ),
+            "this driver compounds year on year (path = \"walk\"), but \
+             `savings.plan.delivered` takes a fraction delivered",
+            "give it path = \"independent\"",
+        ),
+        (
+            "a plan that exhausts reserves",
+            three_years("amount = 1\n", "amount = 1\nplanned = [0, -0.5, -0.6]\n"),
+            "take them below zero in 2026/27: £1m at the start, -£1.1m planned by the end \
+             of 2026/27, a balance of -£0.1m",
+            "the plan itself exhausts reserves",
+        ),
+        (
+            "a reserves floor above half the net budget",
+            replace(
+                "net_budget = 100\n",
+                "net_budget = 100\nreserves_floor = 0.8\n",
+            ),
+            "`meta.reserves_floor` is 0.8: a floor of more than half the net budget",
+            "write 0.008 or \"0.8%\"",
+        ),
+        (
+            "a path in a model of one year",
+            replace("sd = 0.01\n", "sd = 0.01\npath = \"walk\"\n"),
+            "this model spans one year, 2024/25, so these change no figure",
+            "set horizon = 3",
+        ),
+    ]
+}
+
+#[test]
+fn each_warning_of_several_years_is_located_and_says_how_to_fix_it() {
+    for (what, text, message, help) in year_warning_cases() {
+        let loaded = Model::from_toml("warn.toml", &text).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(loaded.warnings.len(), 1, "{what}: {:?}", loaded.warnings);
+        let d = &loaded.warnings[0];
+        assert!(d.span.is_some(), "{what}: located");
+        assert!(d.message.contains(message), "{what}: {}", d.message);
+        assert!(
+            d.help.as_deref().unwrap_or_default().contains(help),
+            "{what}: {:?}",
+            d.help
+        );
+    }
+}
+
+#[test]
+fn a_driver_that_compounds_is_bounded_in_every_year_and_the_year_named() {
+    // One year of this growth is within bounds (£10,000 × 6.6·10^14); compounded over
+    // three years it is not, and the error names the year that fails.
+    let wide = "growth = { dist = \"lognormal\", median = 1, p90 = 500, path = \"walk\" }";
+    let line = format!(
+        "[lines.wide]\nkind = \"simple\"\nbase = 10000\n{wide}\nbudget = 10000\nsource = \"x\"\n\n\
+         [lines.care]"
+    );
+    let one = replace("[lines.care]", &line);
+    assert!(Model::from_toml("one.toml", &one).is_ok());
+    let three = three_years("[lines.care]", &line);
+    let err = Model::from_toml("three.toml", &three).unwrap_err();
+    let d = err
+        .diagnostics
+        .iter()
+        .find(|d| d.kind == ProblemKind::OutOfRange)
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        d.message.starts_with("line `wide` can reach ")
+            && d.message
+                .contains("£m in a simulated year of 2026/27 (year 3 of the horizon): 10000 £m"),
+        "{}",
+        d.message
+    );
+    // Its growth compounded over the three years: ×(6.5·10^14)^3.
+    assert!(
+        d.message.contains("`lines.wide.growth` ×2.781e44"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.span.as_ref().map(|s| s.start), three.find("wide]"));
+}

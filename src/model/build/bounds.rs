@@ -14,35 +14,59 @@ use crate::model::{Line, Model};
 impl Builder<'_> {
     /// Each line and funding stream at its drivers' [`Model::top`] values must stay within
     /// [`LARGEST`] (10^20, the engine's limit), and so must the gap, bounded by the sum of
-    /// every item at its largest.
+    /// every item at its largest; in every year of the horizon, where a later year's
+    /// figures and its drivers' paths ([`Model::top_in`]) count.
     pub(super) fn check_bounds(&mut self, model: &Model) {
-        let mut items: Vec<(f64, Range<usize>)> = Vec::new();
+        let years = model.horizon.len().max(1);
+        // Each year's items at their largest, with where they are written.
+        let mut items: Vec<Vec<(f64, Range<usize>)>> = vec![Vec::new(); years];
         let mut bad = false;
-        for line in &model.lines {
-            let top = model.top_outturn(line);
+        for (i, line) in model.lines.iter().enumerate() {
+            let tops: Vec<f64> = (0..years).map(|t| model.top_outturn_in(i, t)).collect();
+            let (t, top) = worst(&tops);
             if top.is_nan() || top > LARGEST {
-                self.refuse_line(model, line, top);
+                self.refuse_line(model, i, line, top, t);
                 bad = true;
             }
-            items.push((top.max(f(line.budget)), line.span.clone()));
+            for (t, year) in items.iter_mut().enumerate() {
+                let budget = model.horizon.lines.get(i).and_then(|y| y.budget.get(t));
+                let budget = f(budget.copied().unwrap_or(line.budget));
+                year.push((tops[t].max(budget), line.span.clone()));
+            }
         }
-        for fu in &model.funding {
-            let top = fu
-                .variation
-                .iter()
-                .fold(f(fu.budget), |t, &v| t * Factor::Growth(v).at(model.top(v)));
+        for (i, fu) in model.funding.iter().enumerate() {
+            let years_of = model.horizon.funding.get(i);
+            let budget = |t: usize| {
+                f(years_of
+                    .and_then(|y| y.budget.get(t))
+                    .copied()
+                    .unwrap_or(fu.budget))
+            };
+            let counts = |t: usize| years_of.is_none_or(|y| y.active.in_year(t));
+            let tops: Vec<f64> = (0..years)
+                .map(|t| {
+                    if !counts(t) {
+                        return 0.0;
+                    }
+                    fu.variation.iter().fold(budget(t), |p, &v| {
+                        p * Factor::Growth(v).at(model.top_in(v, t))
+                    })
+                })
+                .collect();
+            let (t, top) = worst(&tops);
             if top.is_nan() || top > LARGEST {
                 self.ctx.push(
                     Diagnostic::error(
                         ProblemKind::OutOfRange,
                         Some(fu.span.clone()),
                         format!(
-                            "funding stream `{}` can reach {} {} in a simulated year (its \
-                             budget times each variation at its one-in-a-trillion value), \
-                             beyond 10^20, the largest amount the simulation computes with",
+                            "funding stream `{}` can reach {} {} {} (its budget times each \
+                             variation at its one-in-a-trillion value), beyond 10^20, the \
+                             largest amount the simulation computes with",
                             fu.name,
                             g(top),
-                            model.meta.unit.symbol()
+                            model.meta.unit.symbol(),
+                            in_a_year(model, t)
                         ),
                     )
                     .with_help(
@@ -51,16 +75,28 @@ impl Builder<'_> {
                 );
                 bad = true;
             }
-            items.push((top.max(f(fu.budget)), fu.span.clone()));
+            for (t, year) in items.iter_mut().enumerate() {
+                if counts(t) {
+                    year.push((tops[t].max(budget(t)), fu.span.clone()));
+                }
+            }
         }
-        for sv in &model.savings {
-            items.push((f(sv.amount), sv.span.clone()));
+        for (i, sv) in model.savings.iter().enumerate() {
+            for (t, year) in items.iter_mut().enumerate() {
+                if model.horizon.savings.get(i).is_none_or(|a| a.in_year(t)) {
+                    year.push((f(sv.amount), sv.span.clone()));
+                }
+            }
         }
-        let total: f64 = items.iter().map(|(x, _)| x).sum();
+        let totals: Vec<f64> = items
+            .iter()
+            .map(|year| year.iter().map(|(x, _)| x).sum())
+            .collect();
+        let (t, total) = worst(&totals);
         if bad || total <= LARGEST {
             return;
         }
-        let (largest, span) = items
+        let (largest, span) = items[t]
             .iter()
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .cloned()
@@ -70,12 +106,12 @@ impl Builder<'_> {
                 ProblemKind::OutOfRange,
                 Some(span),
                 format!(
-                    "the lines, savings and funding together can reach {} {} in a simulated \
-                     year (each at its one-in-a-trillion value), beyond 10^20, the largest \
-                     amount the simulation computes with; the largest of them, here, can \
-                     reach {}",
+                    "the lines, savings and funding together can reach {} {} {} (each at \
+                     its one-in-a-trillion value), beyond 10^20, the largest amount the \
+                     simulation computes with; the largest of them, here, can reach {}",
                     g(total),
                     model.meta.unit.symbol(),
+                    in_a_year(model, t),
                     g(largest)
                 ),
             )
@@ -86,16 +122,22 @@ impl Builder<'_> {
         );
     }
 
-    /// Refuses a product line that can reach `top`, naming its widest factor.
-    fn refuse_line(&mut self, model: &Model, line: &Line, top: f64) {
+    /// Refuses a product line that can reach `top` in year `t`, naming its widest factor.
+    fn refuse_line(&mut self, model: &Model, index: usize, line: &Line, top: f64, t: usize) {
         let unit = model.meta.unit.symbol();
-        let Some((coefficient, factors)) = model.product(line) else {
+        let when = in_a_year(model, t);
+        let Some((coefficient, factors)) = model.product_with(line, model.base_in(index, t)) else {
+            let when = if t == 0 {
+                String::new()
+            } else {
+                format!(" in {}", label(model, t))
+            };
             self.ctx.push(
                 Diagnostic::error(
                     ProblemKind::OutOfRange,
                     Some(line.span.clone()),
                     format!(
-                        "line `{}` can cost {} {unit} if it happens (its impact at its \
+                        "line `{}` can cost {} {unit} if it happens{when} (its impact at its \
                          one-in-a-trillion value), beyond 10^20, the largest amount the \
                          simulation computes with",
                         line.name,
@@ -110,7 +152,7 @@ impl Builder<'_> {
             .iter()
             .map(|&k| {
                 let d = model.driver(k.driver());
-                (k.at(model.top(k.driver())), d.name.clone())
+                (k.at(model.top_in(k.driver(), t)), d.name.clone())
             })
             .collect();
         let listed: Vec<String> = at_top
@@ -126,9 +168,9 @@ impl Builder<'_> {
                 ProblemKind::OutOfRange,
                 Some(line.span.clone()),
                 format!(
-                    "line `{}` can reach {} {unit} in a simulated year: {} {unit} times each \
-                     factor at its one-in-a-trillion value ({}) is beyond 10^20, the largest \
-                     amount the simulation computes with, so a long run would fail",
+                    "line `{}` can reach {} {unit} {when}: {} {unit} times each factor at \
+                     its one-in-a-trillion value ({}) is beyond 10^20, the largest amount the \
+                     simulation computes with, so a long run would fail",
                     line.name,
                     g(top),
                     g(coefficient),
@@ -138,9 +180,46 @@ impl Builder<'_> {
             .with_help(format!(
                 "narrow the widest factor, {widest} (for a lognormal, bring p90 closer to the \
                  median), or bound it with `max`; multiplying several wide drivers in one \
-                 line multiplies their extremes"
+                 line multiplies their extremes{}",
+                if t == 0 {
+                    ""
+                } else {
+                    ", and a path that compounds or widens multiplies them again each year"
+                }
             )),
         );
+    }
+}
+
+/// The year whose value is the largest (a NaN counts as the largest), and the value.
+fn worst(values: &[f64]) -> (usize, f64) {
+    let years = values.iter().copied().enumerate();
+    match values.iter().position(|x| x.is_nan()) {
+        Some(t) => (t, f64::NAN),
+        None => years.max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, 0.0)),
+    }
+}
+
+/// The label of year `t`.
+fn label(model: &Model, t: usize) -> String {
+    model
+        .horizon
+        .years
+        .get(t)
+        .cloned()
+        .unwrap_or_else(|| format!("year {}", t + 1))
+}
+
+/// "in a simulated year", naming the year when it is not the first.
+fn in_a_year(model: &Model, t: usize) -> String {
+    if t == 0 {
+        "in a simulated year".to_string()
+    } else {
+        format!(
+            "in a simulated year of {} (year {} of the horizon)",
+            label(model, t),
+            t + 1
+        )
     }
 }
 

@@ -58,6 +58,8 @@ pub(super) struct Parsed {
     pub(super) central: Option<(Range<usize>, Option<f64>)>,
     /// Where a percentage in quotes is first written in it.
     pub(super) percent: Option<Range<usize>>,
+    /// Its path over the years, when the table says one.
+    pub(super) path: Option<crate::model::Path>,
 }
 
 impl Builder<'_> {
@@ -87,6 +89,7 @@ impl Builder<'_> {
         });
         self.info[id.0].central = parsed.central;
         self.info[id.0].percent = parsed.percent;
+        self.info[id.0].path = parsed.path;
         self.declared.insert(name.value.clone(), id);
     }
 
@@ -103,6 +106,7 @@ impl Builder<'_> {
         if !declared {
             allowed.retain(|k| *k != "label" && *k != "description");
         }
+        allowed.extend(super::paths::PATH_KEYS);
         t.only(&mut self.ctx, &allowed, "a distribution");
         let Some(family) = t.text(&mut self.ctx, "dist") else {
             if !t.has("dist") {
@@ -142,6 +146,7 @@ impl Builder<'_> {
             }
         };
         let fam = family.value.as_str();
+        let path = self.driver_path(t, fam);
         // Keys that are distribution parameters, but not of this family.
         for (key, _) in t.entries.iter() {
             let k = key.get_ref().as_ref();
@@ -364,6 +369,7 @@ impl Builder<'_> {
                 dist,
                 central,
                 percent,
+                path: path?,
             }),
             Err(e) => {
                 self.dist_error(t, fam, &e);

@@ -31,12 +31,16 @@ impl Builder<'_> {
             if !s.trim().ends_with('%') {
                 let id = self.named_input(v, s, role, &path)?;
                 self.check_centre(id, role, &path);
+                self.check_path_use(id, role, &path, v.span());
                 return Some(id);
             }
         }
         let id = self.inline_input(owner, field, v, role, implicit_name.clone(), source);
         match id {
-            Some(id) => self.check_centre(id, role, &path),
+            Some(id) => {
+                self.check_centre(id, role, &path);
+                self.check_path_use(id, role, &path, v.span());
+            }
             None => {
                 self.failed.insert(implicit_name);
             }
@@ -136,7 +140,7 @@ impl Builder<'_> {
         source: &str,
     ) -> Option<DriverId> {
         let path = format!("{}.{field}", owner.path);
-        let (dist, central, source) = match v.get_ref() {
+        let (dist, central, source, path_over_years) = match v.get_ref() {
             DeValue::String(text) if !role.takes_fraction() => {
                 self.ctx.error(
                     ProblemKind::WrongType,
@@ -166,7 +170,7 @@ impl Builder<'_> {
                     );
                     return None;
                 }
-                (dist, Some((n.span, None)), source.to_string())
+                (dist, Some((n.span, None)), source.to_string(), None)
             }
             DeValue::Table(_) => {
                 let t = as_table(&mut self.ctx, &path, v, "")?;
@@ -183,7 +187,7 @@ impl Builder<'_> {
                 let source = t
                     .text(&mut self.ctx, "source")
                     .map_or_else(|| source.to_string(), |s| s.value);
-                (parsed.dist, parsed.central, source)
+                (parsed.dist, parsed.central, source, parsed.path)
             }
             other => {
                 self.ctx.error(
@@ -209,6 +213,7 @@ impl Builder<'_> {
             span: v.span(),
         });
         self.info[id.0].central = central;
+        self.info[id.0].path = path_over_years;
         Some(id)
     }
 

@@ -3,8 +3,10 @@
 use rust_decimal::Decimal;
 use toml::de::DeValue;
 
+use super::series::Sign;
 use super::{Builder, OwnedTable, Role};
 use crate::model::diagnostic::ProblemKind;
+use crate::model::horizon::LineYears;
 use crate::model::reader::{Table, Text};
 use crate::model::{
     Funding, Line, LineKind, Mitigation, Reserve, ReserveKind, Saving, Unit, UnitCost,
@@ -56,23 +58,27 @@ impl Builder<'_> {
         let source = self.source(&t).unwrap_or_default();
         let kind_name = kind?.value;
         let budget = if kind_name == "risk" && !t.has("budget") {
-            Some(Decimal::ZERO)
+            Some(vec![Decimal::ZERO; self.years_or_one()])
         } else {
-            self.amount(
+            self.series(
                 &t,
                 "budget",
-                false,
+                Sign::NonNegative,
                 "give what the budget provides for this line, in the model's unit",
             )
         };
-        let kind = match kind_name.as_str() {
+        let (kind, base) = match kind_name.as_str() {
             "cohort" => {
-                let clients = self.amount(
+                let clients_by_year = self.series(
                     &t,
                     "clients",
-                    false,
+                    Sign::NonNegative,
                     "the number of clients at the base level",
                 );
+                // The size check holds in every year: the largest counts.
+                let clients = clients_by_year
+                    .as_ref()
+                    .and_then(|c| c.iter().copied().max());
                 let unit_cost = self.unit_cost(&t, &source);
                 let periods = self.amount(
                     &t,
@@ -88,27 +94,31 @@ impl Builder<'_> {
                 }
                 let demand = self.inputs(&t, "demand", Role::Growth, &source);
                 let cost = self.inputs(&t, "cost", Role::Growth, &source);
-                LineKind::Cohort {
-                    clients: clients?,
+                let clients_by_year = clients_by_year?;
+                let kind = LineKind::Cohort {
+                    clients: *clients_by_year.first()?,
                     unit_cost: unit_cost?,
                     periods: periods?,
                     period,
                     demand: demand?,
                     cost: cost?,
-                }
+                };
+                (kind, clients_by_year)
             }
             "simple" => {
-                let base = self.amount(
+                let base = self.series(
                     &t,
                     "base",
-                    false,
+                    Sign::NonNegative,
                     "the amount before growth, in the model's unit",
                 );
                 let growth = self.inputs(&t, "growth", Role::Growth, &source);
-                LineKind::Simple {
-                    base: base?,
+                let base = base?;
+                let kind = LineKind::Simple {
+                    base: *base.first()?,
                     growth: growth?,
-                }
+                };
+                (kind, base)
             }
             _ => {
                 let p = self.probability(&t, "probability", true, &source);
@@ -131,22 +141,30 @@ impl Builder<'_> {
                     }
                 };
                 let (probability, occurs) = p?;
-                LineKind::Risk {
+                let impact = impact?;
+                // A risk "in the year" may happen in each year, at its own cost.
+                self.yearly(occurs);
+                self.yearly(impact);
+                let kind = LineKind::Risk {
                     probability,
                     occurs,
-                    impact: impact?,
-                }
+                    impact,
+                };
+                (kind, vec![Decimal::ZERO; self.years_or_one()])
             }
         };
-        Some(Line {
+        let budget = budget?;
+        let line = Line {
             name: name.value.clone(),
             label,
             group,
-            budget: budget?,
+            budget: *budget.first()?,
             kind,
             source,
             span: name.span.clone(),
-        })
+        };
+        self.record_line(&line.name, LineYears { budget, base });
+        Some(line)
     }
 
     /// A cohort line's `unit_cost`: a figure in pounds, or a driver (a declared one's name,
@@ -232,6 +250,7 @@ impl Builder<'_> {
                 "probability",
                 "delivered",
                 "slippage",
+                "year",
                 "source",
                 "description",
             ],
@@ -258,16 +277,25 @@ impl Builder<'_> {
             );
             None
         };
+        let from = self.start(&t);
         let p = self.probability(&t, "probability", false, &source);
         let delivered = self.input_or(&t, "delivered", Role::Fraction, 1.0, &source);
         let slippage = self.input_or(&t, "slippage", Role::Months, 0.0, &source);
         let (probability, happens) = p?;
+        let recurring = recurring?;
+        self.record_start(
+            &name.value,
+            crate::model::Active {
+                from: from?,
+                recurring,
+            },
+        );
         Some(Saving {
             name: name.value.clone(),
             label,
             group,
             amount: amount?,
-            recurring: recurring?,
+            recurring,
             probability,
             happens,
             delivered: delivered?,
@@ -281,26 +309,39 @@ impl Builder<'_> {
         let t = ot.table();
         t.only(
             &mut self.ctx,
-            &["label", "budget", "variation", "source", "description"],
+            &[
+                "label",
+                "budget",
+                "variation",
+                "year",
+                "recurring",
+                "source",
+                "description",
+            ],
             "a funding stream",
         );
         let label = self.label(&t, name);
         let source = self.source(&t).unwrap_or_default();
-        let budget = self.amount(
+        let budget = self.series(
             &t,
             "budget",
-            false,
+            Sign::NonNegative,
             "the amount the budget assumes, in the model's unit",
         );
+        let active = self.active(&t);
         let variation = self.inputs(&t, "variation", Role::Growth, &source);
-        Some(Funding {
+        let (budget, active) = (budget?, active?);
+        let funding = Funding {
             name: name.value.clone(),
             label,
-            budget: budget?,
+            budget: *budget.first()?,
             variation: variation?,
             source,
             span: name.span.clone(),
-        })
+        };
+        self.record_funding(&funding.name, budget);
+        self.record_start(&funding.name, active);
+        Some(funding)
     }
 
     pub(super) fn mitigation(
@@ -311,7 +352,14 @@ impl Builder<'_> {
         let t = ot.table();
         t.only(
             &mut self.ctx,
-            &["label", "capacity", "source", "description"],
+            &[
+                "label",
+                "capacity",
+                "year",
+                "recurring",
+                "source",
+                "description",
+            ],
             "a mitigation",
         );
         let label = self.label(&t, name);
@@ -334,10 +382,15 @@ impl Builder<'_> {
                 None
             }
         };
+        let active = self.active(&t);
+        let (capacity, active) = (capacity?, active?);
+        // Contingency is budgeted, and may be used, in each year.
+        self.yearly(capacity);
+        self.record_start(&name.value, active);
         Some(Mitigation {
             name: name.value.clone(),
             label,
-            capacity: capacity?,
+            capacity,
             source,
             span: name.span.clone(),
         })
@@ -352,6 +405,7 @@ impl Builder<'_> {
                 "kind",
                 "amount",
                 "releasable",
+                "planned",
                 "source",
                 "description",
             ],
@@ -404,6 +458,7 @@ impl Builder<'_> {
                 t.boolean(&mut self.ctx, "releasable")?
             }
         };
+        self.planned(&t, &name.value, releasable)?;
         Some(Reserve {
             name: name.value.clone(),
             label,

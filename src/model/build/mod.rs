@@ -19,8 +19,12 @@ mod correlations;
 mod distribution;
 mod inputs;
 mod items;
+mod paths;
 mod plausible;
+mod reserves_plan;
 mod roles;
+mod series;
+mod years;
 
 use roles::Role;
 
@@ -67,6 +71,12 @@ struct DriverInfo {
     percent: Option<Range<usize>>,
     /// Whether a warning about its central value was given already.
     warned: bool,
+    /// Its path over the years, when its table says one (`path = "walk"`, ...).
+    path: Option<super::Path>,
+    /// Whether, saying none, it is drawn afresh each year of a model of several years:
+    /// the inline drivers of a risk line (whether it happens, its cost) and of a
+    /// mitigation's capacity, which are about the year they fall in.
+    yearly: bool,
 }
 
 struct Builder<'s> {
@@ -88,6 +98,8 @@ struct Builder<'s> {
     /// name): they were reported where they are defined, so uses of them are not.
     failed: HashSet<String>,
     names: HashMap<String, Seen>,
+    /// What the model says about the years it spans, read beside the items.
+    years: years::Years,
 }
 
 /// Builds the model, or returns every diagnostic (errors and warnings) if any is an error.
@@ -108,6 +120,7 @@ pub(super) fn build(src: &str, options: &LoadOptions) -> Result<Loaded, Vec<Diag
         info: Vec::new(),
         failed: HashSet::new(),
         names: HashMap::new(),
+        years: years::Years::default(),
     };
     check_characters(&mut b.ctx, src);
     let (doc, errors) = DeTable::parse_recoverable(src);
@@ -372,7 +385,7 @@ impl Builder<'_> {
                 paths: Vec::new(),
             },
         };
-        model.horizon = Horizon::one_year(&model);
+        model.horizon = self.horizon(&model);
         // What holds only of a whole model that is otherwise sound: a model with errors
         // would give figures that mean nothing.
         if self.ctx.errors() == 0 {
@@ -461,6 +474,9 @@ impl Builder<'_> {
                 "year",
                 "unit",
                 "net_budget",
+                "horizon",
+                "years",
+                "reserves_floor",
                 "description",
             ],
             "[meta]",
@@ -476,13 +492,12 @@ impl Builder<'_> {
             "year",
             "give the financial year, e.g. year = \"2024/25\"",
         );
+        self.read_years(t, year.as_ref());
         let unit = t.req_text(&mut self.ctx, "unit", "unit = \"£m\" or unit = \"£\"");
         let description = t.text(&mut self.ctx, "description");
         let net_budget = if t.has("net_budget") {
-            self.amount(
+            self.net_budget(
                 t,
-                "net_budget",
-                true,
                 "the council's net revenue budget for the year, in the model's unit, e.g. \
                  net_budget = 1429.0",
             )
@@ -505,6 +520,7 @@ impl Builder<'_> {
             );
             Some(None)
         };
+        self.reserves_floor(t);
         // Only the two documented spellings: one way of writing each unit keeps model
         // files uniform to read and compare, and every report prints the symbol anyway.
         // Other spellings of the same units get the exact fix.
@@ -598,50 +614,58 @@ impl Builder<'_> {
         positive: bool,
         help: &str,
     ) -> Option<Decimal> {
-        if let Some(v) = t.get(key) {
-            if let DeValue::String(text) = v.get_ref() {
-                if text.trim().ends_with('%') {
-                    self.ctx.error(
-                        ProblemKind::WrongType,
-                        v.span(),
-                        format!(
-                            "`{}.{key}` is a figure, not a share: \"{text}\" is a percentage",
-                            t.path
-                        ),
-                        format!(
-                            "{help}; a percentage is read only where a fraction is expected \
-                             (growth, fraction delivered, probability, rank)"
-                        ),
-                    );
-                    return None;
-                }
+        let Some(v) = t.get(key) else {
+            t.missing(&mut self.ctx, key, help);
+            return None;
+        };
+        let sign = if positive {
+            series::Sign::Positive
+        } else {
+            series::Sign::NonNegative
+        };
+        self.figure(&format!("{}.{key}", t.path), v, sign, help)
+            .map(|n| n.value)
+    }
+
+    /// A money figure written at `path`: a number (never a percentage), of the sign it
+    /// must have.
+    fn figure(
+        &mut self,
+        path: &str,
+        v: &super::reader::Value<'_>,
+        sign: series::Sign,
+        help: &str,
+    ) -> Option<super::reader::Num> {
+        if let DeValue::String(text) = v.get_ref() {
+            if text.trim().ends_with('%') {
+                self.ctx.error(
+                    ProblemKind::WrongType,
+                    v.span(),
+                    format!("`{path}` is a figure, not a share: \"{text}\" is a percentage"),
+                    format!(
+                        "{help}; a percentage is read only where a fraction is expected \
+                         (growth, fraction delivered, probability, rank)"
+                    ),
+                );
+                return None;
             }
         }
-        let n = t.req_number(&mut self.ctx, key, help)?;
-        let bad = if positive {
-            n.value <= Decimal::ZERO
-        } else {
-            n.value < Decimal::ZERO
+        let n = super::reader::number(&mut self.ctx, path, v)?;
+        let (bad, what) = match sign {
+            series::Sign::Positive => (n.value <= Decimal::ZERO, "greater than 0"),
+            series::Sign::NonNegative => (n.value < Decimal::ZERO, "0 or more"),
+            series::Sign::Any => (false, ""),
         };
         if bad {
             self.ctx.error(
                 ProblemKind::OutOfRange,
                 n.span,
-                format!(
-                    "`{}.{key}` must be {}, found {}",
-                    t.path,
-                    if positive {
-                        "greater than 0"
-                    } else {
-                        "0 or more"
-                    },
-                    n.value
-                ),
+                format!("`{path}` must be {what}, found {}", n.value),
                 help,
             );
             return None;
         }
-        Some(n.value)
+        Some(n)
     }
 }
 
