@@ -15,7 +15,7 @@ use super::layout::{
 use super::palette::{BLUE, INK, ORANGE, VERMILLION};
 use super::text::text_width;
 use super::{Draw, FONT, msg, size};
-use crate::format::{percent, short_percent};
+use crate::format::{over_period as over, percent, short_percent};
 use crate::stats::{ReservesNeeded, Summary};
 
 pub(crate) struct ReservesCurve<'a>(pub &'a Summary);
@@ -26,15 +26,6 @@ const X_AREA: i32 = 75;
 
 fn float(d: Decimal) -> f64 {
     d.try_into().unwrap_or(0.0)
-}
-
-/// "over 2024/25 to 2026/27" for a period of several years, "in 2024/25" for one.
-pub(crate) fn over(period: &str) -> String {
-    if period.contains(" to ") {
-        format!("over {period}")
-    } else {
-        format!("in {period}")
-    }
 }
 
 /// `text` with its first letter a capital.
