@@ -369,4 +369,23 @@ mod tests {
         assert!(first.contains("2033/34"), "{first}");
         assert!(!first.contains("NaN"));
     }
+
+    #[test]
+    fn the_figures_a_run_computes_draw_every_chart() {
+        let (_, s) = fixture::kent_as_run();
+        let charts = render_all(s).unwrap();
+        keep(&charts, "kent");
+        assert!(names(&charts).contains(&"reserves_curve"));
+        let curve = &chart(&charts, "reserves_curve").svg;
+        assert!(curve.contains("Usable reserves held £75.0m"), "{curve}");
+        let (_, s) = fixture::kent_three_years();
+        assert!(s.medium_term.is_some() && s.reserves_needed.is_some());
+        let charts = render_all(s).unwrap();
+        keep(&charts, "kent3");
+        for name in ["gap_fan", "reserves_fan", "first_breach", "reserves_curve"] {
+            let svg = &chart(&charts, name).svg;
+            assert!(!svg.contains("NaN"), "{name}");
+        }
+        assert!(chart(&charts, "reserves_fan").svg.contains("Policy floor"));
+    }
 }
