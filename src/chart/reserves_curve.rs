@@ -15,7 +15,7 @@ use super::layout::{
 use super::palette::{BLUE, INK, ORANGE, VERMILLION};
 use super::text::text_width;
 use super::{Draw, FONT, msg, size};
-use crate::format::{over_period as over, percent, short_percent};
+use crate::format::{money_up, over_period as over, percent, short_percent};
 use crate::stats::{ReservesNeeded, Summary};
 
 pub(crate) struct ReservesCurve<'a>(pub &'a Summary);
@@ -241,17 +241,15 @@ impl Draw for ReservesCurve<'_> {
             let (cx, cy) = at(clip(x), y);
             placer.block(Rect::new(at(a, y - 1.0), at(b, y + 1.0)));
             placer.block(Rect::new((cx - 7, cy - 7), (cx + 7, cy + 7)));
+            // Rounded up, as the report states them: reserves that must cover an amount.
+            let up = |d: Decimal| money_up(d, unit);
             let lines = if l.confidence == 95 {
                 vec![
-                    format!("95% confidence: {}", money.label(x)),
-                    format!(
-                        "(interval {} to {})",
-                        money.label(float(l.ci95_low)),
-                        money.label(float(l.ci95_high))
-                    ),
+                    format!("95% confidence: {}", up(l.amount)),
+                    format!("(interval {} to {})", up(l.ci95_low), up(l.ci95_high)),
                 ]
             } else {
-                vec![format!("{}%: {}", l.confidence, money.label(x))]
+                vec![format!("{}%: {}", l.confidence, up(l.amount))]
             };
             marks.push((Label::new(lines, size::NOTE, INK), (cx, cy)));
         }

@@ -119,12 +119,22 @@ pub fn section(s: &Summary) -> Vec<Block> {
         .collect();
     out.push(Block::Paragraph(format!(
         "The opening usable reserves at which the chance of an S114-level year {} is at \
-         most {} (80, 90, 95 and 99% confidence), beside the reserves the council holds and \
-         its policy floor. The intervals show how precisely the simulation has found each \
-         level (more simulated years would narrow them), not the uncertainty in the model's \
-         assumptions.",
+         most {} ({} confidence), beside the reserves the council holds{}. The intervals \
+         show how precisely the simulation has found each level (more simulated years would \
+         narrow them), not the uncertainty in the model's assumptions.",
         over(&r.period),
         join(&levels),
+        join(
+            &r.levels
+                .iter()
+                .map(|l| l.confidence.to_string())
+                .collect::<Vec<_>>()
+        ) + "%",
+        if r.floor.is_some() || r.floor_share.is_some() {
+            " and its policy floor"
+        } else {
+            ""
+        },
     )));
     let with_shares = r.levels.iter().any(|l| l.share_of_net_budget.is_some())
         || r.own_share_of_net_budget.is_some()
@@ -342,5 +352,19 @@ mod tests {
         );
         assert_eq!(rows[5][1..], ["£71.5m", "—", "5%", "—"]);
         assert!(section(&fixture::kent().1).is_empty());
+    }
+
+    #[test]
+    fn a_run_without_a_floor_mentions_none() {
+        let s = &fixture::kent_as_run().1;
+        let text = format!("{:?}", section(s));
+        assert!(
+            text.contains(
+                "To keep the chance of an S114-level shortfall in 2024/25 at or below 5%, the \
+                 council would need opening usable reserves of £"
+            ),
+            "{text}"
+        );
+        assert!(!text.to_lowercase().contains("policy floor"), "{text}");
     }
 }
