@@ -255,7 +255,7 @@ impl Fan<'_> {
         if let Some((i, last)) = columns
             .iter()
             .enumerate()
-            .last()
+            .next_back()
             .filter(|(_, c)| c.p[4] > c.p[0])
         {
             for (k, name) in [(4, "P95"), (0, "P5")] {
