@@ -187,7 +187,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return Err(interrupted(&stop));
     }
     let json = report::json::serialize(&summary);
-    let tables = report::csv::data_files(&summary);
+    // The tables from the summary as summary.json gives it back, not from the figures in
+    // memory: serde_json may read a probability back one unit in the last place off, and
+    // `gapsim report` checks each table against the summary it reads.
+    let reread = report::json::parse(&json).context("could not read back summary.json")?;
+    let tables = report::csv::data_files(&reread);
     let report_start = Instant::now();
     let extra = if args.no_charts {
         Vec::new()

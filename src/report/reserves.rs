@@ -117,11 +117,15 @@ pub fn section(s: &Summary) -> Vec<Block> {
         .iter()
         .map(|l| format!("{}%", 100u32.saturating_sub(l.confidence)))
         .collect();
+    let p = own_chance(s);
+    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
     out.push(Block::Paragraph(format!(
-        "The opening usable reserves at which the chance of an S114-level year {} is at \
-         most {} ({} confidence), beside the reserves the council holds{}. The intervals \
-         show how precisely the simulation has found each level (more simulated years would \
-         narrow them), not the uncertainty in the model's assumptions.",
+        "With the reserves it holds, the chance of an S114-level year {} is {estimate} (95% \
+         interval {low} to {high}). The table gives the opening usable reserves at which \
+         that chance is at most {} ({} confidence), beside the reserves the council holds{}. \
+         The intervals show how precisely the simulation has found each level (more \
+         simulated years would narrow them), not the uncertainty in the model's \
+         assumptions.",
         over(&r.period),
         join(&levels),
         join(
@@ -147,7 +151,6 @@ pub fn section(s: &Summary) -> Vec<Block> {
     if with_shares {
         header.push("Share of net budget".into());
     }
-    header.push("Chance of an S114-level year".into());
     let mut rows = Vec::new();
     for l in &r.levels {
         let mut row = vec![
@@ -162,11 +165,8 @@ pub fn section(s: &Summary) -> Vec<Block> {
         if with_shares {
             row.push(l.share_of_net_budget.map_or("—".into(), share));
         }
-        row.push(format!("at most {}%", 100u32.saturating_sub(l.confidence)));
         rows.push(row);
     }
-    let p = own_chance(s);
-    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
     let mut own = vec![
         "Held by the council".to_string(),
         money(r.own, unit),
@@ -175,7 +175,6 @@ pub fn section(s: &Summary) -> Vec<Block> {
     if with_shares {
         own.push(r.own_share_of_net_budget.map_or("—".into(), share));
     }
-    own.push(format!("{estimate} ({low} to {high})"));
     rows.push(own);
     if r.floor.is_some() || r.floor_share.is_some() {
         let mut floor = vec![
@@ -186,7 +185,6 @@ pub fn section(s: &Summary) -> Vec<Block> {
         if with_shares {
             floor.push(floor_share(r).unwrap_or_else(|| "—".into()));
         }
-        floor.push("—".into());
         rows.push(floor);
     }
     let columns = header.len();
@@ -329,7 +327,7 @@ mod tests {
         else {
             panic!("no table in {blocks:?}");
         };
-        assert_eq!(header.len(), 5);
+        assert_eq!(header.len(), 4);
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(
             names,
@@ -342,15 +340,17 @@ mod tests {
                 "Policy floor"
             ]
         );
-        assert_eq!(
-            rows[2][1..],
-            ["£105.4m", "£102.9m to £108.1m", "7.4%", "at most 5%"]
+        assert_eq!(rows[2][1..], ["£105.4m", "£102.9m to £108.1m", "7.4%"]);
+        assert_eq!(rows[4][1..], ["£75.0m", "—", "5.2%"]);
+        assert_eq!(rows[5][1..], ["£71.5m", "—", "5%"]);
+        let text = format!("{blocks:?}");
+        assert!(
+            text.contains(
+                "With the reserves it holds, the chance of an S114-level year over 2024/25 to \
+                 2026/27 is 11.5% (95% interval 11.3% to 11.7%)."
+            ),
+            "{text}"
         );
-        assert_eq!(
-            rows[4][1..],
-            ["£75.0m", "—", "5.2%", "11.5% (11.3% to 11.7%)"]
-        );
-        assert_eq!(rows[5][1..], ["£71.5m", "—", "5%", "—"]);
         assert!(section(&fixture::kent().1).is_empty());
     }
 
