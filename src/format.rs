@@ -281,6 +281,16 @@ pub fn of_net_budget(value: Decimal, net_budget: Option<Decimal>) -> Option<Stri
     Some(share(ratio))
 }
 
+/// A period as a sentence reads it: "over 2024/25 to 2026/27" for several years, "in
+/// 2024/25" for one.
+pub fn over_period(period: &str) -> String {
+    if period.contains(" to ") {
+        format!("over {period}")
+    } else {
+        format!("in {period}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

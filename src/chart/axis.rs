@@ -274,6 +274,41 @@ pub(crate) fn money_axis(
     (t, money)
 }
 
+/// A money axis over `lo..hi` for a vertical axis `height` pixels high: the finest nice
+/// step whose ticks are at least two label heights apart.
+pub(crate) fn money_axis_vertical(
+    lo: f64,
+    hi: f64,
+    unit: &str,
+    height: i32,
+    label_size: u32,
+) -> (Ticked, Money) {
+    let fits = |t: &Ticked| {
+        t.ticks.len() >= 2
+            && f64::from(height) * t.step / (t.hi - t.lo) >= 2.0 * f64::from(label_size)
+    };
+    let t = choose(lo, hi, 10, fits);
+    let money = Money::new(unit, t.lo.abs().max(t.hi.abs()), t.step);
+    (t, money)
+}
+
+/// An axis of `n` categories (the years of a plan) at 0, 1, …, n − 1, with half a step
+/// of room at each end, labelled at every k-th category: the smallest k that lets labels
+/// `widest` pixels wide stand side by side in `width` pixels.
+pub(crate) fn category_axis(n: usize, width: i32, widest: i32) -> Ticked {
+    let n = n.max(1);
+    let per = f64::from(width) / n as f64;
+    let k = (1..=n)
+        .find(|&k| per * k as f64 >= f64::from(widest) + 18.0)
+        .unwrap_or(n);
+    Ticked {
+        lo: -0.5,
+        hi: n as f64 - 0.5,
+        ticks: (0..n).step_by(k).map(|i| i as f64).collect(),
+        step: k as f64,
+    }
+}
+
 /// A percentage axis over `lo..hi` (in percent) for a plot `height` pixels high: ticks at
 /// least two label heights apart, with the decimals the step needs.
 pub(crate) fn percent_axis(lo: f64, hi: f64, height: i32, label_size: u32) -> (Ticked, usize) {
@@ -420,6 +455,19 @@ mod tests {
             let room = 1000.0 * t.step / (t.hi - t.lo);
             assert!(f64::from(widest) < room, "{labels:?} in {room} px each");
         }
+    }
+
+    #[test]
+    fn years_are_labelled_as_often_as_they_fit() {
+        let t = category_axis(3, 900, 80);
+        assert_eq!(t.ticks, vec![0.0, 1.0, 2.0]);
+        assert_eq!((t.lo, t.hi), (-0.5, 2.5));
+        // Twenty years in 900 pixels: every other label at most.
+        let t = category_axis(20, 900, 80);
+        assert!(t.step >= 2.0 && t.ticks[0] == 0.0, "{t:?}");
+        let (t, money) = money_axis_vertical(-25.0, 110.0, "£m", 450, 21);
+        assert!(450.0 * t.step / (t.hi - t.lo) >= 42.0, "{t:?}");
+        assert_eq!(money.tick(0.0), "£0");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette::{GREY, INK};
-use super::text::{bold, fit, font, text_width};
+use super::text::{bold, fit, fit_bold, font, text_width};
 use super::{msg, size};
 
 /// How a legend entry shows its series.
@@ -44,7 +44,9 @@ pub(crate) fn header_with_note<DB: DrawingBackend>(
 ) -> Result<DrawingArea<DB, Shift>, String> {
     let (w, _) = root.dim_in_pixel();
     let w = w as i32;
-    let title = fit(title, size::TITLE, w - 40);
+    // Drawn bold, so measured bold: the regular face is narrower, and a long title cut
+    // to its width ran off both sides of the chart.
+    let title = fit_bold(title, size::TITLE, w - 40);
     root.draw(&Text::new(
         title,
         (w / 2, 30),

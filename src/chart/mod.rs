@@ -10,7 +10,12 @@
 mod axis;
 mod distribution;
 mod exceedance;
+mod fan;
+mod first_breach;
+mod gap_fan;
 mod layout;
+mod reserves_curve;
+mod reserves_fan;
 mod rows;
 mod savings;
 mod text;
@@ -89,7 +94,8 @@ pub enum ChartError {
 /// A rendered chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
-    /// File stem: `distribution`, `exceedance`, `tornado`, `waterfall`, `savings`.
+    /// File stem: `distribution`, `gap_fan`, `reserves_fan`, `first_breach`,
+    /// `reserves_curve`, `exceedance`, `tornado`, `waterfall`, `savings`.
     pub name: &'static str,
     /// Its title, also used as the figure caption.
     pub title: String,
@@ -191,18 +197,195 @@ fn render_if_any<C: Draw>(chart: &C, out: &mut Vec<Chart>) -> Result<(), ChartEr
 }
 
 /// Draws every chart of a run that has something to show, in report order. A chart with
-/// nothing to draw is left out of the list rather than drawn empty: today only `savings`,
-/// for a model without savings. Callers write the files of the charts returned, and the
+/// nothing to draw is left out of the list rather than drawn empty: `savings` for a model
+/// without savings; the medium-term charts (`gap_fan`, `reserves_fan`, `first_breach`)
+/// for a one-year model; `reserves_curve` for a summary without the reserves question
+/// (one written before it was computed). Callers write the files of the charts returned, and the
 /// report leaves out the figure of a chart that is absent.
 ///
 /// # Errors
 /// When the font cannot be loaded or plotters fails.
 pub fn render_all(summary: &Summary) -> Result<Vec<Chart>, ChartError> {
-    let mut out = Vec::with_capacity(5);
+    let mut out = Vec::with_capacity(9);
     render_if_any(&distribution::Distribution(summary), &mut out)?;
+    render_if_any(&gap_fan::GapFan(summary), &mut out)?;
+    render_if_any(&reserves_fan::ReservesFan(summary), &mut out)?;
+    render_if_any(&first_breach::FirstBreach(summary), &mut out)?;
+    render_if_any(&reserves_curve::ReservesCurve(summary), &mut out)?;
     render_if_any(&exceedance::Exceedance(summary), &mut out)?;
     render_if_any(&tornado::Tornado(summary), &mut out)?;
     render_if_any(&waterfall::Waterfall(summary), &mut out)?;
     render_if_any(&savings::SavingsAtRisk(summary), &mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::fixture;
+
+    /// Writes the charts' PNGs into `GAPSIM_CHART_DIR`, when it is set, to look at.
+    fn keep(charts: &[Chart], tag: &str) {
+        if let Some(dir) = std::env::var_os("GAPSIM_CHART_DIR") {
+            for c in charts {
+                let path = std::path::Path::new(&dir).join(format!("{tag}-{}.png", c.name));
+                std::fs::write(path, &c.png).unwrap();
+            }
+        }
+    }
+
+    fn names(charts: &[Chart]) -> Vec<&'static str> {
+        charts.iter().map(|c| c.name).collect()
+    }
+
+    fn chart<'a>(charts: &'a [Chart], name: &str) -> &'a Chart {
+        charts
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no {name} chart in {:?}", names(charts)))
+    }
+
+    #[test]
+    fn a_summary_without_the_new_parts_draws_only_the_five_charts() {
+        let s = &fixture::kent().1;
+        assert!(!gap_fan::GapFan(s).has_content());
+        assert!(!reserves_fan::ReservesFan(s).has_content());
+        assert!(!first_breach::FirstBreach(s).has_content());
+        assert!(!reserves_curve::ReservesCurve(s).has_content());
+        let charts = render_all(s).unwrap();
+        assert_eq!(
+            names(&charts),
+            [
+                "distribution",
+                "exceedance",
+                "tornado",
+                "waterfall",
+                "savings"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_one_year_run_gains_only_the_reserves_curve() {
+        let s = fixture::one_year();
+        assert!(!gap_fan::GapFan(&s).has_content());
+        assert!(!reserves_fan::ReservesFan(&s).has_content());
+        assert!(!first_breach::FirstBreach(&s).has_content());
+        let charts = render_all(&s).unwrap();
+        keep(&charts, "one-year");
+        assert_eq!(
+            names(&charts),
+            [
+                "distribution",
+                "reserves_curve",
+                "exceedance",
+                "tornado",
+                "waterfall",
+                "savings"
+            ]
+        );
+        let svg = &chart(&charts, "reserves_curve").svg;
+        assert!(svg.contains("Usable reserves held £75.0m (5.2%)"), "{svg}");
+        assert!(svg.contains("Policy floor £71.5m (5%)"), "{svg}");
+        assert!(svg.contains("In 2024/25: the reserves"), "{svg}");
+        assert!(svg.contains("95% confidence: £"), "{svg}");
+    }
+
+    #[test]
+    fn a_plan_of_several_years_draws_its_fans_and_first_breach() {
+        let s = fixture::multi_year();
+        let charts = render_all(&s).unwrap();
+        keep(&charts, "multi-year");
+        for name in ["gap_fan", "reserves_fan", "first_breach", "reserves_curve"] {
+            let svg = &chart(&charts, name).svg;
+            if name != "reserves_curve" {
+                for year in ["2024/25", "2025/26", "2026/27"] {
+                    assert!(svg.contains(year), "{name} lacks {year}");
+                }
+            }
+            assert!(!svg.contains("NaN"), "{name}");
+        }
+        let fan = &chart(&charts, "reserves_fan").svg;
+        assert!(fan.contains("Opening"), "{fan}");
+        assert!(
+            fan.contains("Policy floor £71.5m (5% of net budget)"),
+            "{fan}"
+        );
+        assert!(fan.contains("Below £0"), "{fan}");
+        let curve = &chart(&charts, "reserves_curve").svg;
+        assert!(
+            curve.contains("Over 2024/25 to 2026/27: the reserves"),
+            "{curve}"
+        );
+        assert!(
+            curve.contains("Usable reserves held £75.0m (5.2%)"),
+            "{curve}"
+        );
+        assert!(curve.contains("Policy floor £71.5m (5%)"), "{curve}");
+        assert!(curve.contains("88.5% with the reserves held"), "{curve}");
+        let first = &chart(&charts, "first_breach").svg;
+        assert!(
+            first.contains("No S114-level year from 2024/25 to 2026/27 in 88.5%"),
+            "{first}"
+        );
+        assert!(first.contains("11.5% by 2026/27"), "{first}");
+        assert!(chart(&charts, "gap_fan").svg.contains("Budget balanced"));
+    }
+
+    #[test]
+    fn a_plan_without_a_floor_draws_none() {
+        let mut s = fixture::multi_year();
+        if let Some(r) = s.reserves_needed.as_mut() {
+            r.floor = None;
+            r.floor_share = None;
+        }
+        let charts = render_all(&s).unwrap();
+        for name in ["reserves_fan", "reserves_curve"] {
+            assert!(!chart(&charts, name).svg.contains("Policy floor"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_long_plan_that_never_breaches_still_draws() {
+        let mut s = fixture::multi_year();
+        let m = s.medium_term.as_mut().unwrap();
+        let template = m.years[2].clone();
+        m.years = (0..10)
+            .map(|k| {
+                let mut y = template.clone();
+                y.year = format!("{}/{}", 2024 + k, 25 + k);
+                for p in [&mut y.first_breach, &mut y.s114_by_now, &mut y.s114] {
+                    *p = fixture::chance(0.0, 0.0, 0.000_04);
+                }
+                y
+            })
+            .collect();
+        m.never_breached = fixture::chance(1.0, 0.999_96, 1.0);
+        m.s114_any_year = fixture::chance(0.0, 0.0, 0.000_04);
+        let charts = render_all(&s).unwrap();
+        keep(&charts, "long");
+        let first = &chart(&charts, "first_breach").svg;
+        assert!(first.contains("in 100.0% of simulations"), "{first}");
+        assert!(first.contains("2033/34"), "{first}");
+        assert!(!first.contains("NaN"));
+    }
+
+    #[test]
+    fn the_figures_a_run_computes_draw_every_chart() {
+        let (_, s) = fixture::kent_as_run();
+        let charts = render_all(s).unwrap();
+        keep(&charts, "kent");
+        assert!(names(&charts).contains(&"reserves_curve"));
+        let curve = &chart(&charts, "reserves_curve").svg;
+        assert!(curve.contains("Usable reserves held £75.0m"), "{curve}");
+        let (_, s) = fixture::kent_three_years();
+        assert!(s.medium_term.is_some() && s.reserves_needed.is_some());
+        let charts = render_all(s).unwrap();
+        keep(&charts, "kent3");
+        for name in ["gap_fan", "reserves_fan", "first_breach", "reserves_curve"] {
+            let svg = &chart(&charts, name).svg;
+            assert!(!svg.contains("NaN"), "{name}");
+        }
+        assert!(chart(&charts, "reserves_fan").svg.contains("Policy floor"));
+    }
 }

@@ -38,6 +38,16 @@ pub(crate) fn fit(text: &str, px: u32, max: i32) -> String {
     Widths::new(px, text_width).fit(text, max)
 }
 
+/// Width in pixels of `text` in the bold face at `px`.
+pub(crate) fn bold_width(text: &str, px: u32) -> i32 {
+    width_in(&bold(px), text)
+}
+
+/// [`fit`] for text drawn in the bold face (titles), which is wider than the regular.
+pub(crate) fn fit_bold(text: &str, px: u32, max: i32) -> String {
+    Widths::new(px, bold_width).fit(text, max)
+}
+
 /// `text` wrapped at spaces into at most `lines` lines of at most `max` pixels; the last
 /// line ends in an ellipsis if the text does not fit.
 ///

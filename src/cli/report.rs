@@ -115,17 +115,26 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
             model_path.display(),
         )));
     }
-    if let Some(csv) = checked.read.get("percentiles.csv") {
-        if *csv != csv::percentiles(&summary) {
-            return Err(Failure::Other(anyhow::anyhow!(
-                "{} is not the table of percentiles that {} holds: one of them has been \
-                 edited or damaged since the run; rebuild the run with gapsim run {} and the \
-                 original run's options (seed, iterations, reserves, sampling), which \
-                 report.md's method note lists",
-                dir.join("percentiles.csv").display(),
-                summary_path.display(),
-                model_path.display(),
-            )));
+    // Each table the folder holds must be the one its summary gives (a folder written
+    // before years.csv and reserves.csv existed has neither, and its summary neither part).
+    for (name, expected) in csv::data_files(&summary) {
+        if let Some(bytes) = checked.read.get(name) {
+            if *bytes != expected {
+                let what = match name {
+                    "percentiles.csv" => "table of percentiles",
+                    "years.csv" => "table of the years",
+                    _ => "table of the reserves needed",
+                };
+                return Err(Failure::Other(anyhow::anyhow!(
+                    "{} is not the {what} that {} holds: one of them has been edited or \
+                     damaged since the run; rebuild the run with gapsim run {} and the \
+                     original run's options (seed, iterations, reserves, sampling), which \
+                     report.md's method note lists",
+                    dir.join(name).display(),
+                    summary_path.display(),
+                    model_path.display(),
+                )));
+            }
         }
     }
     let mut files = files(&summary, &loaded.model, &today()?)?;

@@ -187,7 +187,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return Err(interrupted(&stop));
     }
     let json = report::json::serialize(&summary);
-    let csv = report::csv::percentiles(&summary);
+    // The tables from the summary as summary.json gives it back, not from the figures in
+    // memory: serde_json may read a probability back one unit in the last place off, and
+    // `gapsim report` checks each table against the summary it reads.
+    let reread = report::json::parse(&json).context("could not read back summary.json")?;
+    let tables = report::csv::data_files(&reread);
     let report_start = Instant::now();
     let extra = if args.no_charts {
         Vec::new()
@@ -195,11 +199,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         super::report::files(&summary, model, &date)?
     };
     let report_secs = report_start.elapsed().as_secs_f64();
-    let mut files: Vec<(&str, &[u8])> = vec![
-        ("summary.json", &json),
-        ("percentiles.csv", &csv),
-        ("model.toml", source.text.as_bytes()),
-    ];
+    // percentiles.csv first and then model.toml, as before; a plan's years.csv and the
+    // reserves.csv after them.
+    let mut files: Vec<(&str, &[u8])> = vec![("summary.json", &json)];
+    let mut tables = tables.iter();
+    files.extend(tables.next().map(|(n, b)| (*n, b.as_slice())));
+    files.push(("model.toml", source.text.as_bytes()));
+    files.extend(tables.map(|(n, b)| (*n, b.as_slice())));
     files.extend(extra.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
     let Some(dir) = output::write(&target, &files, &|| stop.requested().is_some())? else {
         return Err(interrupted(&stop));

@@ -128,8 +128,17 @@ pub fn build(s: &Summary, model: &Model, date: &Date) -> Vec<Block> {
         s.run.seed,
         s.run.program
     )));
+    // A plan of several years leads with the horizon, then its first year.
+    let text = match s
+        .medium_term
+        .as_ref()
+        .and_then(super::medium::horizon_sentence)
+    {
+        Some(horizon) => format!("{horizon} {}", headline(s)),
+        None => headline(s),
+    };
     out.push(Block::Headline {
-        text: headline(s),
+        text,
         note: HEADLINE_NOTE.into(),
     });
     if let Some(warning) = super::few_iterations_warning(s) {
@@ -146,6 +155,8 @@ pub fn build(s: &Summary, model: &Model, date: &Date) -> Vec<Block> {
         ),
     });
     out.extend(summary_in_words(s));
+    out.extend(super::medium::section(s));
+    out.extend(super::reserves::section(s));
     out.extend(range(s));
     out.extend(super::drivers::drivers(s));
     out.extend(tail(s));
@@ -647,6 +658,12 @@ fn method(s: &Summary) -> Vec<Block> {
             s.model.name, s.model.file, s.model.sha256
         ),
     ];
+    if let Some(r) = &s.reserves_needed {
+        items.push(format!(
+            "Reserves needed at each confidence: {}.",
+            r.method.trim().trim_end_matches('.')
+        ));
+    }
     if s.correlation.repaired {
         items.push(
             "The model's correlations could not all hold together and were replaced by the \
@@ -692,4 +709,108 @@ fn method(s: &Summary) -> Vec<Block> {
     }
     out.push(Block::Code(command));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::fixture;
+
+    fn date() -> Date {
+        Date::from_unix_seconds(1_733_000_000)
+    }
+
+    fn headings(blocks: &[Block]) -> Vec<&str> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading(2, t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_one_year_summary_without_the_new_parts_has_neither() {
+        let (model, s) = fixture::kent();
+        let blocks = build(s, model, &date());
+        let text = format!("{blocks:?}");
+        assert!(
+            !headings(&blocks)
+                .iter()
+                .any(|h| h.starts_with("Medium term"))
+        );
+        assert!(!headings(&blocks).contains(&"Reserves needed"));
+        for word in [
+            "reserves_curve",
+            "gap_fan",
+            "years.csv",
+            "Reserves needed at",
+        ] {
+            assert!(!text.contains(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_one_year_run_gains_the_reserves_part_and_nothing_else() {
+        let (model, s) = fixture::kent();
+        let before = build(s, model, &date());
+        let with = fixture::one_year();
+        let after = build(&with, model, &date());
+        // The reserves section, whole, and one line of the method.
+        let section = super::super::reserves::section(&with);
+        let at = after
+            .iter()
+            .position(|b| *b == Block::Heading(2, "Reserves needed".into()))
+            .expect("a reserves section");
+        assert_eq!(after[at..at + section.len()], section[..]);
+        let mut rest: Vec<Block> = after[..at]
+            .iter()
+            .chain(&after[at + section.len()..])
+            .cloned()
+            .collect();
+        for b in &mut rest {
+            if let Block::List(items) = b {
+                items.retain(|i| !i.starts_with("Reserves needed at each confidence: "));
+            }
+        }
+        assert_eq!(rest, before);
+        assert!(
+            !headings(&after)
+                .iter()
+                .any(|h| h.starts_with("Medium term"))
+        );
+    }
+
+    #[test]
+    fn a_plan_of_several_years_leads_with_the_horizon() {
+        let (model, _) = fixture::kent();
+        let s = fixture::multi_year();
+        let blocks = build(&s, model, &date());
+        let Some(Block::Headline { text, .. }) =
+            blocks.iter().find(|b| matches!(b, Block::Headline { .. }))
+        else {
+            panic!("no headline");
+        };
+        assert!(
+            text.starts_with(
+                "The chance of an S114-level year between 2024/25 and 2026/27 is 11.5% (95% \
+                 interval 11.3% to 11.7%); the first breach is most likely in 2026/27 (8.4%). \
+                 There is a"
+            ),
+            "{text}"
+        );
+        let h = headings(&blocks);
+        let medium = h
+            .iter()
+            .position(|x| *x == "Medium term: 2024/25 to 2026/27");
+        let reserves = h.iter().position(|x| *x == "Reserves needed");
+        let range = h.iter().position(|x| *x == "The range of outcomes");
+        assert!(medium < reserves && reserves < range, "{h:?}");
+        let method = format!("{blocks:?}");
+        assert!(
+            method.contains("Reserves needed at each confidence: the order statistic"),
+            "{method}"
+        );
+    }
 }

@@ -11,7 +11,9 @@ pub mod drivers;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod medium;
 pub mod precision;
+pub mod reserves;
 pub mod terminal;
 
 use rust_decimal::Decimal;

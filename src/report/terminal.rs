@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::{amount, count, money, money_positive, money_se, percent, percent_interval};
+use super::{amount, count, money, money_positive, money_se, money_up, percent, percent_interval};
 use crate::format::amount_in;
 use crate::stats::{Spread, Summary};
 
@@ -79,6 +79,8 @@ pub fn render(s: &Summary) -> String {
     out.push('\n');
 
     s114(&mut out, s);
+    medium_term(&mut out, s);
+    reserves_needed(&mut out, s);
     sensitivity(&mut out, s);
     tail(&mut out, s);
 
@@ -175,6 +177,130 @@ fn s114(out: &mut String, s: &Summary) {
         out,
         "  (95% intervals show the simulation's precision, not the uncertainty in the \
          model's assumptions)"
+    );
+    out.push('\n');
+}
+
+/// For a plan of several years: the chance of an S114-level year over it, and a line per
+/// year.
+fn medium_term(out: &mut String, s: &Summary) {
+    let Some(m) = s.medium_term.as_ref().filter(|m| !m.years.is_empty()) else {
+        return;
+    };
+    let unit = s.model.unit.as_str();
+    let (first, last) = (&m.years[0], &m.years[m.years.len() - 1]);
+    let _ = writeln!(out, "Medium term, {} to {}", first.year, last.year);
+    let p = &m.s114_any_year;
+    let [estimate, low, high] = percent_interval(p.estimate, p.ci95_low, p.ci95_high);
+    let when = super::medium::likeliest_first(m).map_or_else(
+        || "; no simulation had one".to_string(),
+        |y| format!("; the first most likely in {}", y.year),
+    );
+    let _ = writeln!(
+        out,
+        "  chance of an S114-level year  {estimate}  (95% interval {low} to {high}){when}"
+    );
+    let at = super::medium::at;
+    let rows: Vec<[String; 8]> = m
+        .years
+        .iter()
+        .map(|y| {
+            [
+                y.year.clone(),
+                amount_in(at(&y.gap, 50), unit),
+                amount_in(at(&y.gap, 90), unit),
+                percent(y.p_drawing_on_reserves.estimate),
+                percent(y.s114.estimate),
+                percent(y.s114_by_now.estimate),
+                amount_in(at(&y.balance, 50), unit),
+                amount_in(at(&y.balance, 5), unit),
+            ]
+        })
+        .collect();
+    let header = [
+        "year".to_string(),
+        "gap P50".into(),
+        "gap P90".into(),
+        "drawing".into(),
+        "S114-level".into(),
+        "by its end".into(),
+        "reserves P50".into(),
+        "reserves P5".into(),
+    ];
+    let widths: Vec<usize> = (0..8)
+        .map(|i| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = format!("  {:<w$}", row[0], w = widths[0]);
+        for (cell, w) in row.iter().zip(&widths).skip(1) {
+            let _ = write!(line, "  {cell:>w$}");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(
+        out,
+        "  (amounts in {unit}: the gap before mitigation; usable reserves at the year's end)"
+    );
+    out.push('\n');
+}
+
+/// The opening usable reserves needed at 95% confidence, against those held.
+fn reserves_needed(out: &mut String, s: &Summary) {
+    let Some(r) = &s.reserves_needed else {
+        return;
+    };
+    let unit = s.model.unit.as_str();
+    let Some(level) = r
+        .levels
+        .iter()
+        .find(|l| l.confidence == 95)
+        .or_else(|| r.levels.iter().max_by_key(|l| l.confidence))
+    else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Reserves needed {} (for at most a {}% chance of an S114-level year)",
+        crate::format::over_period(&r.period),
+        100u32.saturating_sub(level.confidence)
+    );
+    let of_budget = level.share_of_net_budget.map_or(String::new(), |x| {
+        format!("; {} of net budget", super::share(x))
+    });
+    let _ = writeln!(
+        out,
+        "  opening usable reserves  {}  (95% interval {} to {}{of_budget})",
+        money_up(level.amount, unit),
+        money_up(level.ci95_low, unit),
+        money_up(level.ci95_high, unit),
+    );
+    let side = match r.own.cmp(&level.amount) {
+        std::cmp::Ordering::Greater => "above",
+        std::cmp::Ordering::Less => "below",
+        std::cmp::Ordering::Equal => "at",
+    };
+    let own_share = r
+        .own_share_of_net_budget
+        .map_or(String::new(), |x| format!(" ({})", super::share(x)));
+    let floor = r.floor.map_or(String::new(), |f| {
+        let share = r
+            .floor_share
+            .and_then(|x| x.try_into().ok())
+            .map_or(String::new(), |x: f64| {
+                format!(" ({})", crate::format::short_percent(x))
+            });
+        format!("; policy floor {}{share}", money(f, unit))
+    });
+    let _ = writeln!(
+        out,
+        "  held                     {}{own_share}, {side} that level{floor}",
+        money(r.own, unit)
     );
     out.push('\n');
 }
@@ -332,4 +458,46 @@ fn tail(out: &mut String, s: &Summary) {
         );
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::fixture;
+
+    #[test]
+    fn a_one_year_summary_without_the_new_parts_prints_as_before() {
+        let s = &fixture::kent().1;
+        let text = render(s);
+        assert!(!text.contains("Medium term"), "{text}");
+        assert!(!text.contains("Reserves needed"), "{text}");
+        // The reserves question adds its three lines and a blank one, and nothing else.
+        let with = render(&fixture::one_year());
+        let added: Vec<&str> = with
+            .lines()
+            .filter(|l| !text.lines().any(|t| t == *l))
+            .collect();
+        assert_eq!(added.len(), 3, "{added:?}");
+        assert!(added[0].starts_with("Reserves needed in 2024/25 (for at most a 5% chance"));
+        assert_eq!(with.lines().count(), text.lines().count() + 4);
+    }
+
+    #[test]
+    fn a_plan_prints_a_line_per_year_and_the_reserves_needed() {
+        let text = render(&fixture::multi_year());
+        assert!(
+            text.contains(
+                "Medium term, 2024/25 to 2026/27\n  chance of an S114-level year  11.5%  (95% \
+             interval 11.3% to 11.7%); the first most likely in 2026/27\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "  2026/27     50.0     95.0    74.0%       10.8%       11.5%          40.0        -25.0\n"
+        ), "{text}");
+        assert!(text.contains(
+            "  opening usable reserves  £105.4m  (95% interval £102.9m to £108.1m; 7.4% of net budget)\n  \
+             held                     £75.0m (5.2%), below that level; policy floor £71.5m (5%)\n"
+        ), "{text}");
+    }
 }

@@ -24,6 +24,8 @@
 
 mod distributions;
 pub mod estimate;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod medium;
 pub mod medium_types;
 mod sensitivity;

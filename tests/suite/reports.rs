@@ -32,6 +32,31 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
     (w, h)
 }
 
+/// The charts a run draws beside the five when its summary has the reserves question
+/// (the curve) or several years (the fans and the first breach).
+fn new_charts(summary: &serde_json::Value) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if summary.get("medium_term").is_some() {
+        out.extend(["gap_fan", "reserves_fan", "first_breach"]);
+    }
+    if summary.get("reserves_needed").is_some() {
+        out.push("reserves_curve");
+    }
+    out
+}
+
+/// The tables a run writes beside percentiles.csv, by the same rule.
+fn new_tables(summary: &serde_json::Value) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if summary.get("medium_term").is_some() {
+        out.push("years.csv");
+    }
+    if summary.get("reserves_needed").is_some() {
+        out.push("reserves.csv");
+    }
+    out
+}
+
 pub(crate) fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -55,10 +80,11 @@ fn a_run_writes_valid_charts_in_png_and_svg() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for c in CHARTS {
+    for c in CHARTS.iter().chain(&new_charts(&r.summary)) {
         expected.push(format!("{c}.png"));
         expected.push(format!("{c}.svg"));
     }
+    expected.extend(new_tables(&r.summary).iter().map(|t| t.to_string()));
     expected.sort();
     assert_eq!(names, expected);
 
@@ -214,7 +240,10 @@ fn the_html_report_is_self_contained() {
     }
     assert!(!lower.contains("http://") && !lower.contains("https://"));
     // Every chart is inline, and the page prints on A4.
-    assert_eq!(html.matches("<svg").count(), CHARTS.len());
+    assert_eq!(
+        html.matches("<svg").count(),
+        CHARTS.len() + new_charts(&r.summary).len()
+    );
     assert!(html.contains("size: A4"));
     // The assumptions table lists every item's source.
     for needle in [
@@ -281,8 +310,9 @@ fn report_rebuilds_the_same_files_and_no_charts_skips_them() {
     let quick = run(None, &["--iterations", "20000", "--no-charts"]);
     let count = std::fs::read_dir(&quick.dir).unwrap().count();
     assert_eq!(
-        count, 4,
-        "--no-charts writes only summary, percentiles, model and manifest"
+        count,
+        4 + new_tables(&quick.summary).len(),
+        "--no-charts writes only summary, the tables, model and manifest"
     );
 }
 
@@ -424,7 +454,8 @@ fn tick_value(label: &str) -> f64 {
 /// no PNG has ink in its outermost columns (text cut at the edge).
 #[track_caller]
 fn assert_text_inside(dir: &Path, what: &str) {
-    for chart in CHARTS {
+    let plan = ["gap_fan", "reserves_fan", "first_breach", "reserves_curve"];
+    for chart in CHARTS.iter().chain(&plan) {
         let Ok(svg) = std::fs::read_to_string(dir.join(format!("{chart}.svg"))) else {
             continue;
         };
@@ -691,7 +722,10 @@ fn a_model_without_savings_has_no_savings_chart() {
     assert!(!r.dir.join("savings.svg").exists());
     assert!(r.dir.join("waterfall.png").exists());
     let html = read(&r.dir, "report.html");
-    assert_eq!(html.matches("<svg").count(), CHARTS.len() - 1);
+    assert_eq!(
+        html.matches("<svg").count(),
+        CHARTS.len() - 1 + new_charts(&r.summary).len()
+    );
     let md = read(&r.dir, "report.md");
     assert!(!md.contains("savings.png"));
     // No savings section with nothing in it.
@@ -759,5 +793,148 @@ source = "assumption: test"
     assert!(
         low.contains("it adds £") && low.ends_with("to the gap."),
         "{sentence}"
+    );
+}
+
+/// A spread of one year as summary.json writes it: a mean and P5 … P95, each ±0.5.
+fn spread_json(mean: f64, values: [f64; 7]) -> serde_json::Value {
+    let percentiles: Vec<serde_json::Value> = [5, 10, 25, 50, 75, 90, 95]
+        .iter()
+        .zip(values)
+        .map(|(p, v)| {
+            serde_json::json!({"p": p, "value": v, "ci95_low": v - 0.5, "ci95_high": v + 0.5})
+        })
+        .collect();
+    serde_json::json!({"mean": mean, "percentiles": percentiles})
+}
+
+fn chance_json(p: f64) -> serde_json::Value {
+    serde_json::json!({
+        "estimate": p,
+        "ci95_low": (p - 0.002).max(0.0),
+        "ci95_high": p + 0.002,
+        "count": (p * 20_000.0).round() as u64,
+        "method": "exact binomial (Clopper-Pearson)"
+    })
+}
+
+/// Adds a three-year plan and the reserves question to a summary, as a gapsim that computes
+/// them would write them.
+fn with_plan(s: &mut serde_json::Value) {
+    let own = s["reserves"]["usable"].clone();
+    let year = |label: &str, shift: f64, chances: [f64; 4]| {
+        serde_json::json!({
+            "year": label,
+            "net_budget": 1429,
+            "planned_reserves": -shift / 2.0,
+            "gap": spread_json(20.0 + shift, [-5.0, 2.0, 12.0, 20.0 + shift, 33.0 + shift, 45.0 + shift, 53.0 + shift]),
+            "shortfall": spread_json(10.0 + shift, [0.0, 0.0, 2.0, 10.0 + shift, 23.0 + shift, 35.0 + shift, 43.0 + shift]),
+            "balance": spread_json(60.0 - shift, [30.0 - 2.0 * shift, 40.0 - shift, 52.0 - shift, 63.0 - shift, 70.0, 75.0, 75.0]),
+            "p_drawing_on_reserves": chance_json(chances[0]),
+            "s114": chance_json(chances[1]),
+            "first_breach": chance_json(chances[2]),
+            "s114_by_now": chance_json(chances[3]),
+        })
+    };
+    s["medium_term"] = serde_json::json!({
+        "years": [
+            year("2024/25", 0.0, [0.6, 0.01, 0.01, 0.01]),
+            year("2025/26", 10.0, [0.65, 0.03, 0.025, 0.035]),
+            year("2026/27", 20.0, [0.7, 0.08, 0.06, 0.095]),
+        ],
+        "s114_any_year": chance_json(0.095),
+        "never_breached": chance_json(0.905),
+        "after_breach": "The deficit carries forward <as a negative balance> | no recovery"
+    });
+    let levels: Vec<serde_json::Value> = [(80, 50.0), (90, 70.0), (95, 90.0), (99, 130.0)]
+        .iter()
+        .map(|(c, a)| {
+            serde_json::json!({"confidence": c, "amount": a, "ci95_low": a - 3.0,
+                               "ci95_high": a + 3.0, "share_of_net_budget": a / 1429.0})
+        })
+        .collect();
+    let curve: Vec<serde_json::Value> = (0..100)
+        .map(|k| {
+            let r = 1.5 * f64::from(k);
+            serde_json::json!({"reserves": r, "p_clear": 1.0 - 0.9 * (-r / 40.0_f64).exp()})
+        })
+        .collect();
+    s["reserves_needed"] = serde_json::json!({
+        "method": "the order statistic of each path's largest call on reserves",
+        "period": "2024/25 to 2026/27",
+        "own": own,
+        "own_share_of_net_budget": 75.0 / 1429.0,
+        "floor_share": 0.05,
+        "floor": 71.45,
+        "levels": levels,
+        "curve": curve,
+    });
+}
+
+#[test]
+fn report_rebuilds_a_plan_of_several_years_with_its_tables_checked() {
+    let r = run(None, &["--iterations", "20000"]);
+    let (_tmp, dir) = crate::runs::tampered(&r.dir, with_plan);
+    // The tables a run with these figures writes beside summary.json.
+    let summary =
+        gapsim::report::json::parse(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let tables = gapsim::report::csv::data_files(&summary);
+    let names: Vec<&str> = tables.iter().map(|t| t.0).collect();
+    assert_eq!(names, ["percentiles.csv", "years.csv", "reserves.csv"]);
+    let mut manifest = std::fs::read_to_string(dir.join("manifest.sha256")).unwrap();
+    for (name, bytes) in &tables[1..] {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        if !manifest.contains(&format!("  {name}\n")) {
+            manifest.push_str(&format!("{}  {name}\n", "0".repeat(64)));
+        }
+    }
+    std::fs::write(dir.join("manifest.sha256"), manifest).unwrap();
+    crate::runs::reseal(&dir);
+
+    let out = gapsim().arg("report").arg(&dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = read(&dir, "report.md");
+    let html = read(&dir, "report.html");
+    for doc in [&md, &html] {
+        assert!(doc.contains("Medium term: 2024/25 to 2026/27"));
+        assert!(doc.contains("Reserves needed"));
+        assert!(
+            doc.contains("The chance of an S114-level year between 2024/25 and 2026/27 is 9.5%")
+        );
+    }
+    // Model text escaped in both.
+    assert!(
+        md.contains("&lt;as a negative balance&gt; \\| no recovery"),
+        "{md}"
+    );
+    assert!(html.contains("&lt;as a negative balance&gt; | no recovery"));
+    for chart in ["gap_fan", "reserves_fan", "first_breach", "reserves_curve"] {
+        assert!(md.contains(&format!("]({chart}.png)")), "{chart}");
+        let png = std::fs::read(dir.join(format!("{chart}.png"))).unwrap();
+        assert_eq!(png_size(&png), gapsim::chart::SIZE, "{chart}.png");
+        assert!(read(&dir, &format!("{chart}.svg")).starts_with("<svg"));
+        assert!(read(&dir, "manifest.sha256").contains(&format!("  {chart}.svg\n")));
+    }
+    assert_text_inside(&dir, "a plan of three years");
+    // The folder checks out afterwards, with the new charts' digests in its manifest.
+    let out = gapsim().arg("report").arg(&dir).output().unwrap();
+    assert!(out.status.success());
+
+    // A table that is not the summary's is refused, even resealed.
+    let path = dir.join("reserves.csv");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"curve,,200,,,,1\n");
+    std::fs::write(&path, bytes).unwrap();
+    crate::runs::reseal(&dir);
+    let out = gapsim().arg("report").arg(&dir).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is not the table of the reserves needed"),
+        "{err}"
     );
 }
