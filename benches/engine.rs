@@ -169,5 +169,46 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The three-year Kent model (models/kent-2024-27.toml) against the one-year one, each a
+/// million paths on one thread, in the same group so that the ratio is of one sitting.
+/// The bound: at most 3.5 times the one-year run.
+fn horizon(c: &mut Criterion) {
+    let three = gapsim::model::Model::from_toml(
+        "kent-2024-27",
+        include_str!("../models/kent-2024-27.toml"),
+    )
+    .expect("the shipped model is valid")
+    .model;
+    let one = kent();
+    let config = RunConfig {
+        seed: 1,
+        iterations: ITERATIONS,
+        reserves: 75.0,
+        sampling: Sampling::MonteCarlo,
+    };
+    let cancel = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    let mut group = c.benchmark_group("horizon");
+    group.throughput(Throughput::Elements(ITERATIONS));
+    group.sample_size(10);
+    for (name, model) in [
+        ("one year/1 thread", &one),
+        ("three years/1 thread", &three),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    let r = engine::run(model, &config, &|_| {}, &cancel).expect("runs");
+                    black_box(r.total.horizon_breaches)
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, horizon);
 criterion_main!(benches);

@@ -274,6 +274,38 @@ pub(crate) fn money_axis(
     (t, money)
 }
 
+/// A money x-axis over `lo..hi` in `room` pixels (the body's width less its left margin
+/// and label area), with the right margin that holds half its last tick label: (ticks,
+/// formats, right margin). At least 40 pixels; a wider last label narrows the plot and
+/// the ticks are chosen again for it.
+pub(crate) fn money_axis_fitted(
+    lo: f64,
+    hi: f64,
+    unit: &str,
+    room: i32,
+    label_size: u32,
+) -> (Ticked, Money, i32) {
+    let mut right = 40;
+    let (mut t, mut money) = money_axis(lo, hi, unit, room - right, label_size);
+    let last_tick = t.ticks.last().copied().unwrap_or(t.hi);
+    let need = text_width(&money.tick(last_tick), label_size) / 2 + 10;
+    if need > right {
+        right = need;
+        (t, money) = money_axis(lo, hi, unit, room - right, label_size);
+    }
+    (t, money, right)
+}
+
+/// The label at position `v` of an axis of years at 0, 1, 2, …: the year's, or nothing
+/// between years and beyond them.
+pub(crate) fn year_label<'a>(v: f64, label: impl Fn(usize) -> Option<&'a str>) -> String {
+    let i = v.round();
+    if i < 0.0 {
+        return String::new();
+    }
+    label(i as usize).map_or_else(String::new, str::to_string)
+}
+
 /// A money axis over `lo..hi` for a vertical axis `height` pixels high: the finest nice
 /// step whose ticks are at least two label heights apart.
 pub(crate) fn money_axis_vertical(

@@ -12,13 +12,12 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use rust_decimal::Decimal;
 
-use super::axis::{Money, ReservesAt, amount_range, money_axis, percent_axis};
+use super::axis::{Money, ReservesAt, amount_range, money_axis_fitted, percent_axis};
 use super::layout::{
     CAPTION_ROW, Caption, Label, Placer, RINGS, Rect, Swatch, header, lay_captions, leader,
     off_scale_note, ring,
 };
 use super::palette::{BLUE, INK, SKY, VERMILLION};
-use super::text::text_width;
 use super::{Draw, FONT, msg, size};
 use crate::format::percent;
 use crate::stats::{Spread, Summary};
@@ -287,15 +286,7 @@ impl Draw for Distribution<'_> {
         let (base_x, _) = body.get_base_pixel();
 
         // The x-axis: ticks whose labels fit, and a right margin that holds the last one.
-        let mut right = 40;
-        let (mut xt, mut money) =
-            money_axis(lo, hi, unit, bw - MARGIN - Y_AREA - right, size::LABEL);
-        let last_tick = xt.ticks.last().copied().unwrap_or(xt.hi);
-        let need = text_width(&money.tick(last_tick), size::LABEL) / 2 + 10;
-        if need > right {
-            right = need;
-            (xt, money) = money_axis(lo, hi, unit, bw - MARGIN - Y_AREA - right, size::LABEL);
-        }
+        let (xt, money, right) = money_axis_fitted(lo, hi, unit, bw - MARGIN - Y_AREA, size::LABEL);
         let plot_w = bw - MARGIN - Y_AREA - right;
         let x_px = |v: f64| {
             base_x

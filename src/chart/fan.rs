@@ -7,7 +7,7 @@
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
-use super::axis::{Money, category_axis, money_axis_vertical};
+use super::axis::{Money, category_axis, money_axis_vertical, year_label};
 use super::layout::{Label, Placer, Rect, Swatch, around_point, header_with_note, leader};
 use super::palette::{BLUE, INK};
 use super::text::text_width;
@@ -139,15 +139,7 @@ impl Fan<'_> {
             .build_cartesian_2d(xt.clone(), yt.clone())
             .map_err(msg)?;
         let columns = &self.columns;
-        let x_label = |v: &f64| {
-            let i = v.round();
-            if i < 0.0 {
-                return String::new();
-            }
-            columns
-                .get(i as usize)
-                .map_or_else(String::new, |c| c.label.clone())
-        };
+        let x_label = |v: &f64| year_label(*v, |i| columns.get(i).map(|c| c.label.as_str()));
         chart
             .configure_mesh()
             .disable_x_mesh()

@@ -6,7 +6,7 @@
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
-use super::axis::{category_axis, decimals_for, percent_axis};
+use super::axis::{category_axis, decimals_for, percent_axis, year_label};
 use super::layout::{Label, Placer, Rect, Swatch, around_point, header_with_note, leader};
 use super::palette::{BLUE, INK, ORANGE};
 use super::text::text_width;
@@ -101,15 +101,7 @@ impl Draw for FirstBreach<'_> {
             .y_label_area_size(Y_AREA)
             .build_cartesian_2d(xt.clone(), yt.clone())
             .map_err(msg)?;
-        let x_label = |v: &f64| {
-            let i = v.round();
-            if i < 0.0 {
-                return String::new();
-            }
-            years
-                .get(i as usize)
-                .map_or_else(String::new, |y| y.year.clone())
-        };
+        let x_label = |v: &f64| year_label(*v, |i| years.get(i).map(|y| y.year.as_str()));
         chart
             .configure_mesh()
             .disable_x_mesh()

@@ -7,13 +7,12 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use rust_decimal::Decimal;
 
-use super::axis::{ReservesAt, amount_range, money_axis, percent_axis};
+use super::axis::{ReservesAt, amount_range, money_axis_fitted, percent_axis};
 use super::layout::{
     CAPTION_ROW, Caption, Label, Placer, Rect, Swatch, around_point, header_with_note,
     lay_captions, leader, off_scale_note,
 };
 use super::palette::{BLUE, INK, ORANGE, VERMILLION};
-use super::text::text_width;
 use super::{Draw, FONT, msg, size};
 use crate::format::{money_up, over_period as over, percent, short_percent};
 use crate::stats::{ReservesNeeded, Summary};
@@ -107,15 +106,7 @@ impl Draw for ReservesCurve<'_> {
         let (bw, bh) = (bw as i32, bh as i32);
         let (base_x, _) = body.get_base_pixel();
 
-        let mut right = 40;
-        let (mut xt, mut money) =
-            money_axis(lo, hi, unit, bw - MARGIN - Y_AREA - right, size::LABEL);
-        let last_tick = xt.ticks.last().copied().unwrap_or(xt.hi);
-        let need = text_width(&money.tick(last_tick), size::LABEL) / 2 + 10;
-        if need > right {
-            right = need;
-            (xt, money) = money_axis(lo, hi, unit, bw - MARGIN - Y_AREA - right, size::LABEL);
-        }
+        let (xt, money, right) = money_axis_fitted(lo, hi, unit, bw - MARGIN - Y_AREA, size::LABEL);
         let plot_w = bw - MARGIN - Y_AREA - right;
         let x_px = |v: f64| {
             base_x

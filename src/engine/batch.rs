@@ -139,12 +139,8 @@ pub(super) fn run_batch(
     spread(&e.mitigation_terms, &mut sum.mitigation_m2);
 
     // The first year's threshold: the opening usable reserves and the year's planned
-    // movement (none in a model that plans none, which leaves the figure as it was).
-    let reserves = if plan.first_planned == 0.0 {
-        config.reserves
-    } else {
-        config.reserves + plan.first_planned
-    };
+    // movement (reserves are never negative, so adding a planned 0 leaves their bits).
+    let reserves = config.reserves + plan.first_planned;
     let tol = plan.tolerance;
     let bin_width = plan.planned_savings / SAVINGS_BINS as f64;
     let mut breach_rows = std::mem::take(&mut s.breach_rows);

@@ -21,7 +21,7 @@ use crate::model::{Model, Path, PathKind, f64_of};
 use crate::sample::{SampleScratch, Sampler, Sampling};
 
 use super::plan::{Evaluation, Plan, culprit, evaluate};
-use super::sums::chan;
+use super::sums::{chan, m2};
 use super::{BATCH_SIZE, EngineError, LARGEST};
 
 /// Count, sum and sum of squared deviations of one quantity: merged with Chan's formula.
@@ -38,18 +38,10 @@ pub struct Moments {
 impl Moments {
     /// The moments of a batch's values.
     pub(super) fn of(values: &[f64]) -> Moments {
-        let sum: f64 = values.iter().sum();
-        let n = values.len();
-        let m2 = if n == 0 {
-            0.0
-        } else {
-            let mean = sum / n as f64;
-            values.iter().map(|x| (x - mean) * (x - mean)).sum()
-        };
         Moments {
-            n: n as u64,
-            sum,
-            m2,
+            n: values.len() as u64,
+            sum: values.iter().sum(),
+            m2: m2(values.iter().copied()),
         }
     }
 

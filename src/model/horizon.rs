@@ -67,36 +67,6 @@ impl Path {
     pub fn draws_each_year(&self) -> bool {
         self.kind != PathKind::Hold
     }
-
-    /// The path in words, for reports.
-    pub fn describe(&self) -> String {
-        let base = match self.kind {
-            PathKind::Hold => "drawn once and held".to_string(),
-            PathKind::Independent if self.compound => {
-                "drawn each year and compounded (a random walk in growth)".to_string()
-            }
-            PathKind::Independent => "drawn afresh each year".to_string(),
-            PathKind::Ar1 { phi } => format!(
-                "autocorrelated year to year (AR(1), φ = {phi}){}",
-                if self.compound { ", compounded" } else { "" }
-            ),
-        };
-        let mut out = base;
-        if self.widen != 0.0 {
-            out.push_str(&format!(
-                "; spread {:+}% a year ahead",
-                round2(self.widen * 100.0)
-            ));
-        }
-        if self.drift != 0.0 {
-            out.push_str(&format!("; drift {} a year ahead", self.drift));
-        }
-        out
-    }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// When an item counts: from its first year on, or in that year only.

@@ -164,7 +164,6 @@ pub(super) fn medium_term(model: &Model, result: &RunResult) -> Option<MediumTer
     let figures = (0..years)
         .map(|t| {
             let y: &YearSums = &t_sum.years[t];
-            let at = |b: &BatchSummary| b.years[t].clone();
             let spread = |q: usize, moments: &dyn Fn(&YearSums) -> crate::engine::Moments| {
                 let mut v = result.path_values(PER_YEAR * t + q);
                 sort_in_place(&mut v);
@@ -172,7 +171,7 @@ pub(super) fn medium_term(model: &Model, result: &RunResult) -> Option<MediumTer
                 let per_batch: Vec<(f64, u64)> = batches
                     .iter()
                     .map(|b| {
-                        let mo = moments(&at(b));
+                        let mo = moments(&b.years[t]);
                         (mo.sum / mo.n.max(1) as f64, mo.n)
                     })
                     .collect();

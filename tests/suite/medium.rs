@@ -41,3 +41,47 @@ fn a_one_year_model_gives_the_figures_it_gave_before_years() {
     // A one-year model has no medium term, and its reserves question is its shortfall's.
     assert!(r.summary.get("medium_term").is_none());
 }
+
+#[test]
+fn the_three_year_kent_model_runs_end_to_end_and_its_first_year_is_the_one_year_model() {
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/kent-2024-27.toml");
+    let one = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/kent-2024-25.toml");
+    let args = ["-n", "100000", "--threads", "2", "--no-charts"];
+    let three = run(Some(&model), &args);
+    let single = run(Some(&one), &args);
+    // The first year's figures are the one-year model's, draw for draw.
+    for pointer in ["/gap", "/shortfall", "/s114", "/p_drawing_on_reserves"] {
+        assert_eq!(
+            three.summary.pointer(pointer),
+            single.summary.pointer(pointer),
+            "{pointer}"
+        );
+    }
+    let m = &three.summary["medium_term"];
+    let years = m["years"].as_array().unwrap();
+    assert_eq!(years.len(), 3);
+    assert_eq!(years[0]["year"], "2024/25");
+    assert_eq!(years[2]["year"], "2026/27");
+    // The first year's chance is the one-year S114 count; "by now" counts only grow, and
+    // the horizon's is the last year's; first breaches add up to it.
+    let count = |v: &Value| v["count"].as_u64().unwrap();
+    assert_eq!(
+        count(&years[0]["s114"]),
+        count(&single.summary["s114"]["probability"])
+    );
+    let by_now: Vec<u64> = years.iter().map(|y| count(&y["s114_by_now"])).collect();
+    assert!(by_now.windows(2).all(|w| w[0] <= w[1]), "{by_now:?}");
+    assert_eq!(count(&m["s114_any_year"]), by_now[2]);
+    let firsts: u64 = years.iter().map(|y| count(&y["first_breach"])).sum();
+    assert_eq!(firsts, by_now[2]);
+    assert_eq!(count(&m["never_breached"]) + by_now[2], 100_000);
+    // The reserves needed at 95% would keep the horizon's chance at 5%: with fewer
+    // reserves held than that, the chance over the horizon is above 5%.
+    let needed = &three.summary["reserves_needed"];
+    let at95: f64 = needed["levels"][2]["amount"].to_string().parse().unwrap();
+    let own: f64 = needed["own"].to_string().parse().unwrap();
+    let p_any = m["s114_any_year"]["estimate"].as_f64().unwrap();
+    assert_eq!(own < at95, p_any > 0.05);
+    let csv = std::fs::read_to_string(three.dir.join("years.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+}
