@@ -110,6 +110,12 @@ pub struct RunArgs {
     /// 2, simulating and writing nothing.
     #[arg(long)]
     pub strict: bool,
+
+    /// Change the model for this run: NAME.PARAM=VALUE (pay_award.mode=0.05), NAME=VALUE
+    /// to fix a driver, NAME+=VALUE / NAME*=VALUE to shift or scale it, or
+    /// SECTION.ITEM.FIELD=VALUE (savings.*.delivered=0.7). Repeatable; checked as the file.
+    #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+    pub set: Vec<String>,
 }
 
 /// Sampling methods on the command line.
@@ -135,14 +141,24 @@ impl Default for RunArgs {
             repair_correlation: false,
             no_charts: false,
             strict: false,
+            set: Vec::new(),
         }
     }
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Model file (TOML) to check.
+    /// Model or scenario file (TOML) to check.
     pub model: PathBuf,
+
+    /// Print the effective model (a scenario's base with its changes and any --set
+    /// applied) as a model file on standard output.
+    #[arg(long)]
+    pub print: bool,
+
+    /// Change the model as `gapsim run --set` does (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+    pub set: Vec<String>,
 
     /// Accept correlations that cannot hold together, reporting the nearest valid matrix.
     #[arg(long)]

@@ -1,21 +1,35 @@
 //! `gapsim check`: parse and validate a model without running it.
 
-use super::args::CheckArgs;
-use super::{Failure, load_with, print, read_model};
+use gapsim::model::LoadOptions;
+use gapsim::model::scenario::{self, Doc, SetIn};
 
-/// Checks the model and says so; every problem found is printed by [`load`].
+use super::args::CheckArgs;
+use super::{Failure, print, warn};
+
+/// Checks the model (or scenario) and its stress cases and says so; every problem found
+/// is printed where it was caused. `--print` writes the effective model on stdout and the
+/// verdict on stderr, so that `> effective.toml` keeps a model file.
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
-    let source = read_model(Some(&args.model))?;
-    let loaded = load_with(
-        &source,
-        &gapsim::model::LoadOptions {
-            repair_correlation: args.repair_correlation,
-        },
-        args.strict,
-    )?;
-    let m = &loaded.model;
+    let options = LoadOptions {
+        repair_correlation: args.repair_correlation,
+    };
+    let ready = super::scenario::load(Some(&args.model), &args.set, &options, args.strict)?;
+    let cases = check_stress(&ready.source, &options, args.strict)?;
+    let source = &ready.source;
+    let m = &ready.model;
+    if args.print {
+        print(&source.text)?;
+    }
+    let say = |text: &str| -> Result<(), Failure> {
+        if args.print {
+            warn(text);
+            Ok(())
+        } else {
+            Ok(print(text)?)
+        }
+    };
     let count = |n: usize, one: &str, many: &str| gapsim::report::count(n as u64, one, many);
-    print(&format!(
+    say(&format!(
         "{}: ok — {}, {}, {}, {}, {}, {} ({} usable)\n",
         source.label,
         count(
@@ -34,11 +48,69 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         gapsim::report::money(m.usable_reserves(), m.meta.unit.symbol()),
     ))?;
     if m.horizon.is_multi_year() {
-        print(&format!(
+        say(&format!(
             "  {} years, {}\n",
             m.horizon.len(),
             gapsim::stats::medium::period(&m.horizon.years)
         ))?;
     }
+    if cases > 0 {
+        say(&format!(
+            "  {}, each checked\n",
+            gapsim::report::count(cases as u64, "stress case", "stress cases")
+        ))?;
+    }
+    for n in &ready.notes {
+        say(&format!("  note: {n}\n"))?;
+    }
     Ok(())
+}
+
+/// Applies each stress case to the model and checks the result; returns how many there
+/// are.
+pub(super) fn check_stress(
+    source: &super::Source,
+    options: &LoadOptions,
+    strict: bool,
+) -> Result<usize, Failure> {
+    let cases = match scenario::stress_cases(&source.text) {
+        Ok(c) => c,
+        Err(diags) => {
+            warn(&gapsim::model::diagnostic::render(
+                &source.label,
+                &source.text,
+                &diags,
+            ));
+            return Err(Failure::Reported);
+        }
+    };
+    let docs = [Doc {
+        label: source.label.clone(),
+        text: source.text.clone(),
+    }];
+    let mut failed = false;
+    for case in &cases {
+        let sets: Vec<SetIn> = case
+            .sets
+            .iter()
+            .map(|(text, offset)| SetIn {
+                doc: 0,
+                offset: *offset,
+                text: text.clone(),
+            })
+            .collect();
+        if let Err(located) = scenario::apply(&docs, false, &sets, options) {
+            warn(&format!(
+                "gapsim: the stress case `{}` does not apply:\n",
+                case.name
+            ));
+            super::scenario::render(&located, strict);
+            failed = true;
+        }
+    }
+    if failed {
+        Err(Failure::Reported)
+    } else {
+        Ok(cases.len())
+    }
 }

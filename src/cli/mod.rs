@@ -14,6 +14,7 @@ mod progress;
 mod report;
 mod reserves;
 mod run;
+mod scenario;
 mod signals;
 mod staging;
 

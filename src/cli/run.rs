@@ -15,9 +15,7 @@ use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
 use super::progress::Progress;
 use super::signals::Stop;
-use super::{
-    Failure, Source, load_with, memory, outputs_dir, print, read_model, report_warnings, warn,
-};
+use super::{Failure, Source, memory, outputs_dir, print, report_warnings, warn};
 
 /// A finished simulation, before its figures are computed.
 pub(super) struct Simulated {
@@ -37,15 +35,16 @@ pub(super) fn simulate(
     stop: &Stop,
     before: &dyn Fn() -> Result<(), Failure>,
 ) -> Result<Simulated, Failure> {
-    let source = read_model(args.model.as_deref())?;
-    let loaded = load_with(
-        &source,
+    let ready = super::scenario::load(
+        args.model.as_deref(),
+        &args.set,
         &LoadOptions {
             repair_correlation: args.repair_correlation,
         },
         args.strict,
     )?;
-    let model = loaded.model;
+    let source = ready.source;
+    let model = ready.model;
     if let Some(d) = args.reserves.and_then(|r| model.check_reserves_override(r)) {
         report_warnings(&source, &[d], args.strict)?;
     }

@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod figures;
 pub mod horizon;
 mod reader;
+pub mod scenario;
 pub mod text;
 
 use std::ops::Range;

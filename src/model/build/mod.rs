@@ -37,6 +37,8 @@ const SECTIONS: &[&str] = &[
     "mitigation",
     "reserves",
     "correlations",
+    // Named stress cases, read by `model::scenario`.
+    "stress",
 ];
 
 /// The smallest `[meta]` section, shown as the fix when it is missing.
