@@ -39,6 +39,7 @@ use crate::sample::{Sampler, Sampling};
 
 use batch::{Scratch, Setup, run_batch};
 pub use chart::{CHART_BINS, ChartCounts};
+pub use plan::{Central, central};
 use plan::{Plan, slopes};
 pub use ranks::EDGES;
 pub use sums::{BatchSummary, SensitivitySums};

@@ -424,9 +424,54 @@ pub(super) fn slopes(plan: &Plan, model: &Model) -> Vec<f64> {
     out
 }
 
+/// The first year's outcome with every driver at its mean: what a budget built on central
+/// estimates expects, beside which a stress case's distribution is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Central {
+    /// The gap before mitigation.
+    pub gap: f64,
+    /// The shortfall after mitigation (mitigation at its mean capacity, used only as far
+    /// as needed).
+    pub shortfall: f64,
+    /// The shortfall is beyond the usable reserves (and the year's planned movement).
+    pub s114_level: bool,
+}
+
+/// [`Central`] for a model's first year, with `reserves` usable.
+pub fn central(model: &Model, reserves: f64) -> Central {
+    let first = model.first_year();
+    let plan = Plan::new(&first);
+    let cols: Vec<Vec<f64>> = first.drivers.iter().map(|d| vec![d.dist.mean()]).collect();
+    let mut e = Evaluation::default();
+    evaluate(&plan, &cols, 1, &mut e);
+    let gap = e.gap[0];
+    let shortfall = gap - gap.max(0.0).min(e.capacity[0]);
+    Central {
+        gap,
+        shortfall,
+        s114_level: shortfall - (reserves + plan.first_planned) > plan.tolerance,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_central_outcome_is_the_model_at_its_drivers_means() {
+        let text = "[meta]\nname = \"c\"\ncouncil = \"c\"\nyear = \"2024/25\"\nunit = \"£m\"\n\
+            [drivers.g]\ndist = \"pert\"\nmin = 0\nmode = 0.05\nmax = 0.4\nsource = \"a\"\n\
+            [lines.l]\nkind = \"simple\"\nbase = 100\ngrowth = \"g\"\nbudget = 103\nsource = \"a\"\n\
+            [mitigation.m]\ncapacity = { dist = \"uniform\", min = 0, max = 2 }\nsource = \"a\"\n\
+            [reserves.r]\nkind = \"general_fund\"\namount = 5\nsource = \"a\"\n";
+        let model = crate::model::Model::from_toml("c", text).unwrap().model;
+        // Mean growth (0 + 4·0.05 + 0.4)/6 = 0.1, so outturn 110 and gap 7; mean capacity 1.
+        let c = central(&model, 5.0);
+        assert!((c.gap - 7.0).abs() < 1e-12, "{c:?}");
+        assert!((c.shortfall - 6.0).abs() < 1e-12);
+        assert!(c.s114_level);
+        assert!(!central(&model, 6.5).s114_level);
+    }
 
     const MODEL: &str = r#"
 [meta]

@@ -18,6 +18,7 @@ mod properties;
 mod report_text;
 mod reports;
 mod runs;
+mod scenarios;
 mod statistics;
 mod streaming;
 mod tampering;
