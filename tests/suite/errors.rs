@@ -634,7 +634,19 @@ fn check_accepts_the_shipped_models_and_fixtures() {
         .collect();
     paths.sort();
     assert!(paths.len() >= 7, "{paths:?}");
-    paths.push(root.join("models/kent-2024-25.toml"));
+    // Every shipped model and scenario.
+    for dir in ["models", "models/scenarios"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        let mut shipped: Vec<_> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension() == Some(std::ffi::OsStr::new("toml")))
+            .collect();
+        shipped.sort();
+        paths.extend(shipped);
+    }
+    assert!(paths.iter().any(|p| p.ends_with("models/kent-2024-25.toml")));
     for path in paths {
         let out = gapsim().arg("check").arg(&path).output().unwrap();
         assert!(
