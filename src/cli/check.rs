@@ -1,7 +1,6 @@
 //! `gapsim check`: parse and validate a model without running it.
 
 use gapsim::model::LoadOptions;
-use gapsim::model::scenario::{self, Doc, SetIn};
 
 use super::args::CheckArgs;
 use super::{Failure, print, warn};
@@ -68,49 +67,10 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 
 /// Applies each stress case to the model and checks the result; returns how many there
 /// are.
-pub(super) fn check_stress(
+fn check_stress(
     source: &super::Source,
     options: &LoadOptions,
     strict: bool,
 ) -> Result<usize, Failure> {
-    let cases = match scenario::stress_cases(&source.text) {
-        Ok(c) => c,
-        Err(diags) => {
-            warn(&gapsim::model::diagnostic::render(
-                &source.label,
-                &source.text,
-                &diags,
-            ));
-            return Err(Failure::Reported);
-        }
-    };
-    let docs = [Doc {
-        label: source.label.clone(),
-        text: source.text.clone(),
-    }];
-    let mut failed = false;
-    for case in &cases {
-        let sets: Vec<SetIn> = case
-            .sets
-            .iter()
-            .map(|(text, offset)| SetIn {
-                doc: 0,
-                offset: *offset,
-                text: text.clone(),
-            })
-            .collect();
-        if let Err(located) = scenario::apply(&docs, false, &sets, options) {
-            warn(&format!(
-                "gapsim: the stress case `{}` does not apply:\n",
-                case.name
-            ));
-            super::scenario::render(&located, strict);
-            failed = true;
-        }
-    }
-    if failed {
-        Err(Failure::Reported)
-    } else {
-        Ok(cases.len())
-    }
+    Ok(super::scenario::stress_models(source, options, strict)?.len())
 }

@@ -86,6 +86,69 @@ fn ready(e: Effective, strict: bool) -> Result<Ready, Failure> {
     })
 }
 
+/// Each stress case of the model whose effective text is `source`, applied: its case and
+/// its model, named by its label. A case that does not apply is reported at its entry.
+pub fn stress_models(
+    source: &Source,
+    options: &LoadOptions,
+    strict: bool,
+) -> Result<Vec<(scenario::StressCase, Ready)>, Failure> {
+    let cases = match scenario::stress_cases(&source.text) {
+        Ok(c) => c,
+        Err(diags) => {
+            warn(&diagnostic::render(&source.label, &source.text, &diags));
+            return Err(Failure::Reported);
+        }
+    };
+    let docs = [Doc {
+        label: source.label.clone(),
+        text: source.text.clone(),
+    }];
+    // The model's own warnings were shown when it was loaded: a case shows only its own.
+    let known: Vec<String> = Model::from_toml_with(&source.label, &source.text, options)
+        .map(|l| l.warnings.into_iter().map(|d| d.message).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut failed = false;
+    for case in cases {
+        let sets: Vec<SetIn> = case
+            .sets
+            .iter()
+            .map(|(text, offset)| SetIn {
+                doc: 0,
+                offset: *offset,
+                text: text.clone(),
+            })
+            .collect();
+        match scenario::apply(&docs, false, &sets, options) {
+            Ok(mut e) => {
+                e.model.meta.name = case.label.clone();
+                e.label = format!("{} under the stress case `{}`", source.label, case.name);
+                for g in &mut e.warnings.groups {
+                    g.2.retain(|d| !known.contains(&d.message));
+                }
+                match ready(e, strict) {
+                    Ok(r) => out.push((case, r)),
+                    Err(f) => return Err(f),
+                }
+            }
+            Err(located) => {
+                warn(&format!(
+                    "gapsim: the stress case `{}` does not apply:\n",
+                    case.name
+                ));
+                render(&located, strict);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        Err(Failure::Reported)
+    } else {
+        Ok(out)
+    }
+}
+
 /// Prints every group of diagnostics against its own text.
 pub fn render(located: &Located, strict: bool) {
     for (label, text, diags) in &located.groups {

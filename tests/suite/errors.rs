@@ -646,7 +646,11 @@ fn check_accepts_the_shipped_models_and_fixtures() {
         shipped.sort();
         paths.extend(shipped);
     }
-    assert!(paths.iter().any(|p| p.ends_with("models/kent-2024-25.toml")));
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("models/kent-2024-25.toml"))
+    );
     for path in paths {
         let out = gapsim().arg("check").arg(&path).output().unwrap();
         assert!(
