@@ -81,6 +81,16 @@ pub(super) fn relocate(
                 let Doc { label, text } = &docs[at];
                 out.push(label, text, d);
             }
+            None if !origins.is_empty() => {
+                let mut d = d;
+                let note = "the line is the effective model's: `gapsim check FILE --print` \
+                            (with the same --set) prints it";
+                d.help = Some(match d.help.take() {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note.to_string(),
+                });
+                out.push(label, text, d);
+            }
             None => out.push(label, text, d),
         }
     }
