@@ -651,6 +651,26 @@ source = "assumption: test"
     }
 
     #[test]
+    fn the_documented_examples_read() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("docs/model-format.md")).unwrap();
+        let section = &doc[doc.find("## Drivers").unwrap()..doc.find("## Spending").unwrap()];
+        let start = section.find("[drivers.pay_award_stress]").unwrap();
+        let driver = &section[start..start + section[start..].find("\n\n").unwrap()];
+        let delivered = section
+            .lines()
+            .find(|l| l.starts_with("delivered = ") && l.contains("scale"))
+            .unwrap();
+        let text = with("[lines.care]", &format!("{driver}\n\n[lines.care]")).replace(
+            "delivered = { dist = \"pert\", min = 0.5, mode = 0.9, max = 1.0 }",
+            delivered,
+        );
+        let m = load(&text);
+        assert_eq!(dist(&m, "pay_award_stress").scale_shift(), (1.0, 0.02));
+        assert_eq!(dist(&m, "savings.plan.delivered").scale_shift(), (0.8, 0.0));
+    }
+
+    #[test]
     fn shift_and_scale_are_described_to_readers() {
         let m = load(&with(DELIVERED, "max = 1.0, scale = 0.8, shift = 0.05 }"));
         let d = m.driver(m.driver_named("savings.plan.delivered").unwrap());
