@@ -48,10 +48,10 @@ const DIST_KEYS: &[&str] = &[
 ];
 
 /// Parameters that are values of the driver itself (or their spread), so that a
-/// percentage in quotes reads as a fraction where the driver is one. (`scale` is a pure
-/// number, a multiplier, so never a percentage.)
+/// percentage in quotes reads as a fraction where the driver is one. (`shift` is one too,
+/// read by `moved`; `scale` is a multiplier, never a percentage.)
 const VALUE_PARAMS: &[&str] = &[
-    "value", "mean", "sd", "median", "p90", "min", "mode", "max", "values", "shift",
+    "value", "mean", "sd", "median", "p90", "min", "mode", "max", "values",
 ];
 
 /// Keys every family takes: what the driver is, and the map its draws go through.
