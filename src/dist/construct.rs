@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn check_finite(param: &'static str, value: f64) -> Result<(), DistError> {
+pub(super) fn check_finite(param: &'static str, value: f64) -> Result<(), DistError> {
     if value.is_finite() {
         Ok(())
     } else {
@@ -14,7 +14,7 @@ fn check_finite(param: &'static str, value: f64) -> Result<(), DistError> {
     }
 }
 
-fn check_positive(param: &'static str, value: f64) -> Result<(), DistError> {
+pub(super) fn check_positive(param: &'static str, value: f64) -> Result<(), DistError> {
     check_finite(param, value)?;
     if value > 0.0 {
         Ok(())

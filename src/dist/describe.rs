@@ -3,8 +3,18 @@
 use super::*;
 
 impl Distribution {
-    /// A short description, e.g. `pert(min 0.03, mode 0.08, max 0.2)`.
+    /// A short description, e.g. `pert(min 0.03, mode 0.08, max 0.2)`, with a shift or
+    /// scale in words after it: `normal(mean 0.03, sd 0.01), scaled by 1.1, then shifted
+    /// by +0.03`.
     pub fn describe(&self) -> String {
+        let text = self.base_describe();
+        match self.affine {
+            None => text,
+            Some(a) => format!("{text}{}", affine_text(a, &|v| g(v))),
+        }
+    }
+
+    fn base_describe(&self) -> String {
         let name = self.family.name();
         match &self.kind {
             Kind::Fixed(v) => format!("{name} {}", g(*v)),
@@ -75,8 +85,34 @@ impl Distribution {
     /// A description for readers, with values formatted by `value` (so a growth rate reads
     /// "5% to 10%, most likely 7%" and money "£5m to £40m"): e.g. `PERT, 5% to 10%, most
     /// likely 7%`.
+    ///
+    /// A shift or scale is said after it (`, shifted by +3%`), except for a law that takes
+    /// a few values (Bernoulli, discrete), whose moved values are listed instead.
     pub fn describe_with(&self, value: &dyn Fn(f64) -> String) -> String {
-        let (lo, hi) = self.support();
+        let Some(a) = self.affine else {
+            return self.base_describe_with(value);
+        };
+        match &self.kind {
+            Kind::Bernoulli { p } => format!(
+                "{} with probability {}, else {}",
+                value(a.apply(1.0)),
+                g(*p),
+                value(a.apply(0.0))
+            ),
+            Kind::Discrete { .. } => {
+                let mapped = |v: f64| value(a.apply(v));
+                self.base_describe_with(&mapped)
+            }
+            _ => format!(
+                "{}{}",
+                self.base_describe_with(value),
+                affine_text(a, value)
+            ),
+        }
+    }
+
+    fn base_describe_with(&self, value: &dyn Fn(f64) -> String) -> String {
+        let (lo, hi) = self.base_support();
         let bounds = |text: String| -> String {
             let truncated = matches!(
                 &self.kind,
@@ -131,8 +167,8 @@ impl Distribution {
                 } else {
                     format!(
                         "beta, mean {}, standard deviation {}, within {} to {}",
-                        value(self.mean()),
-                        value(self.variance().sqrt()),
+                        value(self.base_moments().0),
+                        value(self.base_moments().1.sqrt()),
                         value(*min),
                         value(min + scale)
                     )
@@ -160,10 +196,28 @@ impl Distribution {
         if !truncated {
             return String::new();
         }
-        let (lo, hi) = self.support();
+        let (lo, hi) = self.base_support();
         let lo = if lo.is_finite() { g(lo) } else { "-inf".into() };
         let hi = if hi.is_finite() { g(hi) } else { "inf".into() };
         format!(" truncated to [{lo}, {hi}]")
+    }
+}
+
+/// The affine map in words, to follow a law's description: `, scaled by 1.1`, `, shifted
+/// by +0.03`, or both (`, scaled by 1.1, then shifted by -0.03`: the scale applies first).
+/// The scale is a plain number; the shift is formatted by `value`, after its sign.
+fn affine_text(a: Affine, value: &dyn Fn(f64) -> String) -> String {
+    let shift = if a.shift == 0.0 {
+        None
+    } else {
+        let sign = if a.shift > 0.0 { '+' } else { '-' };
+        Some(format!("shifted by {sign}{}", value(a.shift.abs())))
+    };
+    match (a.scale == 1.0, shift) {
+        (true, Some(shift)) => format!(", {shift}"),
+        (false, None) => format!(", scaled by {}", g(a.scale)),
+        (false, Some(shift)) => format!(", scaled by {}, then {shift}", g(a.scale)),
+        (true, None) => String::new(),
     }
 }
 

@@ -11,12 +11,17 @@
 //!
 //! Parameters are the ones a finance user thinks in (see `docs/model-format.md`): a
 //! lognormal by its median and 90th percentile, a PERT by its three-point estimate.
+//!
+//! Any law may be moved and stretched ([`Distribution::affine`], the model's `shift` and
+//! `scale`): every value it gives, drawn or computed, is then `scale × value + shift`.
 
+mod affine;
 mod construct;
 mod describe;
 mod draw;
 pub mod table;
 
+use affine::Affine;
 use describe::{g, g_big, g_up, num};
 use draw::BELOW_ONE;
 pub use draw::open01;
@@ -161,6 +166,11 @@ impl Family {
 pub struct Distribution {
     family: Family,
     kind: Kind,
+    /// `scale × draw + shift`, applied to every value the law gives (draws, quantiles,
+    /// support, atoms, moments); `None` for the identity, which is skipped entirely so
+    /// that an untransformed law gives the same bits as before the map existed. A fixed
+    /// value's map is folded into the value, so a fixed law never holds one.
+    affine: Option<Affine>,
     /// The sampling table of a truncated normal or lognormal, or a Beta: built on the first
     /// draw, so that checking a model does not pay for it.
     table: std::sync::OnceLock<Table>,
@@ -283,6 +293,7 @@ impl Distribution {
         Distribution {
             family,
             kind,
+            affine: None,
             table: std::sync::OnceLock::new(),
         }
     }
@@ -307,6 +318,16 @@ impl Distribution {
     /// The values and their probabilities, for a distribution that takes finitely many
     /// values (fixed, Bernoulli, discrete); `None` for a continuous one.
     pub fn atoms(&self) -> Option<Vec<(f64, f64)>> {
+        let mut atoms = self.base_atoms()?;
+        if let Some(a) = self.affine {
+            for (v, _) in &mut atoms {
+                *v = a.apply(*v);
+            }
+        }
+        Some(atoms)
+    }
+
+    fn base_atoms(&self) -> Option<Vec<(f64, f64)>> {
         match &self.kind {
             Kind::Fixed(v) => Some(vec![(*v, 1.0)]),
             Kind::Bernoulli { p } => Some(vec![(0.0, 1.0 - p), (1.0, *p)]),
@@ -327,6 +348,16 @@ impl Distribution {
 
     /// Smallest and largest values it can take (infinite when unbounded).
     pub fn support(&self) -> (f64, f64) {
+        let (lo, hi) = self.base_support();
+        match self.affine {
+            None => (lo, hi),
+            // The scale is positive, so the ends stay in order (and infinite ends infinite).
+            Some(a) => (a.apply(lo), a.apply(hi)),
+        }
+    }
+
+    /// [`Distribution::support`] before the affine map.
+    fn base_support(&self) -> (f64, f64) {
         match &self.kind {
             Kind::Fixed(v) => (*v, *v),
             Kind::Uniform { lo, width } => (*lo, lo + width),
@@ -360,6 +391,38 @@ impl Distribution {
 
     /// P(X <= x).
     pub fn cdf(&self, x: f64) -> f64 {
+        let Some(a) = self.affine else {
+            return self.base_cdf(x);
+        };
+        let p = match &self.kind {
+            // Laws with atoms compare x with each mapped atom, the very values `fill`
+            // gives: undoing the map, (x − shift)/scale, could round off an atom.
+            Kind::Bernoulli { p } => {
+                if x < a.apply(0.0) {
+                    0.0
+                } else if x < a.apply(1.0) {
+                    1.0 - p
+                } else {
+                    1.0
+                }
+            }
+            Kind::Discrete {
+                values,
+                probabilities,
+                ..
+            } => values
+                .iter()
+                .zip(probabilities)
+                .filter(|&(&v, _)| a.apply(v) <= x)
+                .map(|(_, p)| p)
+                .sum(),
+            _ => self.base_cdf(a.undo(x)),
+        };
+        p.clamp(0.0, 1.0)
+    }
+
+    /// [`Distribution::cdf`] before the affine map.
+    fn base_cdf(&self, x: f64) -> f64 {
         let trunc_cdf = |z: f64, t: &Option<Trunc>| -> f64 {
             match t {
                 None => normal_cdf(z),
@@ -433,6 +496,15 @@ impl Distribution {
     }
 
     fn moments(&self) -> (f64, f64) {
+        let (mean, variance) = self.base_moments();
+        match self.affine {
+            None => (mean, variance),
+            Some(a) => (a.apply(mean), a.scale * a.scale * variance),
+        }
+    }
+
+    /// The mean and variance before the affine map.
+    fn base_moments(&self) -> (f64, f64) {
         match &self.kind {
             Kind::Fixed(v) => (*v, 0.0),
             Kind::Uniform { lo, width } => (lo + width / 2.0, width * width / 12.0),
@@ -509,6 +581,15 @@ impl Distribution {
     /// more to the largest below 1), so that a `u` rounded onto an end, as a Latin
     /// hypercube's top stratum (n − 1 + v)/n can be, still gives a finite value.
     pub fn quantile(&self, u: f64) -> f64 {
+        let q = self.base_quantile(u);
+        match self.affine {
+            None => q,
+            Some(a) => a.apply(q),
+        }
+    }
+
+    /// [`Distribution::quantile`] before the affine map.
+    fn base_quantile(&self, u: f64) -> f64 {
         let u = u.clamp(f64::MIN_POSITIVE, BELOW_ONE);
         match &self.kind {
             Kind::Fixed(v) => *v,
@@ -562,8 +643,20 @@ impl Distribution {
     /// Fills `out` with independent draws from `rng`.
     ///
     /// Normal, lognormal and Beta (PERT) families have their own loops; the others draw
-    /// through `quantile`, which matches on the family per draw (cheap next to the draw).
+    /// through the inverse CDF, which matches on the family per draw (cheap next to the
+    /// draw). The affine map, if any, is applied after, in one pass: each draw v becomes
+    /// `scale * v + shift`, so a transformed law uses the very random numbers of the
+    /// untransformed one.
     pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        self.base_fill(rng, out);
+        if let Some(a) = self.affine {
+            for x in out {
+                *x = a.apply(*x);
+            }
+        }
+    }
+
+    fn base_fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
         match &self.kind {
             Kind::Fixed(v) => out.fill(*v),
             Kind::Normal { mean, sd, trunc } => {
@@ -606,7 +699,7 @@ impl Distribution {
             }
             _ => {
                 for x in out {
-                    *x = self.quantile(open01(rng));
+                    *x = self.base_quantile(open01(rng));
                 }
             }
         }

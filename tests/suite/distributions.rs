@@ -492,3 +492,35 @@ fn parameters_just_beyond_the_limits_are_refused() {
         );
     }
 }
+
+#[test]
+fn shifted_and_scaled() {
+    // scale × X + shift has mean scale·E[X] + shift and variance scale²·Var[X], whatever
+    // the law of X: the references are the unmoved laws' statrs moments, moved.
+    let (lo, mode, hi) = (0.4, 0.85, 1.0);
+    let a = 1.0 + 4.0 * (mode - lo) / (hi - lo);
+    let b = 1.0 + 4.0 * (hi - mode) / (hi - lo);
+    let r = Beta::new(a, b).unwrap();
+    let w = hi - lo;
+    let (scale, shift) = (0.8, 0.05);
+    check(
+        "pert scaled by 0.8, shifted by +0.05",
+        &Distribution::pert(lo, mode, hi, None)
+            .unwrap()
+            .affine(scale, shift)
+            .unwrap(),
+        scale * (lo + w * r.mean().unwrap()) + shift,
+        scale * scale * w * w * r.variance().unwrap(),
+    );
+    let n = Normal::new(0.03, 0.012).unwrap();
+    let (scale, shift) = (1.5, -0.02);
+    check(
+        "normal scaled by 1.5, shifted by -0.02",
+        &Distribution::normal(0.03, 0.012, None, None)
+            .unwrap()
+            .affine(scale, shift)
+            .unwrap(),
+        scale * n.mean().unwrap() + shift,
+        scale * scale * n.variance().unwrap(),
+    );
+}

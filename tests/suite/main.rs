@@ -4,6 +4,7 @@
 //! seed, within a tolerance derived from the Monte Carlo standard error; the tolerance
 //! constants live in `common` with the reason for each.
 
+mod affine;
 mod common;
 mod distributions;
 mod errors;

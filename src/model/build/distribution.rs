@@ -40,16 +40,31 @@ const DIST_KEYS: &[&str] = &[
     "p",
     "values",
     "probabilities",
+    "shift",
+    "scale",
     "label",
     "source",
     "description",
 ];
 
 /// Parameters that are values of the driver itself (or their spread), so that a
-/// percentage in quotes reads as a fraction where the driver is one.
+/// percentage in quotes reads as a fraction where the driver is one. (`shift` is one too,
+/// read by `moved`; `scale` is a multiplier, never a percentage.)
 const VALUE_PARAMS: &[&str] = &[
     "value", "mean", "sd", "median", "p90", "min", "mode", "max", "values",
 ];
+
+/// Keys every family takes: what the driver is, and the map its draws go through.
+const COMMON_KEYS: &[&str] = &["dist", "label", "source", "description", "shift", "scale"];
+
+/// `shift` and `scale` as written: every value of the law is taken as `scale × value +
+/// shift`.
+struct Moved {
+    scale: f64,
+    shift: f64,
+    /// Where the shift is written as a percentage in quotes.
+    percent: Option<Range<usize>>,
+}
 
 /// A distribution as written, with what the checks of its use need.
 pub(super) struct Parsed {
@@ -150,7 +165,7 @@ impl Builder<'_> {
         // Keys that are distribution parameters, but not of this family.
         for (key, _) in t.entries.iter() {
             let k = key.get_ref().as_ref();
-            let common = ["dist", "label", "source", "description"].contains(&k);
+            let common = COMMON_KEYS.contains(&k);
             if !common && DIST_KEYS.contains(&k) && !params.contains(&k) {
                 self.ctx.error(
                     ProblemKind::UnknownField,
@@ -364,18 +379,54 @@ impl Builder<'_> {
             }
             _ => unreachable!("family names are matched above"),
         };
+        let moved = self.moved(t, fractions);
+        let result = result.and_then(|d| match &moved {
+            Some(m) => d.affine(m.scale, m.shift),
+            None => Ok(d),
+        });
         match result {
-            Ok(dist) => Some(Parsed {
-                dist,
-                central,
-                percent,
-                path: path?,
-            }),
+            Ok(dist) => {
+                let m = moved?;
+                // The mode a check of the centre reads is the moved law's.
+                let central =
+                    central.map(|(span, mode)| (span, mode.map(|v| m.scale * v + m.shift)));
+                let percent = [percent, m.percent]
+                    .into_iter()
+                    .flatten()
+                    .min_by_key(|s| s.start);
+                Some(Parsed {
+                    dist,
+                    central,
+                    percent,
+                    path: path?,
+                })
+            }
             Err(e) => {
                 self.dist_error(t, fam, &e);
                 None
             }
         }
+    }
+
+    /// Reads `scale` (default 1) and `shift` (default 0), exactly as written; a shift may
+    /// be a percentage in quotes where the law's values may. `None` (with the error
+    /// recorded) when either is written but is not a number a model can hold; whether
+    /// the scale is positive is the distribution's check, which names the key.
+    fn moved(&mut self, t: &Table<'_, '_>, fractions: bool) -> Option<Moved> {
+        let scale = t.number(&mut self.ctx, "scale");
+        let shift = if fractions {
+            t.fraction(&mut self.ctx, "shift")
+        } else {
+            t.number(&mut self.ctx, "shift")
+        };
+        if (t.has("scale") && scale.is_none()) || (t.has("shift") && shift.is_none()) {
+            return None;
+        }
+        Some(Moved {
+            scale: scale.as_ref().map_or(1.0, Num::f64),
+            shift: shift.as_ref().map_or(0.0, Num::f64),
+            percent: shift.filter(|n| n.percent).map(|n| n.span),
+        })
     }
 
     pub(super) fn dist_error(&mut self, t: &Table<'_, '_>, family: &str, e: &DistError) {
@@ -386,6 +437,12 @@ impl Builder<'_> {
                 ProblemKind::OutOfRange,
                 "a standard deviation measures spread and must be positive; for a figure \
                  with no uncertainty use dist = \"fixed\""
+                    .to_string(),
+            ),
+            DistError::NotPositive { param: "scale", .. } => (
+                ProblemKind::OutOfRange,
+                "`scale` multiplies every draw and must be above 0: 1.1 for 10% larger, 0.8 \
+                 for 20% smaller; leave it out (or write 1) for no change"
                     .to_string(),
             ),
             DistError::NotPositive { param, .. } => (
@@ -412,5 +469,215 @@ impl Builder<'_> {
         };
         self.ctx
             .error(kind, span, format!("in `{}` ({family}): {e}", t.path), help);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{InvalidModel, Model, ProblemKind};
+
+    /// A small valid model; each test changes it in one place.
+    const BASE: &str = r#"[meta]
+name = "Test"
+council = "Test"
+year = "2024/25"
+unit = "£m"
+net_budget = 100
+[drivers.growth]
+dist = "normal"
+mean = 0.03
+sd = 0.01
+source = "assumption: test"
+
+[lines.care]
+kind = "cohort"
+clients = 100
+unit_cost = 500
+periods = 52
+demand = "growth"
+cost = { dist = "pert", min = 0.0, mode = 0.05, max = 0.2 }
+budget = 2.7
+source = "assumption: test"
+
+[savings.plan]
+amount = 1.5
+recurring = true
+probability = 0.9
+delivered = { dist = "pert", min = 0.5, mode = 0.9, max = 1.0 }
+source = "assumption: test"
+
+[reserves.general_fund]
+kind = "general_fund"
+amount = 1
+source = "assumption: test"
+"#;
+
+    fn with(from: &str, to: &str) -> String {
+        assert!(BASE.contains(from), "{from:?} is not in the base model");
+        BASE.replacen(from, to, 1)
+    }
+
+    const DELIVERED: &str = "max = 1.0 }";
+
+    fn load(text: &str) -> Model {
+        match Model::from_toml("m.toml", text) {
+            Ok(loaded) => loaded.model,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn refused(text: &str) -> (InvalidModel, String) {
+        let e = Model::from_toml("m.toml", text).expect_err("refused");
+        let rendered = e.to_string();
+        assert!(rendered.contains("= help:"), "{rendered}");
+        (e, rendered)
+    }
+
+    /// Where `needle` is first written in `text`, as a rendered error names it.
+    fn at(text: &str, needle: &str) -> String {
+        let start = text.find(needle).unwrap();
+        let line = text[..start].matches('\n').count() + 1;
+        let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+        format!("m.toml:{line}:{column}:")
+    }
+
+    fn dist<'m>(m: &'m Model, name: &str) -> &'m crate::dist::Distribution {
+        &m.driver(m.driver_named(name).unwrap()).dist
+    }
+
+    #[test]
+    fn a_delivered_fraction_shifted_past_one_is_refused_and_scaled_within_it_accepted() {
+        let model = with(DELIVERED, "max = 1.0, shift = 0.1 }");
+        let (e, text) = refused(&model);
+        assert_eq!(e.error_kinds(), [ProblemKind::OutOfRange], "{text}");
+        assert!(
+            text.contains(&at(&model, "{ dist = \"pert\", min = 0.5")),
+            "{text}"
+        );
+        assert!(text.contains("must stay within 0 to 1"), "{text}");
+        assert!(text.contains("check its `shift` and `scale`"), "{text}");
+
+        let m = load(&with(DELIVERED, "max = 1.0, scale = 0.7 }"));
+        let plain = load(BASE);
+        let d = dist(&m, "savings.plan.delivered");
+        let p = dist(&plain, "savings.plan.delivered");
+        assert_eq!(d.scale_shift(), (0.7, 0.0));
+        assert_eq!(d.mean(), 0.7 * p.mean());
+        assert_eq!(d.support(), (0.7 * 0.5, 0.7 * 1.0));
+        assert_eq!(d.quantile(0.9), 0.7 * p.quantile(0.9));
+    }
+
+    #[test]
+    fn a_growth_rate_shifted_below_minus_one_is_refused() {
+        let (_, text) = refused(&with("sd = 0.01\n", "sd = 0.01\nshift = -2\n"));
+        assert!(text.contains("chance of going below -1"), "{text}");
+        assert!(text.contains("check its `shift` and `scale`"), "{text}");
+        // A shift that keeps it above −1, read exactly, as a percentage too.
+        for shift in ["0.03", "\"3%\""] {
+            let m = load(&with(
+                "sd = 0.01\n",
+                &format!("sd = 0.01\nshift = {shift}\n"),
+            ));
+            assert_eq!(dist(&m, "growth").scale_shift(), (1.0, 0.03), "{shift}");
+            assert_eq!(dist(&m, "growth").mean(), 0.03 + 0.03);
+        }
+    }
+
+    #[test]
+    fn a_scale_that_is_not_above_zero_is_refused_at_the_key_with_the_fix() {
+        for scale in ["0", "-1", "-0.5"] {
+            let model = with(DELIVERED, &format!("max = 1.0, scale = {scale} }}"));
+            let (e, text) = refused(&model);
+            assert_eq!(e.error_kinds(), [ProblemKind::OutOfRange], "{text}");
+            let key = format!("{scale} }}");
+            assert!(text.contains(&at(&model, &key)), "{scale}: {text}");
+            assert!(text.contains("`scale` must be greater than 0"), "{text}");
+            assert!(text.contains("1.1 for 10% larger"), "{text}");
+        }
+        // Not a number: the reader's errors, at the key.
+        for (bad, words) in [
+            ("scale = \"110%\"", "should be a number"),
+            ("scale = nan", "not a usable number"),
+            ("shift = 1e16", "too large"),
+            ("shift = \"0.1\"", "remove the quotes"),
+        ] {
+            let (_, text) = refused(&with(DELIVERED, &format!("max = 1.0, {bad} }}")));
+            assert!(text.contains(words), "{bad}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_declared_driver_with_a_percentage_shift_is_refused_where_money_is_meant() {
+        let text = with(
+            "[lines.care]",
+            "[drivers.fee]\ndist = \"uniform\"\nmin = 0\nmax = 1\nshift = \"5%\"\n\
+             source = \"assumption: test\"\n\n[lines.care]",
+        )
+        .replace("unit_cost = 500", "unit_cost = \"fee\"");
+        let (_, rendered) = refused(&text);
+        assert!(rendered.contains("percentage"), "{rendered}");
+    }
+
+    #[test]
+    fn a_fixed_value_shifted_is_the_moved_value_everywhere() {
+        let m = load(&with(
+            "cost = { dist = \"pert\", min = 0.0, mode = 0.05, max = 0.2 }",
+            "cost = { dist = \"fixed\", value = 0.05, scale = 2, shift = 0.01 }",
+        ));
+        let d = dist(&m, "lines.care.cost");
+        assert!(d.is_fixed());
+        let v = 2.0 * 0.05 + 0.01;
+        assert_eq!(d.atoms(), Some(vec![(v, 1.0)]));
+        assert_eq!((d.mean(), d.quantile(0.5), d.support()), (v, v, (v, v)));
+    }
+
+    #[test]
+    fn a_scale_that_takes_a_product_beyond_the_bounds_is_refused_by_check() {
+        // A lognormal as wide as a driver may be, times a PERT growth rate: within 10^20
+        // as written (£2.6m × 6.6·10^14 × 2), beyond it with the PERT scaled by 10^5.
+        let wide = "{ dist = \"lognormal\", median = 1, p90 = 500 }";
+        let cost = |scale: &str| {
+            with(
+                "cost = { dist = \"pert\", min = 0.0, mode = 0.05, max = 0.2 }",
+                &format!(
+                    "cost = [{wide}, {{ dist = \"pert\", min = 0, mode = 0.5, max = 1{scale} }}]"
+                ),
+            )
+        };
+        load(&cost(""));
+        let (_, text) = refused(&cost(", scale = 1e5"));
+        assert!(text.contains("line `care` can reach"), "{text}");
+        assert!(text.contains("beyond 10^20"), "{text}");
+    }
+
+    #[test]
+    fn the_documented_examples_read() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("docs/model-format.md")).unwrap();
+        let section = &doc[doc.find("## Drivers").unwrap()..doc.find("## Spending").unwrap()];
+        let start = section.find("[drivers.pay_award_stress]").unwrap();
+        let driver = &section[start..start + section[start..].find("\n\n").unwrap()];
+        let delivered = section
+            .lines()
+            .find(|l| l.starts_with("delivered = ") && l.contains("scale"))
+            .unwrap();
+        let text = with("[lines.care]", &format!("{driver}\n\n[lines.care]")).replace(
+            "delivered = { dist = \"pert\", min = 0.5, mode = 0.9, max = 1.0 }",
+            delivered,
+        );
+        let m = load(&text);
+        assert_eq!(dist(&m, "pay_award_stress").scale_shift(), (1.0, 0.02));
+        assert_eq!(dist(&m, "savings.plan.delivered").scale_shift(), (0.8, 0.0));
+    }
+
+    #[test]
+    fn shift_and_scale_are_described_to_readers() {
+        let m = load(&with(DELIVERED, "max = 1.0, scale = 0.8, shift = 0.05 }"));
+        let d = m.driver(m.driver_named("savings.plan.delivered").unwrap());
+        let text = crate::report::describe_driver(d, "£m");
+        assert!(
+            text.ends_with(", scaled by 0.8, then shifted by +5%"),
+            "{text}"
+        );
     }
 }

@@ -100,6 +100,22 @@ impl Role {
             };
             return Err((why.into(), fix));
         }
+        self.check_spread(dist).map_err(|(why, fix)| {
+            if dist.scale_shift() == (1.0, 0.0) {
+                (why, fix)
+            } else {
+                // The parameters may be right and the scenario's move wrong.
+                (
+                    why,
+                    format!("{fix}; or check its `shift` and `scale`, which move every draw"),
+                )
+            }
+        })
+    }
+
+    /// [`Role::check`] for a distribution that varies.
+    fn check_spread(self, dist: &Distribution) -> Result<(), (String, String)> {
+        let (lo, hi) = dist.support();
         let below = |x: f64| dist.cdf(x - 1e-12 * (1.0 + x.abs()));
         match self {
             Role::Growth if below(-1.0) > OUTSIDE_TOLERANCE => Err((
