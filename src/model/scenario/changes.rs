@@ -552,6 +552,8 @@ fn change_value(parent: &mut dyn TableLike, key: &str, op: Op, k: Decimal) -> Re
             None => return Err(format!("`{key}` is not a number")),
         },
     };
-    *value = new.decorated(" ", "");
+    let decor = value.decor().clone();
+    *value = new;
+    *value.decor_mut() = decor;
     Ok(())
 }

@@ -230,3 +230,26 @@ fn stress_cases_are_read_with_their_places() {
     assert_eq!(&text[at..at + 9], "pay_award");
     assert!(stress_cases("[stress.x]\nset = []\n").is_err());
 }
+
+#[test]
+fn shifts_and_scales_move_a_driver_exactly() {
+    let base = apply_to_kent(None, &[]).unwrap().model;
+    let e = apply_to_kent(
+        None,
+        &[
+            "pay_award+=0.03",
+            "contract_inflation*=1.5",
+            "contract_inflation+=0.01",
+        ],
+    )
+    .unwrap();
+    let m = |model: &Model, n: &str| driver_mean(model, n);
+    assert!((m(&e.model, "pay_award") - m(&base, "pay_award") - 0.03).abs() < 1e-15);
+    assert!(
+        (m(&e.model, "contract_inflation") - (1.5 * m(&base, "contract_inflation") + 0.01)).abs()
+            < 1e-15
+    );
+    // A comment after a changed figure stays.
+    let e = apply_to_kent(None, &["lines.older_people.unit_cost*=1.1"]).unwrap();
+    assert!(e.text.contains("unit_cost = 739.2          # £ a week"));
+}
