@@ -20,8 +20,12 @@
 //! - percentiles also carry a distribution-free 95% interval from order statistics.
 //!
 //! Modules: [`estimate`] (the estimators), [`summary`] (the serialised figures),
-//! `sensitivity`, `tail` and `distributions` (the parts of the summary they name).
+//! `sensitivity`, `tail` and `distributions` (the parts of the summary they name);
+//! [`compare`] (models compared on common random numbers, what `comparison.json` holds
+//! in [`compare_types`]).
 
+pub mod compare;
+pub mod compare_types;
 mod distributions;
 pub mod estimate;
 #[cfg(test)]
