@@ -30,7 +30,7 @@ use super::estimate::{batch_means_se, t95};
 use super::medium::{CONFIDENCES, needed_at};
 use super::summary::{Probability, Summary};
 use super::{HEADLINE_PERCENTILES, money, uncertainty};
-use crate::engine::{BATCH_SIZE, PER_YEAR, RunResult};
+use crate::engine::{BATCH_SIZE, PER_YEAR, RunResult, TOLERANCE};
 use crate::model::{Model, Unit, f64_of};
 
 /// Fewest batches for a paired standard error and interval: the interval uses Student's
@@ -52,6 +52,10 @@ pub const METHOD: &str = "every model is run with the same seed, iterations, sam
 pub struct BatchFigures {
     /// Iterations in the batch.
     pub n: u64,
+    /// The model's budget scale (the sum of its first year's lines' budgets, savings and
+    /// funding streams, as the engine's tolerance is set): a paired error in money below
+    /// [`TOLERANCE`] of it is rounding, not uncertainty.
+    pub scale: f64,
     /// Its mean gap (the first year's).
     pub mean_gap: f64,
     /// Its own percentiles of the gap, at [`HEADLINE_PERCENTILES`].
@@ -166,6 +170,21 @@ pub fn comparable(base: (&str, &Model), other: (&str, &Model)) -> Result<(), Com
 /// paths of a plan of several years are not sorted).
 pub fn batch_figures(model: &Model, result: &RunResult) -> Vec<BatchFigures> {
     let needed = batch_reserves_needed(model, result);
+    let scale: f64 = model
+        .lines
+        .iter()
+        .map(|l| f64_of(l.budget).abs())
+        .sum::<f64>()
+        + model
+            .savings
+            .iter()
+            .map(|s| f64_of(s.amount).abs())
+            .sum::<f64>()
+        + model
+            .funding
+            .iter()
+            .map(|fu| f64_of(fu.budget).abs())
+            .sum::<f64>();
     result
         .batches
         .iter()
@@ -174,6 +193,7 @@ pub fn batch_figures(model: &Model, result: &RunResult) -> Vec<BatchFigures> {
             let n = b.n.max(1) as f64;
             BatchFigures {
                 n: b.n,
+                scale,
                 mean_gap: b.sum_gap / n,
                 gap_percentiles: b.gap_percentiles.clone(),
                 p_drawing: b.shortfall_positive as f64 / n,
@@ -245,10 +265,12 @@ struct Paired {
 }
 
 /// The paired and independent standard errors of a figure read from each batch by `f`
-/// (`None` from a batch: no standard error).
+/// (`None` from a batch: no standard error); `money` for an amount, whose rounding noise
+/// is not counted as uncertainty.
 fn paired(
     base: &[BatchFigures],
     other: &[BatchFigures],
+    money: bool,
     f: &dyn Fn(&BatchFigures) -> Option<f64>,
 ) -> Paired {
     let series = |bs: &[BatchFigures]| -> Option<Vec<(f64, u64)>> {
@@ -264,8 +286,21 @@ fn paired(
     };
     let paired_ok = b.len() == o.len() && b.iter().zip(&o).all(|(x, y)| x.1 == y.1);
     let delta: Vec<(f64, u64)> = b.iter().zip(&o).map(|(x, y)| (y.0 - x.0, x.1)).collect();
+    // Rounding noise is no uncertainty: the per-batch differences of a line budgeted
+    // lower by d are d only to the last bits of sums over a budget of billions, so a
+    // paired error in money below a billionth of the budget's scale (the engine's
+    // tolerance, £3 for Kent) is zero.
+    let scale = if money {
+        base.iter()
+            .chain(other)
+            .map(|x| x.scale)
+            .fold(0.0, f64::max)
+    } else {
+        0.0
+    };
     let se = if paired_ok {
         batch_means_se(&delta, MIN_PAIRED_BATCHES)
+            .map(|s| if s <= TOLERANCE * scale { 0.0 } else { s })
     } else {
         None
     };
@@ -277,7 +312,7 @@ fn paired(
         _ => None,
     };
     let reduction = match (se, independent) {
-        (Some(p), Some(_)) if p == 0.0 => Some(VarianceReduction::Exact),
+        (Some(0.0), Some(_)) => Some(VarianceReduction::Exact),
         (Some(p), Some(i)) => Some(VarianceReduction::Factor((i / p).powi(2))),
         _ => None,
     };
@@ -431,7 +466,9 @@ fn check_pair(base: &Compared<'_>, other: &Compared<'_>) -> Result<(), CompareEr
 /// One other model's differences from the base.
 fn differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Differences {
     let (b, o) = (base.summary, other.summary);
-    let pair = |f: &dyn Fn(&BatchFigures) -> Option<f64>| paired(base.batches, other.batches, f);
+    let pair = |money: bool, f: &dyn Fn(&BatchFigures) -> Option<f64>| {
+        paired(base.batches, other.batches, money, f)
+    };
     let gap_percentiles = HEADLINE_PERCENTILES
         .iter()
         .enumerate()
@@ -441,7 +478,7 @@ fn differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Differe
                 unit,
                 format!("gap_p{p}"),
                 (at(b), at(o)),
-                pair(&|x| x.gap_percentiles.get(k).copied()),
+                pair(true, &|x| x.gap_percentiles.get(k).copied()),
             )
         })
         .collect();
@@ -450,7 +487,9 @@ fn differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Differe
         .enumerate()
         .filter_map(|(k, &c)| {
             let values = (needed_in(b, c)?, needed_in(o, c)?);
-            let p = pair(&|x| x.reserves_needed.as_ref().and_then(|r| r.get(k).copied()));
+            let p = pair(true, &|x| {
+                x.reserves_needed.as_ref().and_then(|r| r.get(k).copied())
+            });
             Some(money_difference(
                 unit,
                 format!("reserves_needed_{c}"),
@@ -465,7 +504,7 @@ fn differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Differe
             unit,
             "mean_gap".into(),
             (b.gap.mean, o.gap.mean),
-            pair(&|x| Some(x.mean_gap)),
+            pair(true, &|x| Some(x.mean_gap)),
         ),
         gap_percentiles,
         p_drawing: chance_difference(
@@ -474,12 +513,12 @@ fn differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Differe
                 b.p_drawing_on_reserves.estimate,
                 o.p_drawing_on_reserves.estimate,
             ),
-            pair(&|x| Some(x.p_drawing)),
+            pair(false, &|x| Some(x.p_drawing)),
         ),
         p_s114: chance_difference(
             "p_s114",
             (headline_s114(b).estimate, headline_s114(o).estimate),
-            pair(&|x| Some(x.p_s114)),
+            pair(false, &|x| Some(x.p_s114)),
         ),
         reserves_needed,
         years: year_differences(unit, base, other),
@@ -491,7 +530,9 @@ fn year_differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Ve
     let (Some(bm), Some(om)) = (&base.summary.medium_term, &other.summary.medium_term) else {
         return Vec::new();
     };
-    let pair = |f: &dyn Fn(&BatchFigures) -> Option<f64>| paired(base.batches, other.batches, f);
+    let pair = |money: bool, f: &dyn Fn(&BatchFigures) -> Option<f64>| {
+        paired(base.batches, other.batches, money, f)
+    };
     bm.years
         .iter()
         .zip(&om.years)
@@ -502,17 +543,17 @@ fn year_differences(unit: Unit, base: &Compared<'_>, other: &Compared<'_>) -> Ve
                 unit,
                 "mean_gap".into(),
                 (by.gap.mean, oy.gap.mean),
-                pair(&|x| x.years.get(t).map(|y| y.mean_gap)),
+                pair(true, &|x| x.years.get(t).map(|y| y.mean_gap)),
             ),
             p_s114_in_year: chance_difference(
                 "p_s114_in_year",
                 (by.s114.estimate, oy.s114.estimate),
-                pair(&|x| x.years.get(t).map(|y| y.s114)),
+                pair(false, &|x| x.years.get(t).map(|y| y.s114)),
             ),
             p_s114_by_year: chance_difference(
                 "p_s114_by_year",
                 (by.s114_by_now.estimate, oy.s114_by_now.estimate),
-                pair(&|x| x.years.get(t).map(|y| y.by_now)),
+                pair(false, &|x| x.years.get(t).map(|y| y.by_now)),
             ),
         })
         .collect()

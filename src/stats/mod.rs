@@ -46,6 +46,7 @@ use crate::model::{Model, Unit};
 
 use crate::model::f64_of as f;
 use crate::order::OrderStatistics;
+pub use compare_types::Comparison;
 pub use estimate::{
     MIN_BATCHES, batch_means_se, clopper_pearson, interval_ranks, quantile, quantile_interval,
     quantile_sorted, s114_interval, s114_precision, s114_precision_batch_means, sort_in_place,
