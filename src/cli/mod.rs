@@ -7,6 +7,7 @@
 
 mod args;
 mod check;
+mod compare;
 mod manifest;
 mod memory;
 mod output;
@@ -53,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::check(&a),
         Command::Report(a) => report::report(&a),
         Command::Reserves(a) => reserves::reserves(&a),
+        Command::Compare(a) => compare::compare(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
