@@ -9,7 +9,9 @@ use plotters::style::text_anchor::HPos;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
-use super::axis::money_axis;
+use plotters::coord::types::RangedCoordf64;
+
+use super::axis::{Ticked, money_axis};
 use super::compare_distributions::COLOURS;
 use super::layout::{draw_text, header};
 use super::palette::INK;
@@ -209,52 +211,72 @@ fn draw_panel<DB: DrawingBackend>(
             INK.stroke_width(2),
         )))
         .map_err(msg)?;
-    for (k, (d, l, h, text)) in panel.points.iter().enumerate() {
-        let y = (n - 1 - k) as f64;
-        let colour = COLOURS[(k + 1) % COLOURS.len()];
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(*l, y), (*h, y)],
-                colour.stroke_width(4),
-            )))
-            .map_err(msg)?;
-        chart
-            .draw_series(std::iter::once(Circle::new((*d, y), 8, colour.filled())))
-            .map_err(msg)?;
-        let (xd, yd) = chart.backend_coord(&(*h, y));
-        let (base_x, base_y) = strip.get_base_pixel();
-        let room_right = px.end - xd;
-        let shown = text.clone();
-        if room_right > text_width(&shown, size::LABEL) + 12 {
-            draw_text(
-                strip,
-                &shown,
-                (xd + 12 - base_x, yd - base_y - 18),
-                size::LABEL,
-                INK,
-                HPos::Left,
-            )?;
-        } else {
-            let (xl, _) = chart.backend_coord(&(*l, y));
-            draw_text(
-                strip,
-                &shown,
-                (xl - 12 - base_x, yd - base_y - 18),
-                size::LABEL,
-                INK,
-                HPos::Right,
-            )?;
-        }
-        let label = &labels[k];
+    for (k, point) in panel.points.iter().enumerate() {
+        let row = (n - 1 - k) as f64;
+        draw_point(
+            &mut chart,
+            strip,
+            (row, COLOURS[(k + 1) % COLOURS.len()]),
+            point,
+            &labels[k],
+            px.end,
+        )?;
+    }
+    Ok(())
+}
+
+/// One alternative's dot on its interval in row `y` of a panel, its difference written
+/// beside it (right of the interval where it fits before `right_edge`, else left), and
+/// its label in the name column.
+fn draw_point<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, RangedCoordf64>>,
+    strip: &DrawingArea<DB, Shift>,
+    (y, colour): (f64, RGBColor),
+    (d, l, h, text): &Point,
+    label: &str,
+    right_edge: i32,
+) -> Result<(), String> {
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(*l, y), (*h, y)],
+            colour.stroke_width(4),
+        )))
+        .map_err(msg)?;
+    chart
+        .draw_series(std::iter::once(Circle::new((*d, y), 8, colour.filled())))
+        .map_err(msg)?;
+    let (xd, yd) = chart.backend_coord(&(*h, y));
+    let (base_x, base_y) = strip.get_base_pixel();
+    let room_right = right_edge - xd;
+    let shown = text.clone();
+    if room_right > text_width(&shown, size::LABEL) + 12 {
         draw_text(
             strip,
-            label,
-            (LEFT_PAD, yd - base_y),
+            &shown,
+            (xd + 12 - base_x, yd - base_y - 18),
             size::LABEL,
             INK,
             HPos::Left,
         )?;
+    } else {
+        let (xl, _) = chart.backend_coord(&(*l, y));
+        draw_text(
+            strip,
+            &shown,
+            (xl - 12 - base_x, yd - base_y - 18),
+            size::LABEL,
+            INK,
+            HPos::Right,
+        )?;
     }
+    draw_text(
+        strip,
+        label,
+        (LEFT_PAD, yd - base_y),
+        size::LABEL,
+        INK,
+        HPos::Left,
+    )?;
     Ok(())
 }
 
