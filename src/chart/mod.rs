@@ -8,6 +8,8 @@
 //! The only global state is plotters' font table, filled once.
 
 mod axis;
+mod compare_differences;
+mod compare_distributions;
 mod distribution;
 mod exceedance;
 mod fan;
@@ -216,6 +218,36 @@ pub fn render_all(summary: &Summary) -> Result<Vec<Chart>, ChartError> {
     render_if_any(&tornado::Tornado(summary), &mut out)?;
     render_if_any(&waterfall::Waterfall(summary), &mut out)?;
     render_if_any(&savings::SavingsAtRisk(summary), &mut out)?;
+    Ok(out)
+}
+
+/// File stem of the comparison's overlaid gap distributions.
+pub const COMPARE_DISTRIBUTIONS: &str = "compare-distributions";
+
+/// File stem of the comparison's paired differences.
+pub const COMPARE_DIFFERENCES: &str = "compare-differences";
+
+/// Draws the charts of a comparison: the models' gaps overlaid, from their summaries
+/// (`summaries`, in the comparison's model order), and the paired differences.
+///
+/// # Errors
+/// When the font cannot be loaded or plotters fails.
+pub fn render_comparison(
+    comparison: &crate::stats::Comparison,
+    summaries: &[&Summary],
+) -> Result<Vec<Chart>, ChartError> {
+    let mut out = Vec::with_capacity(2);
+    render_if_any(
+        &compare_distributions::CompareDistributions {
+            comparison,
+            summaries,
+        },
+        &mut out,
+    )?;
+    render_if_any(
+        &compare_differences::CompareDifferences(comparison),
+        &mut out,
+    )?;
     Ok(out)
 }
 

@@ -40,6 +40,12 @@ pub enum Command {
     Report(ReportArgs),
     /// The opening usable reserves the council needs: a table over confidence levels.
     Reserves(ReservesArgs),
+    /// Compare budgets: run a base model and each other model on the same random numbers,
+    /// and write their paired differences into one run folder.
+    Compare(CompareArgs),
+    /// Run each named stress case of a model beside it: the central outcome and the
+    /// distribution under stress, with paired differences.
+    Stress(StressArgs),
 }
 
 impl Default for Command {
@@ -215,6 +221,125 @@ fn parse_confidence(text: &str) -> Result<u32, String> {
              e.g. --confidence 90,95,99"
         )),
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Every model runs with the same seed, iterations, sampling and \
+    batches, so the drivers they share draw the same values (common random numbers) and \
+    each difference from the base is far more precise than two separate runs would give. \
+    Models must share a unit and span the same years.\n\nExample:\n  gapsim compare \
+    models/kent-2024-25.toml pay-award-6pc.toml --iterations 1000000\n\nExit status: 0 \
+    when the folder was written; 2 for any error; 128 + the signal's number when stopped \
+    by one, having written nothing."
+)]
+pub struct CompareArgs {
+    /// The base model file (TOML): the budget the others are compared with.
+    pub base: PathBuf,
+
+    /// The scenario (or model) files, each compared with the base.
+    #[arg(num_args = 0..)]
+    pub others: Vec<PathBuf>,
+
+    /// Changes to the base, as `gapsim run --set` takes them, that make one more scenario
+    /// compared with it (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+    pub set: Vec<String>,
+
+    /// Number of simulated years of each model (1 to 20,000,000).
+    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
+    pub iterations: u64,
+
+    /// Seed for the random numbers, shared by every model.
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
+    pub threads: Option<u64>,
+
+    /// Usable reserves in the models' unit, replacing every model's own figure.
+    #[arg(long, value_parser = parse_reserves, allow_negative_numbers = true)]
+    pub reserves: Option<Decimal>,
+
+    /// Folder to write the comparison into (must not exist). Default: a new folder under
+    /// outputs/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// How drivers are sampled: mc or lhs (the same for every model).
+    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
+    pub sampling: SamplingArg,
+
+    /// Not yet available for compare (refused with a message): give --iterations.
+    #[arg(long, value_parser = parse_precision, allow_negative_numbers = true)]
+    pub precision: Option<f64>,
+
+    /// If a model's correlations cannot hold together, use the nearest valid matrix.
+    #[arg(long)]
+    pub repair_correlation: bool,
+
+    /// Do not draw charts or write the report.
+    #[arg(long)]
+    pub no_charts: bool,
+
+    /// Treat every warning about a model (or --reserves) as an error.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "A stress case is a [stress.NAME] table of the model (or \
+    scenario) file: a label and a list of --set changes (see docs/model-format.md, Stress \
+    cases). Each runs on the base's random numbers, so its differences are paired.\n\n\
+    Example:\n  gapsim stress models/kent-2024-25.toml --iterations 200000\n\nExit status: 0 \
+    when the folder was written; 2 for any error (a model without stress cases, a case \
+    that does not apply); 128 + the signal's number when stopped by one, having written \
+    nothing.")]
+pub struct StressArgs {
+    /// Model or scenario file with [stress.NAME] cases. Without it, the built-in Kent
+    /// 2024/25 model and its stress cases.
+    pub model: Option<PathBuf>,
+
+    /// Only these stress cases (by name; repeatable). Default: every one.
+    #[arg(long = "case", value_name = "NAME")]
+    pub cases: Vec<String>,
+
+    /// Number of simulated years of the base and of each case (1 to 20,000,000).
+    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
+    pub iterations: u64,
+
+    /// Seed for the random numbers, shared by the base and every case.
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
+    pub threads: Option<u64>,
+
+    /// Usable reserves in the model's unit, replacing its own figure.
+    #[arg(long, value_parser = parse_reserves, allow_negative_numbers = true)]
+    pub reserves: Option<Decimal>,
+
+    /// Folder to write into (must not exist). Default: a new folder under outputs/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// How drivers are sampled: mc or lhs.
+    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
+    pub sampling: SamplingArg,
+
+    /// If the model's correlations cannot hold together, use the nearest valid matrix.
+    #[arg(long)]
+    pub repair_correlation: bool,
+
+    /// Do not draw charts or write the report.
+    #[arg(long)]
+    pub no_charts: bool,
+
+    /// Treat every warning as an error.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

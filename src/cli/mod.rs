@@ -7,6 +7,7 @@
 
 mod args;
 mod check;
+mod compare;
 mod manifest;
 mod memory;
 mod output;
@@ -17,6 +18,7 @@ mod run;
 mod scenario;
 mod signals;
 mod staging;
+mod stress;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -54,6 +56,8 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::check(&a),
         Command::Report(a) => report::report(&a),
         Command::Reserves(a) => reserves::reserves(&a),
+        Command::Compare(a) => compare::compare(&a),
+        Command::Stress(a) => stress::stress(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -215,10 +215,31 @@ fn write_all(partial: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
         .iter()
         .copied()
         .chain(std::iter::once((manifest::FILE, list.as_bytes())));
+    // Subfolders (`models/base/summary.json` in a comparison), made before their files
+    // and synced after them, deepest first, before the folder itself.
+    let mut subfolders: Vec<PathBuf> = Vec::new();
     for (name, bytes) in all {
         let path = partial.join(name);
+        if let Some(folder) = Path::new(name)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            fs::create_dir_all(partial.join(folder))
+                .with_context(|| format!("could not create {}", partial.join(folder).display()))?;
+            for a in folder.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+                if !subfolders.iter().any(|f| f == a) {
+                    subfolders.push(a.to_path_buf());
+                }
+            }
+        }
         staging::write_synced(&path, bytes)
             .with_context(|| format!("could not write {}", path.display()))?;
+    }
+    subfolders.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
+    for f in &subfolders {
+        let path = partial.join(f);
+        staging::sync_dir(&path)
+            .with_context(|| format!("could not sync the folder {}", path.display()))?;
     }
     staging::seal(partial)
         .with_context(|| format!("could not sync the folder {}", partial.display()))
@@ -370,7 +391,7 @@ fn probe_name(len: usize) -> String {
 }
 
 /// A file-name-safe version of a model name.
-fn slug(text: &str) -> String {
+pub(super) fn slug(text: &str) -> String {
     let s: String = text
         .chars()
         .map(|c| {

@@ -43,8 +43,18 @@ pub(super) fn simulate(
         },
         args.strict,
     )?;
-    let source = ready.source;
-    let model = ready.model;
+    simulate_loaded(ready.source, ready.model, args, stop, before)
+}
+
+/// Simulates a model already read and checked as `args` say (`args.model` is not read):
+/// `before` runs once the `--reserves` override has been checked against the model.
+pub(super) fn simulate_loaded(
+    source: Source,
+    model: gapsim::model::Model,
+    args: &RunArgs,
+    stop: &Stop,
+    before: &dyn Fn() -> Result<(), Failure>,
+) -> Result<Simulated, Failure> {
     if let Some(d) = args.reserves.and_then(|r| model.check_reserves_override(r)) {
         report_warnings(&source, &[d], args.strict)?;
     }

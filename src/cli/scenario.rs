@@ -15,6 +15,8 @@ pub struct Ready {
     pub source: Source,
     /// The checked model.
     pub model: Model,
+    /// The scenario's name, for a scenario file.
+    pub scenario: Option<String>,
     /// Notes on what the changes did besides what they say.
     pub notes: Vec<String>,
 }
@@ -82,6 +84,7 @@ fn ready(e: Effective, strict: bool) -> Result<Ready, Failure> {
             text: e.text,
         },
         model: e.model,
+        scenario: e.name,
         notes: e.notes,
     })
 }

@@ -20,8 +20,12 @@
 //! - percentiles also carry a distribution-free 95% interval from order statistics.
 //!
 //! Modules: [`estimate`] (the estimators), [`summary`] (the serialised figures),
-//! `sensitivity`, `tail` and `distributions` (the parts of the summary they name).
+//! `sensitivity`, `tail` and `distributions` (the parts of the summary they name);
+//! [`compare`] (models compared on common random numbers, what `comparison.json` holds
+//! in [`compare_types`]).
 
+pub mod compare;
+pub mod compare_types;
 mod distributions;
 pub mod estimate;
 #[cfg(test)]
@@ -42,6 +46,7 @@ use crate::model::{Model, Unit};
 
 use crate::model::f64_of as f;
 use crate::order::OrderStatistics;
+pub use compare_types::{CentralFigures, Comparison};
 pub use estimate::{
     MIN_BATCHES, batch_means_se, clopper_pearson, interval_ranks, quantile, quantile_interval,
     quantile_sorted, s114_interval, s114_precision, s114_precision_batch_means, sort_in_place,

@@ -6,6 +6,7 @@
 
 mod affine;
 mod common;
+mod compare;
 mod distributions;
 mod errors;
 mod faults;
