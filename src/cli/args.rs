@@ -289,13 +289,15 @@ pub struct CompareArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = "A stress case is a [stress.NAME] table of the model (or \
+#[command(
+    after_long_help = "A stress case is a [stress.NAME] table of the model (or \
     scenario) file: a label and a list of --set changes (see docs/model-format.md, Stress \
     cases). Each runs on the base's random numbers, so its differences are paired.\n\n\
     Example:\n  gapsim stress models/kent-2024-25.toml --iterations 200000\n\nExit status: 0 \
     when the folder was written; 2 for any error (a model without stress cases, a case \
     that does not apply); 128 + the signal's number when stopped by one, having written \
-    nothing.")]
+    nothing."
+)]
 pub struct StressArgs {
     /// Model or scenario file with [stress.NAME] cases. Without it, the built-in Kent
     /// 2024/25 model and its stress cases.

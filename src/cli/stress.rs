@@ -55,7 +55,10 @@ pub fn stress(args: &StressArgs) -> Result<(), Failure> {
         })
         .collect();
     let compare = CompareArgs {
-        base: args.model.clone().unwrap_or_else(|| PathBuf::from(gapsim::DEFAULT_MODEL_FILE)),
+        base: args
+            .model
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(gapsim::DEFAULT_MODEL_FILE)),
         others: Vec::new(),
         set: Vec::new(),
         iterations: args.iterations,

@@ -503,7 +503,11 @@ const NOTE: &str = "The intervals are the simulation's precision only: they do n
 pub fn build(c: &Comparison, date: &Date, command: &str) -> Vec<Block> {
     let base = &c.models[0];
     let stressed = c.models.iter().any(|m| m.central.is_some());
-    let title = if stressed { "Stress tests" } else { "Comparing budgets" };
+    let title = if stressed {
+        "Stress tests"
+    } else {
+        "Comparing budgets"
+    };
     let mut out = vec![
         Block::Heading(1, format!("{title}: {}", base.name)),
         Block::Dateline(format!(

@@ -133,6 +133,9 @@ impl Overlay<'_> {
             );
             return;
         };
+        let mut owned = owned;
+        owned.set_position(self.last_position("stress"));
+        owned.decor_mut().clear();
         let stress = self.section_table("stress");
         stress.insert(name, Item::Table(owned));
         self.origin(vec!["stress".into(), name.into()], d, span);

@@ -481,12 +481,33 @@ impl Overlay<'_> {
 
     /// The position after the section's last table, so an added item prints with its
     /// section.
-    fn last_position(&self, section: &str) -> Option<isize> {
-        let sec = self.doc.get(section)?.as_table()?;
-        sec.iter()
-            .filter_map(|(_, v)| v.as_table().and_then(Table::position))
-            .max()
-            .or(sec.position())
+    pub(super) fn last_position(&self, section: &str) -> Option<isize> {
+        let in_section = self
+            .doc
+            .get(section)
+            .and_then(Item::as_table)
+            .and_then(|sec| {
+                sec.iter()
+                    .filter_map(|(_, v)| v.as_table().and_then(Table::position))
+                    .max()
+                    .or(sec.position())
+            });
+        // A section the base does not have goes after everything.
+        in_section.or_else(|| {
+            let root = self.doc.as_table();
+            let last = root
+                .iter()
+                .filter_map(|(_, v)| v.as_table())
+                .flat_map(|t| {
+                    std::iter::once(t.position()).chain(
+                        t.iter()
+                            .map(|(_, v)| v.as_table().and_then(Table::position)),
+                    )
+                })
+                .flatten()
+                .max()?;
+            Some(last + 1)
+        })
     }
 
     pub(super) fn section_table(&mut self, section: &str) -> &mut Table {
