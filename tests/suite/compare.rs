@@ -189,3 +189,117 @@ fn models_in_other_units_and_runs_to_a_precision_are_refused() {
     );
     untouched(tmp.path(), &["pounds.toml"]);
 }
+
+/// The shipped Kent scenarios compared with their base: every paired standard error of
+/// ΔP(S114-level) is below what two independent runs give, and every scenario's base is
+/// the shipped model (so its drivers share the base's random numbers).
+#[test]
+fn pairing_narrows_every_shipped_scenarios_difference_in_the_chance_of_an_s114_level_year() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut scenarios: Vec<_> = std::fs::read_dir(root.join("models/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 5, "{scenarios:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let base = root.join("models/kent-2024-25.toml");
+    let mut models = vec![base.as_path()];
+    models.extend(scenarios.iter().map(|p| p.as_path()));
+    // 100 batches: each standard error is itself estimated from the batches, to about 7%.
+    // The smallest margin is the price shock's (a variance reduction of 1.2×, SE ratio
+    // 0.91 at this seed): a shift moves the indicator of an S114-level year in the band of
+    // years near the threshold, which pairing cannot remove; a monotone change makes the
+    // two indicators positively correlated, so pairing can only help.
+    let dir = tmp.path().join("cmp");
+    let run = gapsim()
+        .current_dir(tmp.path())
+        .arg("compare")
+        .args(&models)
+        .args(["--iterations", "1000000", "--no-charts", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let c = read_json(&dir.join("comparison.json"));
+    let diffs = c["differences"].as_array().unwrap();
+    assert_eq!(diffs.len(), scenarios.len());
+    for d in diffs {
+        let p = &d["p_s114"];
+        let paired = p["se_paired"].as_f64().unwrap();
+        let independent = p["se_independent"].as_f64().unwrap();
+        assert!(
+            paired < independent,
+            "{}: paired {paired} is not below independent {independent}",
+            d["label"]
+        );
+    }
+}
+
+/// `gapsim stress`: every stress case of the built-in model beside it, each with its
+/// central outcome; a model without stress cases is refused with nothing written.
+#[test]
+fn stress_runs_each_case_beside_the_base_with_its_central_outcome() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("st");
+    let run = gapsim()
+        .current_dir(tmp.path())
+        .args(["stress", "-n", "50000", "--no-charts", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let c = read_json(&dir.join("comparison.json"));
+    let models = c["models"].as_array().unwrap();
+    let labels: Vec<&str> = models
+        .iter()
+        .map(|m| m["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels.len(), 5, "{labels:?}");
+    assert!(
+        labels.contains(&"No in-year management action"),
+        "{labels:?}"
+    );
+    let central = |label: &str, key: &str| {
+        let m = models.iter().find(|m| m["label"] == label).unwrap();
+        num(m, &format!("/central/{key}"))
+    };
+    let base = labels[0];
+    // Without management action the central gap is the base's, all of it a shortfall;
+    // with it, part of the base's is absorbed.
+    assert_eq!(
+        central("No in-year management action", "gap"),
+        central(base, "gap")
+    );
+    assert_eq!(
+        central("No in-year management action", "shortfall"),
+        central("No in-year management action", "gap")
+    );
+    assert!(central(base, "shortfall") < central(base, "gap"));
+    // Savings at 70% lose more than the base expects to, and at most the whole programme
+    // (£94.3m).
+    let rise = central("Savings delivered at 70%", "gap") - central(base, "gap");
+    assert!(rise > 0.0 && rise < 94.3, "{rise}");
+    // A model without stress cases.
+    let plain = fixture("normal-sum.toml");
+    let out = tmp.path().join("none");
+    let o = gapsim()
+        .arg("stress")
+        .arg(&plain)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no stress cases"));
+    assert!(!out.exists());
+}
