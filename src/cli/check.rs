@@ -13,7 +13,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         repair_correlation: args.repair_correlation,
     };
     let ready = super::scenario::load(Some(&args.model), &args.set, &options, args.strict)?;
-    let cases = check_stress(&ready.source, &options, args.strict)?;
+    let cases = check_stress(&ready, &options, args.strict)?;
     let source = &ready.source;
     let m = &ready.model;
     if args.print {
@@ -68,9 +68,9 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 /// Applies each stress case to the model and checks the result; returns how many there
 /// are.
 fn check_stress(
-    source: &super::Source,
+    ready: &super::scenario::Ready,
     options: &LoadOptions,
     strict: bool,
 ) -> Result<usize, Failure> {
-    Ok(super::scenario::stress_models(source, options, strict)?.len())
+    Ok(super::scenario::stress_models(ready, options, strict)?.len())
 }

@@ -116,6 +116,7 @@ pub fn compare_models(
     stop: &Stop,
     extras: &Extras,
 ) -> Result<(), Failure> {
+    let (base, others) = distinct_labels(base, others);
     for o in &others {
         comparing::comparable((&base.label, &base.model), (&o.label, &o.model))
             .map_err(|e| Failure::Other(e.into()))?;
@@ -179,6 +180,26 @@ pub fn compare_models(
         )
     })?;
     Ok(())
+}
+
+/// Labels told apart: a label already used gets " (2)", " (3)", … so that every row of
+/// the comparison's table, CSV and JSON names one model.
+fn distinct_labels(base: Compared, others: Vec<Compared>) -> (Compared, Vec<Compared>) {
+    let mut seen = vec![base.label.clone()];
+    let others = others
+        .into_iter()
+        .map(|mut c| {
+            let mut k = 2;
+            let plain = c.label.clone();
+            while seen.contains(&c.label) {
+                c.label = format!("{plain} ({k})");
+                k += 1;
+            }
+            seen.push(c.label.clone());
+            c
+        })
+        .collect();
+    (base, others)
 }
 
 /// Where the folder goes: `--out`, or `outputs/<date-time>_<kind>-<base>`.

@@ -19,6 +19,8 @@ pub struct Ready {
     pub scenario: Option<String>,
     /// Notes on what the changes did besides what they say.
     pub notes: Vec<String>,
+    /// The files it was made from: the model, or the base and the scenario.
+    pub docs: Vec<Doc>,
 }
 
 /// Reads `path` (a model, or a scenario naming its base; the built-in model without one),
@@ -63,7 +65,7 @@ pub fn load(
         });
     }
     match scenario::apply(&docs, is_scenario, &ins, options) {
-        Ok(e) => ready(e, strict),
+        Ok(e) => ready_of(e, strict, docs),
         Err(located) => {
             render(&located, false);
             Err(Failure::Reported)
@@ -71,7 +73,7 @@ pub fn load(
     }
 }
 
-fn ready(e: Effective, strict: bool) -> Result<Ready, Failure> {
+fn ready_of(e: Effective, strict: bool, docs: Vec<Doc>) -> Result<Ready, Failure> {
     if !e.warnings.is_empty() {
         render(&e.warnings, strict);
         if strict {
@@ -86,16 +88,19 @@ fn ready(e: Effective, strict: bool) -> Result<Ready, Failure> {
         model: e.model,
         scenario: e.name,
         notes: e.notes,
+        docs,
     })
 }
 
-/// Each stress case of the model whose effective text is `source`, applied: its case and
-/// its model, named by its label. A case that does not apply is reported at its entry.
+/// Each stress case of a loaded model, applied: its case and its model, named by its
+/// label. A case that does not apply is reported at its entry in the file that wrote it
+/// (the scenario's own, or the base's); a case shows only the warnings at its own entries.
 pub fn stress_models(
-    source: &Source,
+    ready: &Ready,
     options: &LoadOptions,
     strict: bool,
 ) -> Result<Vec<(scenario::StressCase, Ready)>, Failure> {
+    let source = &ready.source;
     let cases = match scenario::stress_cases(&source.text) {
         Ok(c) => c,
         Err(diags) => {
@@ -103,37 +108,47 @@ pub fn stress_models(
             return Err(Failure::Reported);
         }
     };
-    let docs = [Doc {
+    // docs[0] is the effective model the cases change; then the files they were written in.
+    let mut docs = vec![Doc {
         label: source.label.clone(),
         text: source.text.clone(),
     }];
-    // The model's own warnings were shown when it was loaded: a case shows only its own.
-    let known: Vec<String> = Model::from_toml_with(&source.label, &source.text, options)
-        .map(|l| l.warnings.into_iter().map(|d| d.message).collect())
-        .unwrap_or_default();
+    docs.extend(ready.docs.iter().cloned());
     let mut out = Vec::new();
     let mut failed = false;
     for case in cases {
-        let sets: Vec<SetIn> = case
-            .sets
+        let (doc, sets) = written_in(&docs, &case);
+        let from_base = ready.docs.len() > 1 && doc == 1;
+        let ins: Vec<SetIn> = sets
             .iter()
             .map(|(text, offset)| SetIn {
-                doc: 0,
+                doc,
                 offset: *offset,
                 text: text.clone(),
             })
             .collect();
-        match scenario::apply(&docs, false, &sets, options) {
+        match scenario::apply(&docs, false, &ins, options) {
             Ok(mut e) => {
                 e.model.meta.name = case.label.clone();
                 e.label = format!("{} under the stress case `{}`", source.label, case.name);
+                let own = |d: &Diagnostic| {
+                    d.span.as_ref().is_some_and(|s| {
+                        ins.iter()
+                            .any(|i| i.offset <= s.start && s.end <= i.offset + i.text.len())
+                    })
+                };
+                let label = &docs[doc].label;
                 for g in &mut e.warnings.groups {
-                    g.2.retain(|d| !known.contains(&d.message));
+                    if &g.0 == label {
+                        g.2.retain(|d| own(d));
+                    } else {
+                        g.2.clear();
+                    }
                 }
-                match ready(e, strict) {
-                    Ok(r) => out.push((case, r)),
-                    Err(f) => return Err(f),
+                if !e.warnings.is_empty() {
+                    warn(&format!("gapsim: in the stress case `{}`:\n", case.name));
                 }
+                out.push((case, ready_of(e, strict, Vec::new())?));
             }
             Err(located) => {
                 warn(&format!(
@@ -141,6 +156,14 @@ pub fn stress_models(
                     case.name
                 ));
                 render(&located, strict);
+                if from_base {
+                    warn(&format!(
+                        "  = help: `{}` is the base model's stress case: drop it from the \
+                         scenario with remove = [\"stress.{}\"], or write the scenario's own \
+                         [stress.{}]\n",
+                        case.name, case.name, case.name
+                    ));
+                }
                 failed = true;
             }
         }
@@ -150,6 +173,24 @@ pub fn stress_models(
     } else {
         Ok(out)
     }
+}
+
+/// The file a stress case was written in (the last of `docs[1..]` that has it with the
+/// same entries: the scenario's own before the base's) and its entries' places there;
+/// the effective model itself when none has.
+fn written_in(docs: &[Doc], case: &scenario::StressCase) -> (usize, Vec<(String, usize)>) {
+    for k in (1..docs.len()).rev() {
+        if let Ok(cases) = scenario::stress_cases(&docs[k].text)
+            && let Some(c) = cases.into_iter().find(|c| c.name == case.name)
+            && c.sets
+                .iter()
+                .map(|s| &s.0)
+                .eq(case.sets.iter().map(|s| &s.0))
+        {
+            return (k, c.sets);
+        }
+    }
+    (0, case.sets.clone())
 }
 
 /// Prints every group of diagnostics against its own text.
@@ -171,7 +212,10 @@ fn read_base(
     h: &scenario::Header,
     options: &LoadOptions,
 ) -> Result<Source, Failure> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let base_path: PathBuf = dir.join(&h.base);
     let refuse = |message: String, help: String| {
         let d = Diagnostic::error(
@@ -185,7 +229,7 @@ fn read_base(
     };
     if !base_path.is_file() {
         return Err(refuse(
-            format!("the base model {} does not exist", base_path.display()),
+            format!("the base model {} is not a file", base_path.display()),
             format!(
                 "base is a path relative to the scenario file's folder; model files there: {}",
                 models_in(dir)
@@ -193,7 +237,7 @@ fn read_base(
         ));
     }
     let base = read_model(Some(&base_path))?;
-    if scenario::header(&base.text).ok().flatten().is_some() {
+    if !matches!(scenario::header(&base.text), Ok(None)) {
         return Err(refuse(
             format!("the base {} is itself a scenario", base_path.display()),
             "name a model file as the base: a scenario changes a model, not another scenario"

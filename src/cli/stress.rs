@@ -17,7 +17,7 @@ pub fn stress(args: &StressArgs) -> Result<(), Failure> {
         repair_correlation: args.repair_correlation,
     };
     let ready = super::scenario::load(args.model.as_deref(), &[], &options, args.strict)?;
-    let mut cases = super::scenario::stress_models(&ready.source, &options, args.strict)?;
+    let mut cases = super::scenario::stress_models(&ready, &options, args.strict)?;
     if cases.is_empty() {
         return Err(Failure::Other(anyhow::anyhow!(
             "{} has no stress cases: add [stress.NAME] tables with a label and a list of \

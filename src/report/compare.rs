@@ -237,7 +237,7 @@ fn reduction_words(r: Option<VarianceReduction>) -> String {
 
 /// A CSV field, quoted when it holds a comma or a quote.
 fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
+    if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()

@@ -54,7 +54,7 @@ fn bad_scenarios_are_located_and_refused_with_nothing_written() {
         "[scenario]\nname = \"x\"\nbase = \"kent-2024-52.toml\"\n",
     )
     .unwrap();
-    refused(&path, &[], "s.toml:3:8", "does not exist");
+    refused(&path, &[], "s.toml:3:8", "is not a file");
     // An unknown driver, with the closest name.
     let path = scenario(d, "[drivers.pay_awrd]\nmode = 0.05\nsource = \"a\"\n");
     refused(&path, &[], "scenario.toml:5:1", "did you mean `pay_award`");
@@ -145,4 +145,25 @@ fn a_stress_case_that_does_not_apply_is_located_in_its_file() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("m.toml:{line}:9")), "{err}");
     assert!(err.contains("`typo`") && err.contains("pay_award"), "{err}");
+}
+
+#[test]
+fn a_scenarios_stress_cases_are_located_in_the_file_that_wrote_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = scenario(
+        tmp.path(),
+        "remove = [\"mitigation.management_action\"]\n\n[stress.mine]\nlabel = \"Mine\"\nset = [\"pay_awrd+=0.01\"]\n",
+    );
+    let o = gapsim().arg("check").arg(&path).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    // The scenario's own case, at its line in the scenario.
+    assert!(err.contains("scenario.toml:9:9"), "{err}");
+    // The base's case that no longer applies, at its line in the base, with the fix.
+    assert!(err.contains("kent-2024-25.toml:"), "{err}");
+    assert!(
+        err.contains("remove = [\"stress.no_management_action\"]"),
+        "{err}"
+    );
+    assert!(!err.contains("effective model):"), "{err}");
 }

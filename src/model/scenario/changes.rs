@@ -136,7 +136,17 @@ impl Overlay<'_> {
         let mut owned = owned;
         owned.set_position(self.last_position("stress"));
         owned.decor_mut().clear();
-        let stress = self.section_table("stress");
+        let Some(stress) = self.section_table("stress") else {
+            self.error(
+                d,
+                change_error(
+                    span,
+                    "the base's `stress` is not a section of stress cases",
+                    "write them as [stress.NAME] tables",
+                ),
+            );
+            return;
+        };
         stress.insert(name, Item::Table(owned));
         self.origin(vec!["stress".into(), name.into()], d, span);
     }

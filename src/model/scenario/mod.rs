@@ -58,12 +58,16 @@ pub struct SetIn {
 pub struct Header {
     /// The scenario's name, shown on every output.
     pub name: String,
+    /// Where the name was written.
+    pub name_span: Range<usize>,
     /// The base model's path as written (relative to the scenario file).
     pub base: String,
     /// Where `base` was written, for an error about it.
     pub base_span: Range<usize>,
     /// Free text.
     pub description: Option<String>,
+    /// Where it was written.
+    pub description_span: Option<Range<usize>>,
 }
 
 /// Diagnostics to render, grouped by the text they point into.

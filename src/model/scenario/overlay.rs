@@ -44,6 +44,8 @@ pub(super) struct Overlay<'d> {
     pub origins: Vec<(Vec<String>, Origin)>,
     pub located: Located,
     pub errors: usize,
+    /// Drivers the scenario removed, with where: each must be used by nothing at the end.
+    pub removed_drivers: Vec<(String, usize, Range<usize>)>,
 }
 
 impl Overlay<'_> {
@@ -117,6 +119,50 @@ impl Overlay<'_> {
     }
 }
 
+impl Overlay<'_> {
+    /// A removed driver that an item still uses is an error at its removal, naming the
+    /// users (correlations drop it themselves).
+    fn check_removed_drivers(&mut self) {
+        for (name, d, span) in std::mem::take(&mut self.removed_drivers) {
+            let users = users_of(&self.doc, &name);
+            if !users.is_empty() {
+                self.error(
+                    d,
+                    change_error(
+                        span,
+                        format!("the driver `{name}` is removed but {} still uses it", users.join(", ")),
+                        "change or remove those too (a field may take a number or an inline distribution instead)",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The fields of lines, savings, funding and mitigation that name driver `name`.
+fn users_of(doc: &DocumentMut, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for section in ["lines", "savings", "funding", "mitigation"] {
+        let Some(items) = doc.get(section).and_then(Item::as_table_like) else {
+            continue;
+        };
+        for (item, t) in items.iter() {
+            let Some(t) = t.as_table_like() else { continue };
+            for (field, v) in t.iter() {
+                let names = match v.as_value() {
+                    Some(Value::String(s)) => s.value() == name,
+                    Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(name)),
+                    _ => false,
+                };
+                if names {
+                    out.push(format!("{section}.{item}.{field}"));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Reads the `[scenario]` table.
 pub(super) fn read_header(item: &Item) -> Result<Header, Vec<Diagnostic>> {
     let mut diags = Vec::new();
@@ -179,13 +225,15 @@ pub(super) fn read_header(item: &Item) -> Result<Header, Vec<Diagnostic>> {
     };
     let name = text("name", &mut diags, true);
     let base = text("base", &mut diags, true);
-    let description = text("description", &mut diags, false).map(|d| d.0);
+    let description = text("description", &mut diags, false);
     match (name, base) {
         (Some(name), Some(base)) if diags.is_empty() => Ok(Header {
             name: name.0,
+            name_span: name.1.unwrap_or(0..0),
             base: base.0,
             base_span: base.1.unwrap_or(0..0),
-            description,
+            description: description.clone().map(|d| d.0),
+            description_span: description.and_then(|d| d.1),
         }),
         _ => Err(diags),
     }
@@ -219,6 +267,7 @@ pub(super) fn compose(docs: &[Doc], scenario: bool, sets: &[SetIn]) -> Result<Co
         origins: Vec::new(),
         located: Located::default(),
         errors: 0,
+        removed_drivers: Vec::new(),
     };
     let before = drivers_now(&o.doc);
     let mut name = None;
@@ -228,6 +277,7 @@ pub(super) fn compose(docs: &[Doc], scenario: bool, sets: &[SetIn]) -> Result<Co
     for s in sets {
         o.set_in(s);
     }
+    o.check_removed_drivers();
     let notes = o.prune_correlations(&before);
     if o.errors > 0 {
         return Err(o.located);
@@ -237,15 +287,18 @@ pub(super) fn compose(docs: &[Doc], scenario: bool, sets: &[SetIn]) -> Result<Co
         text.push_str(&format!(
             "# The effective model of the scenario \"{}\" ({}): its base {} with the \
              scenario's changes applied.\n",
-            n.replace('\n', " "),
-            docs[1].label,
-            docs[0].label
+            comment_text(n),
+            comment_text(&docs[1].label),
+            comment_text(&docs[0].label)
         ));
     } else {
         text.push_str(&format!(
             "# The effective model: {} with the --set changes applied.\n",
-            docs[0].label
+            comment_text(&docs[0].label)
         ));
+    }
+    if name.is_some() && !sets.is_empty() {
+        text.push_str("# Then the --set changes, in the order given.\n");
     }
     for n in &notes {
         text.push_str(&format!("# {n}\n"));
@@ -327,8 +380,12 @@ impl Overlay<'_> {
         }
         let h = header?;
         self.set_meta_text("name", &h.name);
+        self.origin(vec!["meta".into(), "name".into()], d, h.name_span.clone());
         if let Some(desc) = &h.description {
             self.set_meta_text("description", desc);
+            if let Some(span) = h.description_span.clone() {
+                self.origin(vec!["meta".into(), "description".into()], d, span);
+            }
         }
         Some(h.name)
     }
@@ -375,6 +432,9 @@ impl Overlay<'_> {
             for item in self.items(d, &span, section, name) {
                 if let Some(t) = self.doc.get_mut(section).and_then(Item::as_table_like_mut) {
                     t.remove(&item);
+                }
+                if section == "drivers" {
+                    self.removed_drivers.push((item.clone(), d, span.clone()));
                 }
                 self.origin(vec![section.to_string(), item], d, span.clone());
             }
@@ -463,7 +523,17 @@ impl Overlay<'_> {
         };
         table.set_position(self.last_position(section));
         table.decor_mut().clear();
-        let sec = self.section_table(section);
+        let Some(sec) = self.section_table(section) else {
+            self.error(
+                d,
+                change_error(
+                    span,
+                    format!("the base's `{section}` is not a section of items"),
+                    format!("write it as [{section}.NAME] tables in the base"),
+                ),
+            );
+            return;
+        };
         sec.insert(name, Item::Table(table));
         self.origin(vec![section.to_string(), name.to_string()], d, span);
         if let Some(t) = item.as_table() {
@@ -510,15 +580,25 @@ impl Overlay<'_> {
         })
     }
 
-    pub(super) fn section_table(&mut self, section: &str) -> &mut Table {
+    /// The section's table, created when the base has none; `None` when the base has it
+    /// as something other than a table (which its builder reports).
+    pub(super) fn section_table(&mut self, section: &str) -> Option<&mut dyn toml_edit::TableLike> {
         let root = self.doc.as_table_mut();
         if !root.contains_key(section) {
             let mut t = Table::new();
             t.set_implicit(true);
             root.insert(section, Item::Table(t));
         }
-        root[section].as_table_mut().expect("sections are tables")
+        root.get_mut(section).and_then(Item::as_table_like_mut)
     }
+}
+
+/// Text for a one-line TOML comment: control characters (line breaks, carriage returns,
+/// …) as spaces.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// An item of the scenario file as an owned value of the effective document (spans and
@@ -612,5 +692,14 @@ pub(super) fn decimal_of(v: &Value) -> Option<Decimal> {
 /// A decimal as a TOML number with its exact digits.
 pub(super) fn number_value(d: Decimal) -> Value {
     let text = d.normalize().to_string();
-    text.parse::<Value>().unwrap_or_else(|_| Value::from(text))
+    // An integer beyond TOML's 64 bits is written as a float: far beyond any figure a
+    // model holds, so the builder refuses it with the limit, not as text.
+    text.parse::<Value>().unwrap_or_else(|_| {
+        format!(
+            "{:e}",
+            rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(f64::MAX)
+        )
+        .parse()
+        .unwrap_or_else(|_| Value::from(text))
+    })
 }

@@ -253,3 +253,61 @@ fn shifts_and_scales_move_a_driver_exactly() {
     let e = apply_to_kent(None, &["lines.older_people.unit_cost*=1.1"]).unwrap();
     assert!(e.text.contains("unit_cost = 739.2          # £ a week"));
 }
+
+fn apply_texts(base: &str, scenario: &str) -> Result<Effective, Located> {
+    let docs = [
+        Doc {
+            label: "base.toml".into(),
+            text: base.into(),
+        },
+        Doc {
+            label: "s.toml".into(),
+            text: scenario.into(),
+        },
+    ];
+    apply(&docs, true, &[], &LoadOptions::default())
+}
+
+#[test]
+fn a_base_with_inline_sections_takes_additions_without_a_panic() {
+    let without = &KENT[..KENT.find("[stress.").unwrap()];
+    let base =
+        format!("stress = {{ s1 = {{ label = \"S1\", set = [\"pay_award+=0.01\"] }} }}\n{without}");
+    let s = "[scenario]\nname = \"x\"\nbase = \"b\"\n[stress.s2]\nlabel = \"S2\"\nset = [\"pay_award+=0.02\"]\n";
+    let e = apply_texts(&base, s).unwrap();
+    let cases = stress_cases(&e.text).unwrap();
+    assert_eq!(
+        cases.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["s1", "s2"]
+    );
+}
+
+#[test]
+fn a_removed_driver_still_in_use_is_refused_at_its_removal() {
+    let s = "[scenario]\nname = \"x\"\nbase = \"b\"\nremove = [\"drivers.pay_award\"]\n";
+    let l = apply_texts(KENT, s).unwrap_err();
+    let errs = errors(&l);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "s.toml");
+    assert!(errs[0].1.contains("lines.pay.growth"), "{}", errs[0].1);
+    assert_eq!(&s[errs[0].2.clone().unwrap()], "\"drivers.pay_award\"");
+}
+
+#[test]
+fn problems_with_the_scenarios_name_are_located_at_it_and_the_header_comment_stays_valid() {
+    let s = "[scenario]\nname = \"\"\nbase = \"b\"\n";
+    let l = apply_texts(KENT, s).unwrap_err();
+    let errs = errors(&l);
+    assert_eq!(errs[0].0, "s.toml", "{errs:?}");
+    assert_eq!(&s[errs[0].2.clone().unwrap()], "\"\"");
+    // A carriage return in the name cannot break the effective model's first comment.
+    let s = "[scenario]\nname = \"a\\rb\"\nbase = \"b\"\n";
+    match apply_texts(KENT, s) {
+        Ok(e) => assert!(!e.text.lines().next().unwrap().contains('\r')),
+        Err(l) => assert!(
+            errors(&l).iter().all(|e| e.0 == "s.toml"),
+            "{:?}",
+            errors(&l)
+        ),
+    }
+}
