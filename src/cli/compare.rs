@@ -278,14 +278,14 @@ fn view(r: &Ran) -> comparing::Compared<'_> {
 fn slugs(ran: &[Ran]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(ran.len());
     for r in ran {
-        // A file's stem; a scenario's or stress case's name as it is.
-        let label = &r.compared.label;
-        let stem = if label.ends_with(".toml") {
-            Path::new(label)
+        // A model file's stem; a scenario's or stress case's name as it is.
+        let file = &r.compared.source.label;
+        let stem = if file.ends_with(".toml") {
+            Path::new(file)
                 .file_stem()
-                .map_or_else(|| label.clone(), |s| s.to_string_lossy().into_owned())
+                .map_or_else(|| file.clone(), |s| s.to_string_lossy().into_owned())
         } else {
-            label.clone()
+            r.compared.label.clone()
         };
         let mut slug: String = output::slug(&stem).chars().take(40).collect();
         if out.contains(&slug) {

@@ -419,6 +419,11 @@ fn sign_of_decimal(d: Decimal) -> i8 {
 pub fn sentences(c: &Comparison, d: &Differences) -> Vec<String> {
     let unit = c.run.unit.as_str();
     let mut out = Vec::new();
+    let subject = if c.models.iter().any(|m| m.central.is_some()) {
+        format!("The stress case \u{201c}{}\u{201d}", d.label)
+    } else {
+        format!("Adopting {}", d.label)
+    };
     let p = &d.p_s114;
     let [diff, lo, hi] = points_interval(p);
     let what = if c.run.years.len() > 1 {
@@ -437,7 +442,7 @@ pub fn sentences(c: &Comparison, d: &Differences) -> Vec<String> {
         0
     };
     out.push(change(
-        &d.label,
+        &subject,
         sign,
         &what,
         (&percent(p.base), &percent(p.other)),
@@ -446,7 +451,7 @@ pub fn sentences(c: &Comparison, d: &Differences) -> Vec<String> {
     ));
     let money_sentence = |what: &str, m: &MoneyDifference| {
         change(
-            &d.label,
+            &subject,
             sign_of_decimal(m.difference),
             what,
             (&money(m.base, unit), &money(m.other, unit)),
@@ -472,7 +477,8 @@ pub fn sentences(c: &Comparison, d: &Differences) -> Vec<String> {
     out
 }
 
-/// "Adopting X lowers WHAT from A to B (difference D, 95% interval L to H)."
+/// "Adopting X lowers WHAT from A to B (difference D, 95% interval L to H)"; `label` is
+/// the sentence's subject ("Adopting X", "The stress case “X”").
 fn change(
     label: &str,
     sign: i8,
@@ -486,10 +492,10 @@ fn change(
         |(lo, hi)| format!("difference {diff}, 95% interval {lo} to {hi}"),
     );
     if sign == 0 {
-        format!("Adopting {label} leaves {what} unchanged at {from} ({tail}).")
+        format!("{label} leaves {what} unchanged at {from} ({tail}).")
     } else {
         format!(
-            "Adopting {label} {} {what} from {from} to {to} ({tail}).",
+            "{label} {} {what} from {from} to {to} ({tail}).",
             verb(sign)
         )
     }
@@ -742,7 +748,7 @@ mod tests {
     #[test]
     fn the_sentence_says_which_way_and_by_how_much() {
         let s = change(
-            "scenario.toml",
+            "Adopting scenario.toml",
             -1,
             "the chance of an S114-level shortfall",
             ("3.2%", "1.9%"),
@@ -754,7 +760,14 @@ mod tests {
             "Adopting scenario.toml lowers the chance of an S114-level shortfall from 3.2% to \
              1.9% (difference -1.3 points, 95% interval -1.4 to -1.2)."
         );
-        let same = change("x", 0, "the mean gap", ("£1.0m", "£1.0m"), "£0.0m", None);
+        let same = change(
+            "Adopting x",
+            0,
+            "the mean gap",
+            ("£1.0m", "£1.0m"),
+            "£0.0m",
+            None,
+        );
         assert_eq!(
             same,
             "Adopting x leaves the mean gap unchanged at £1.0m (difference £0.0m)."
