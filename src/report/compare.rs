@@ -53,9 +53,18 @@ fn exact_cell(d: Option<Decimal>) -> String {
     d.map_or_else(String::new, |d| d.normalize().to_string())
 }
 
+/// A chance (or its difference, error or bound) to 12 decimal places, trailing zeros
+/// dropped: far finer than one simulated year in 10^9, and free of the last-bit noise of
+/// a subtraction (0.16145, not 0.16144999999999998).
 fn chance_cell(x: Option<f64>) -> String {
-    x.filter(|x| x.is_finite())
-        .map_or_else(String::new, |x| (x + 0.0).to_string())
+    x.filter(|x| x.is_finite()).map_or_else(String::new, |x| {
+        let text = format!("{:.12}", x + 0.0);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        match text {
+            "-0" | "" => "0".to_string(),
+            t => t.to_string(),
+        }
+    })
 }
 
 /// A signed amount of money, zero unsigned.
@@ -772,6 +781,16 @@ mod tests {
             same,
             "Adopting x leaves the mean gap unchanged at £1.0m (difference £0.0m)."
         );
+    }
+
+    #[test]
+    fn chances_in_the_csv_carry_no_last_bit_noise() {
+        assert_eq!(chance_cell(Some(0.16144999999999998)), "0.16145");
+        assert_eq!(chance_cell(Some(-0.0000833333333333311)), "-0.000083333333");
+        assert_eq!(chance_cell(Some(-0.0)), "0");
+        assert_eq!(chance_cell(Some(0.25)), "0.25");
+        assert_eq!(chance_cell(Some(-1e-15)), "0");
+        assert_eq!(chance_cell(None), "");
     }
 
     #[test]

@@ -21,6 +21,21 @@ fn span_of(doc: &toml_edit::Document<String>, path: &[String]) -> Option<Range<u
     Some(key_start.map_or(r.start, |k| k.min(r.start))..r.end)
 }
 
+/// Counts one more problem like `d` at its change: "(and 2 more items like it)".
+fn more(d: &mut Diagnostic) {
+    const TAIL: &str = " more items like it)";
+    let n = d
+        .message
+        .rsplit_once(" (and ")
+        .and_then(|(_, t)| t.strip_suffix(TAIL))
+        .and_then(|k| k.parse::<usize>().ok());
+    let base_len = n.map_or(d.message.len(), |k| {
+        d.message.len() - " (and ".len() - k.to_string().len() - TAIL.len()
+    });
+    d.message.truncate(base_len);
+    d.message = format!("{} (and {}{TAIL}", d.message, n.unwrap_or(0) + 1);
+}
+
 /// The narrowest range in `list` holding `s`.
 fn within<'o>(list: &[(Range<usize>, &'o Origin)], s: &Range<usize>) -> Option<&'o Origin> {
     list.iter()
@@ -79,7 +94,18 @@ pub(super) fn relocate(
                     }
                 }
                 let Doc { label, text } = &docs[at];
-                out.push(label, text, d);
+                // One change to every item (`*`) failing alike in each is said once, with
+                // how many more.
+                let like = out
+                    .groups
+                    .iter_mut()
+                    .filter(|g| g.0 == *label)
+                    .flat_map(|g| g.2.iter_mut())
+                    .find(|o| o.span == d.span && o.kind == d.kind && o.severity == d.severity);
+                match like {
+                    Some(o) => more(o),
+                    None => out.push(label, text, d),
+                }
             }
             None if !origins.is_empty() => {
                 let mut d = d;

@@ -52,7 +52,15 @@ impl Overlay<'_> {
     pub(super) fn error(&mut self, doc: usize, d: Diagnostic) {
         self.errors += 1;
         let Doc { label, text } = &self.docs[doc];
-        self.located.push(label, text, d);
+        // A change to every item (`*`) that fails for each says so once.
+        let again = self
+            .located
+            .groups
+            .iter()
+            .any(|g| g.0 == *label && g.2.iter().any(|o| o.span == d.span && o.kind == d.kind));
+        if !again {
+            self.located.push(label, text, d);
+        }
     }
 
     pub(super) fn warn(&mut self, doc: usize, d: Diagnostic) {

@@ -311,3 +311,26 @@ fn problems_with_the_scenarios_name_are_located_at_it_and_the_header_comment_sta
         ),
     }
 }
+
+#[test]
+fn a_change_to_every_item_that_fails_in_each_is_said_once() {
+    let l = apply_to_kent(None, &["drivers.*.shfit=1"]).unwrap_err();
+    let errs = errors(&l);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let n = apply_to_kent(None, &[])
+        .unwrap()
+        .model
+        .drivers
+        .iter()
+        .filter(|d| d.origin == crate::model::DriverOrigin::Declared)
+        .count();
+    assert!(
+        errs[0]
+            .1
+            .ends_with(&format!("(and {} more items like it)", n - 1)),
+        "{}",
+        errs[0].1
+    );
+    let l = apply_to_kent(None, &["savings.*=1"]).unwrap_err();
+    assert_eq!(errors(&l).len(), 1);
+}
