@@ -246,6 +246,18 @@ pub struct CompareArgs {
     #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
     pub set: Vec<String>,
 
+    /// Not yet available for compare (refused with a message): give --iterations.
+    #[arg(long, value_parser = parse_precision, allow_negative_numbers = true)]
+    pub precision: Option<f64>,
+
+    /// How every model runs.
+    #[command(flatten)]
+    pub settings: CompareSettings,
+}
+
+/// How the models of `compare` and `stress` run: the same for every one, so they pair.
+#[derive(Debug, Clone, Args)]
+pub struct CompareSettings {
     /// Number of simulated years of each model (1 to 20,000,000).
     #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
     pub iterations: u64,
@@ -270,10 +282,6 @@ pub struct CompareArgs {
     /// How drivers are sampled: mc or lhs (the same for every model).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
     pub sampling: SamplingArg,
-
-    /// Not yet available for compare (refused with a message): give --iterations.
-    #[arg(long, value_parser = parse_precision, allow_negative_numbers = true)]
-    pub precision: Option<f64>,
 
     /// If a model's correlations cannot hold together, use the nearest valid matrix.
     #[arg(long)]
@@ -307,41 +315,9 @@ pub struct StressArgs {
     #[arg(long = "case", value_name = "NAME")]
     pub cases: Vec<String>,
 
-    /// Number of simulated years of the base and of each case (1 to 20,000,000).
-    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
-    pub iterations: u64,
-
-    /// Seed for the random numbers, shared by the base and every case.
-    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
-    pub seed: u64,
-
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
-    pub threads: Option<u64>,
-
-    /// Usable reserves in the model's unit, replacing its own figure.
-    #[arg(long, value_parser = parse_reserves, allow_negative_numbers = true)]
-    pub reserves: Option<Decimal>,
-
-    /// Folder to write into (must not exist). Default: a new folder under outputs/.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-
-    /// How drivers are sampled: mc or lhs.
-    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
-    pub sampling: SamplingArg,
-
-    /// If the model's correlations cannot hold together, use the nearest valid matrix.
-    #[arg(long)]
-    pub repair_correlation: bool,
-
-    /// Do not draw charts or write the report.
-    #[arg(long)]
-    pub no_charts: bool,
-
-    /// Treat every warning as an error.
-    #[arg(long)]
-    pub strict: bool,
+    /// How the base and every case run.
+    #[command(flatten)]
+    pub settings: CompareSettings,
 }
 
 #[derive(Debug, Args)]

@@ -87,7 +87,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         )));
     }
     let options = LoadOptions {
-        repair_correlation: args.repair_correlation,
+        repair_correlation: args.settings.repair_correlation,
     };
     if args.others.is_empty() && args.set.is_empty() {
         return Err(Failure::Other(anyhow::anyhow!(
@@ -95,14 +95,19 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
              --set changes (which make one more scenario of the base)"
         )));
     }
-    let base = load_compared(&args.base, &[], &options, args.strict)?;
+    let base = load_compared(&args.base, &[], &options, args.settings.strict)?;
     let mut others = args
         .others
         .iter()
-        .map(|p| load_compared(p, &[], &options, args.strict))
+        .map(|p| load_compared(p, &[], &options, args.settings.strict))
         .collect::<Result<Vec<_>, _>>()?;
     if !args.set.is_empty() {
-        others.push(load_compared(&args.base, &args.set, &options, args.strict)?);
+        others.push(load_compared(
+            &args.base,
+            &args.set,
+            &options,
+            args.settings.strict,
+        )?);
     }
     compare_models(base, others, args, &stop, &Extras::default())
 }
@@ -121,7 +126,7 @@ pub fn compare_models(
         comparing::comparable((&base.label, &base.model), (&o.label, &o.model))
             .map_err(|e| Failure::Other(e.into()))?;
     }
-    if args.iterations > gapsim::engine::KEEP_YEARS_UP_TO {
+    if args.settings.iterations > gapsim::engine::KEEP_YEARS_UP_TO {
         return Err(Failure::Other(anyhow::anyhow!(
             "gapsim compare reads each batch's reserves needed from its simulated years, so \
              it keeps them all: at most {} simulated years per model",
@@ -204,7 +209,7 @@ fn distinct_labels(base: Compared, others: Vec<Compared>) -> (Compared, Vec<Comp
 
 /// Where the folder goes: `--out`, or `outputs/<date-time>_<kind>-<base>`.
 fn target(args: &CompareArgs, base: &Source, kind: &str) -> Target {
-    match &args.out {
+    match &args.settings.out {
         Some(dir) => Target::Exact(dir.clone()),
         None => Target::Auto {
             parent: outputs_dir(),
@@ -227,12 +232,12 @@ fn run_one(
 ) -> Result<Ran, Failure> {
     let run_args = RunArgs {
         model: None,
-        iterations: args.iterations,
-        seed: args.seed,
-        threads: args.threads,
-        reserves: args.reserves,
-        sampling: args.sampling,
-        strict: args.strict,
+        iterations: args.settings.iterations,
+        seed: args.settings.seed,
+        threads: args.settings.threads,
+        reserves: args.settings.reserves,
+        sampling: args.settings.sampling,
+        strict: args.settings.strict,
         ..RunArgs::default()
     };
     let label = c.label;
@@ -250,7 +255,7 @@ fn run_one(
         file: source.label.clone(),
         sha256: super::sha256_hex(source.text.as_bytes()),
         program: format!("gapsim {}", env!("CARGO_PKG_VERSION")),
-        reserves_overridden: args.reserves.is_some(),
+        reserves_overridden: args.settings.reserves.is_some(),
         precision: None,
     };
     let summary = pool.install(|| stats::summarize(&model, &config, &provenance, &mut result));
@@ -329,7 +334,7 @@ fn files(
             r.compared.source.text.as_bytes().to_vec(),
         ));
     }
-    if !args.no_charts {
+    if !args.settings.no_charts {
         let summaries: Vec<&Summary> = ran.iter().map(|r| &r.summary).collect();
         let charts = gapsim::chart::render_comparison(comparison, &summaries)
             .context("could not draw the charts")?;
@@ -347,18 +352,26 @@ fn command(args: &CompareArgs) -> String {
     words.push(args.base.display().to_string());
     words.extend(args.others.iter().map(|p| p.display().to_string()));
     words.extend(args.set.iter().map(|s| format!("--set '{s}'")));
-    words.push(format!("--seed {}", args.seed));
-    words.push(format!("--iterations {}", args.iterations));
-    if args.sampling == super::args::SamplingArg::Lhs {
+    words.extend(settings(args));
+    words.join(" ")
+}
+
+/// The options that change a comparison's figures, as a command line writes them.
+pub fn settings(args: &CompareArgs) -> Vec<String> {
+    let mut words = vec![
+        format!("--seed {}", args.settings.seed),
+        format!("--iterations {}", args.settings.iterations),
+    ];
+    if args.settings.sampling == super::args::SamplingArg::Lhs {
         words.push("--sampling lhs".into());
     }
-    if let Some(r) = args.reserves {
+    if let Some(r) = args.settings.reserves {
         words.push(format!("--reserves {r}"));
     }
-    if args.repair_correlation {
+    if args.settings.repair_correlation {
         words.push("--repair-correlation".into());
     }
-    words.join(" ")
+    words
 }
 
 /// The first year at the drivers' means, in the model's unit.

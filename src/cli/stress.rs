@@ -14,10 +14,10 @@ use super::signals::Stop;
 pub fn stress(args: &StressArgs) -> Result<(), Failure> {
     let stop = Stop::install();
     let options = LoadOptions {
-        repair_correlation: args.repair_correlation,
+        repair_correlation: args.settings.repair_correlation,
     };
-    let ready = super::scenario::load(args.model.as_deref(), &[], &options, args.strict)?;
-    let mut cases = super::scenario::stress_models(&ready, &options, args.strict)?;
+    let ready = super::scenario::load(args.model.as_deref(), &[], &options, args.settings.strict)?;
+    let mut cases = super::scenario::stress_models(&ready, &options, args.settings.strict)?;
     if cases.is_empty() {
         return Err(Failure::Other(anyhow::anyhow!(
             "{} has no stress cases: add [stress.NAME] tables with a label and a list of \
@@ -61,18 +61,10 @@ pub fn stress(args: &StressArgs) -> Result<(), Failure> {
             .unwrap_or_else(|| PathBuf::from(gapsim::DEFAULT_MODEL_FILE)),
         others: Vec::new(),
         set: Vec::new(),
-        iterations: args.iterations,
-        seed: args.seed,
-        threads: args.threads,
-        reserves: args.reserves,
-        out: args.out.clone(),
-        sampling: args.sampling,
         precision: None,
-        repair_correlation: args.repair_correlation,
-        no_charts: args.no_charts,
-        strict: args.strict,
+        settings: args.settings.clone(),
     };
-    let command = command(args);
+    let command = command(args, &compare);
     let extras = Extras {
         central: true,
         command: Some(command),
@@ -82,19 +74,12 @@ pub fn stress(args: &StressArgs) -> Result<(), Failure> {
 }
 
 /// The command that reproduces the run, for the report's method note.
-fn command(args: &StressArgs) -> String {
+fn command(args: &StressArgs, compare: &CompareArgs) -> String {
     let mut words = vec!["gapsim".to_string(), "stress".into()];
     if let Some(m) = &args.model {
         words.push(m.display().to_string());
     }
     words.extend(args.cases.iter().map(|c| format!("--case {c}")));
-    words.push(format!("--seed {}", args.seed));
-    words.push(format!("--iterations {}", args.iterations));
-    if args.sampling == super::args::SamplingArg::Lhs {
-        words.push("--sampling lhs".into());
-    }
-    if let Some(r) = args.reserves {
-        words.push(format!("--reserves {r}"));
-    }
+    words.extend(super::compare::settings(compare));
     words.join(" ")
 }

@@ -28,7 +28,8 @@ mod years;
 
 use roles::Role;
 
-const SECTIONS: &[&str] = &[
+/// A model's sections (a scenario changes the same ones).
+pub(super) const SECTIONS: &[&str] = &[
     "meta",
     "drivers",
     "lines",

@@ -90,7 +90,7 @@ impl Overlay<'_> {
                 continue;
             };
             if section == "stress" {
-                self.stress_table(d, name, t, span);
+                self.place(d, section, name, t, span);
                 continue;
             }
             let header = t.span().unwrap_or(span.clone());
@@ -119,36 +119,6 @@ impl Overlay<'_> {
                 );
             }
         }
-    }
-
-    fn stress_table(&mut self, d: usize, name: &str, t: &Item, span: Range<usize>) {
-        let Some(owned) = owned_item(t).and_then(|i| i.into_table().ok()) else {
-            self.error(
-                d,
-                change_error(
-                    span,
-                    format!("[stress.{name}] must be a table"),
-                    "write label and set",
-                ),
-            );
-            return;
-        };
-        let mut owned = owned;
-        owned.set_position(self.last_position("stress"));
-        owned.decor_mut().clear();
-        let Some(stress) = self.section_table("stress") else {
-            self.error(
-                d,
-                change_error(
-                    span,
-                    "the base's `stress` is not a section of stress cases",
-                    "write them as [stress.NAME] tables",
-                ),
-            );
-            return;
-        };
-        stress.insert(name, Item::Table(owned));
-        self.origin(vec!["stress".into(), name.into()], d, span);
     }
 
     /// Each key of a scenario table changes one field; `dist` first, since it drops the
@@ -257,16 +227,6 @@ impl Overlay<'_> {
         let whole = s.offset..s.offset + s.text.len();
         let path_span = s.offset + e.path_span.start..s.offset + e.path_span.end;
         let p = &e.path;
-        let sections = [
-            "meta",
-            "drivers",
-            "lines",
-            "savings",
-            "funding",
-            "mitigation",
-            "reserves",
-            "correlations",
-        ];
         let (section, name, fields): (&str, Option<&str>, &[String]) = if p[0] == "stress" {
             self.error(
                 s.doc,
@@ -279,7 +239,7 @@ impl Overlay<'_> {
             return;
         } else if p[0] == "meta" {
             ("meta", None, &p[1..])
-        } else if sections.contains(&p[0].as_str()) {
+        } else if super::overlay::SECTIONS.contains(&p[0].as_str()) {
             if p.len() < 2 {
                 self.error(
                     s.doc,

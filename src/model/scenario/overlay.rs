@@ -13,18 +13,8 @@ use toml_edit::{DocumentMut, Item, Table, Value};
 use super::{Doc, Header, Located, Origin, SetIn, change_error};
 use crate::model::diagnostic::{Diagnostic, ProblemKind, closest};
 
-/// The model's sections a scenario may change.
-const SECTIONS: &[&str] = &[
-    "meta",
-    "drivers",
-    "lines",
-    "savings",
-    "funding",
-    "mitigation",
-    "reserves",
-    "correlations",
-    "stress",
-];
+/// The model's sections a scenario may change: the model's own.
+pub(super) use crate::model::build::SECTIONS;
 
 const HEADER_KEYS: &[&str] = &["name", "base", "description", "source", "remove"];
 
@@ -507,27 +497,43 @@ impl Overlay<'_> {
             );
             return;
         }
-        let Some(owned) = owned_item(item) else {
+        if !self.place(d, section, name, item, span) {
+            return;
+        }
+        if let Some(t) = item.as_table() {
+            for (k, v) in t.iter() {
+                if let Some(s) = kv_span(t.key(k), v) {
+                    self.origin(
+                        vec![section.to_string(), name.to_string(), k.to_string()],
+                        d,
+                        s,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Puts the scenario's table `item` into the effective model as `section.name` (added,
+    /// or replacing a stress case), printed after the section's last table, and records
+    /// where it came from. False (with the error) when it cannot go there.
+    pub(super) fn place(
+        &mut self,
+        d: usize,
+        section: &str,
+        name: &str,
+        item: &Item,
+        span: Range<usize>,
+    ) -> bool {
+        let Some(mut table) = owned_item(item).and_then(|i| i.into_table().ok()) else {
             self.error(
                 d,
                 change_error(
                     span,
-                    format!("[add.{section}.{name}] must be a table"),
+                    format!("[{section}.{name}] must be a table"),
                     "write its fields as in a model file",
                 ),
             );
-            return;
-        };
-        let Some(mut table) = owned.into_table().ok() else {
-            self.error(
-                d,
-                change_error(
-                    span,
-                    format!("[add.{section}.{name}] must be a table"),
-                    "write its fields as in a model file",
-                ),
-            );
-            return;
+            return false;
         };
         table.set_position(self.last_position(section));
         table.decor_mut().clear();
@@ -540,21 +546,11 @@ impl Overlay<'_> {
                     format!("write it as [{section}.NAME] tables in the base"),
                 ),
             );
-            return;
+            return false;
         };
         sec.insert(name, Item::Table(table));
         self.origin(vec![section.to_string(), name.to_string()], d, span);
-        if let Some(t) = item.as_table() {
-            for (k, v) in t.iter() {
-                if let Some(s) = kv_span(t.key(k), v) {
-                    self.origin(
-                        vec![section.to_string(), name.to_string(), k.to_string()],
-                        d,
-                        s,
-                    );
-                }
-            }
-        }
+        true
     }
 
     /// The position after the section's last table, so an added item prints with its
