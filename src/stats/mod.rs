@@ -30,6 +30,7 @@ mod distributions;
 pub mod estimate;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod goodness;
 pub mod medium;
 pub mod medium_types;
 mod sensitivity;
