@@ -24,6 +24,7 @@
 //! [`compare`] (models compared on common random numbers, what `comparison.json` holds
 //! in [`compare_types`]).
 
+pub mod backtest;
 pub mod compare;
 pub mod compare_types;
 mod distributions;
