@@ -32,6 +32,7 @@ pub mod estimate;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod goodness;
+pub mod journey;
 pub mod medium;
 pub mod medium_types;
 mod sensitivity;
