@@ -15,7 +15,9 @@ mod exceedance;
 mod fan;
 mod first_breach;
 mod gap_fan;
+mod journey;
 mod layout;
+mod pit;
 mod reserves_curve;
 mod reserves_fan;
 mod rows;
@@ -251,6 +253,50 @@ pub fn render_comparison(
     Ok(out)
 }
 
+/// File stem of a back-test's PIT histogram.
+pub const BACKTEST_PIT: &str = "pit";
+
+/// File stem of a year's forecast journey.
+pub const JOURNEY: &str = "journey";
+
+/// Draws the chart of a back-test: where the outturns fell in their forecasts (the PIT
+/// histogram), with its test of flatness and the two coverages. None for an assessment of
+/// no cases.
+///
+/// # Errors
+/// When the font cannot be loaded or plotters fails.
+pub fn render_backtest(
+    assessment: &crate::stats::backtest::Assessment,
+) -> Result<Vec<Chart>, ChartError> {
+    let mut out = Vec::with_capacity(1);
+    render_if_any(&pit::PitHistogram(assessment), &mut out)?;
+    Ok(out)
+}
+
+/// Draws a year's forecast journey: each forecast's year-end overspend (P10 to P90 and
+/// the median, in the model's `unit`, `£m` or `£`), against usable reserves, with its
+/// chance of an S114-level shortfall; `points` in the order they were made. None for no
+/// points.
+///
+/// # Errors
+/// When the font cannot be loaded or plotters fails.
+pub fn render_journey(
+    points: &[crate::stats::journey::JourneyPoint],
+    unit: &str,
+    title: &str,
+) -> Result<Vec<Chart>, ChartError> {
+    let mut out = Vec::with_capacity(1);
+    render_if_any(
+        &journey::Journey {
+            points,
+            unit,
+            title,
+        },
+        &mut out,
+    )?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,5 +465,52 @@ mod tests {
             assert!(!svg.contains("NaN"), "{name}");
         }
         assert!(chart(&charts, "reserves_fan").svg.contains("Policy floor"));
+    }
+
+    #[test]
+    fn a_backtest_and_a_journey_draw_as_svg_and_png() {
+        let pits = pit::tests::u_shaped(400);
+        let a = pit::tests::assessment(&pits, 250, 300);
+        let charts = render_backtest(&a).unwrap();
+        keep(&charts, "backtest");
+        assert_eq!(names(&charts), [BACKTEST_PIT]);
+        let (_, s) = fixture::kent_as_run();
+        let points: Vec<_> = [("Budget", 0), ("Q1", 3), ("Q2", 6), ("Nov", 8)]
+            .iter()
+            .map(|&(label, month)| crate::stats::journey::point(s, label, month))
+            .collect();
+        let journey = render_journey(&points, &s.model.unit, "The 2024/25 forecast").unwrap();
+        keep(&journey, "backtest");
+        assert_eq!(names(&journey), [JOURNEY]);
+        let steps = journey::tests::journey();
+        let drawn = render_journey(&steps, "£m", "The 2024/25 forecast, budget to Q3").unwrap();
+        keep(&drawn, "backtest-steps");
+        for c in charts.iter().chain(&journey).chain(&drawn) {
+            let decoder = png::Decoder::new(std::io::Cursor::new(&c.png[..]));
+            let mut reader = decoder.read_info().expect("a decodable PNG");
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            let info = reader.next_frame(&mut buf).expect("image data decodes");
+            assert_eq!((info.width, info.height), SIZE);
+            assert!(
+                buf.chunks(3).any(|p| p != [255, 255, 255]),
+                "{} is blank",
+                c.name
+            );
+            assert!(
+                c.svg.starts_with("<svg") && !c.svg.contains("NaN"),
+                "{}",
+                c.name
+            );
+        }
+        assert_eq!(
+            charts[0].title,
+            "Where the outturns fell in their forecasts (PIT)"
+        );
+        assert!(charts[0].svg.contains("P10–P90"));
+        assert!(journey[0].svg.contains("P(S114)"));
+        // Nothing to draw: no chart.
+        assert!(render_journey(&[], "£m", "None").unwrap().is_empty());
+        let none = crate::stats::backtest::assess(&[], 10);
+        assert!(render_backtest(&none).unwrap().is_empty());
     }
 }
