@@ -17,6 +17,7 @@ mod build;
 pub mod diagnostic;
 pub mod figures;
 pub mod horizon;
+pub mod monitor;
 mod reader;
 pub mod scenario;
 pub mod text;
