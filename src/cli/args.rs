@@ -46,6 +46,15 @@ pub enum Command {
     /// Run each named stress case of a model beside it: the central outcome and the
     /// distribution under stress, with paired differences.
     Stress(StressArgs),
+    /// Re-forecast the year's outturn from an in-year monitoring position (TOML or a CSV
+    /// sheet): what has happened is fixed, the rest of the year is simulated.
+    Monitor(MonitorArgs),
+    /// The journey of one year's forecasts: each monitoring file (budget, Q1, Q2, Q3, ...)
+    /// re-forecast on the same random numbers, on one chart.
+    Journey(JourneyArgs),
+    /// Back-test in-year forecasts against their outturns: where each outturn fell in its
+    /// forecast distribution (PIT), the coverage of the P10–P90 and P5–P95 ranges, CRPS.
+    Backtest(BacktestArgs),
 }
 
 impl Default for Command {
@@ -122,6 +131,144 @@ pub struct RunArgs {
     /// SECTION.ITEM.FIELD=VALUE (savings.*.delivered=0.7). Repeatable; checked as the file.
     #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
     pub set: Vec<String>,
+
+    /// An in-year monitoring position of the model's year (TOML or CSV) to layer on the
+    /// model: the position is fixed, the model's drivers describe the rest of the year.
+    #[arg(long, value_name = "FILE")]
+    pub monitoring: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Example:\n  gapsim monitor models/monitoring/kent-2023-24-q2.toml\n  \
+    gapsim monitor q2.csv --model budget.toml   (the budget model describes the rest of the year)\n\n\
+    Exit status: 0 when the run folder was written; 2 for any error."
+)]
+pub struct MonitorArgs {
+    /// Monitoring file: TOML with a [monitoring] table, or a CSV sheet (.csv).
+    pub file: PathBuf,
+
+    /// A one-year budget model of the same year to layer the position on: its drivers, their
+    /// spread shrunk to the months left, describe the rest of the year in place of the drift.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+
+    /// Number of simulated years (1 to 1,000,000,000).
+    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
+    pub iterations: u64,
+
+    /// Seed for the random numbers.
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
+    pub threads: Option<u64>,
+
+    /// Usable reserves in the file's unit, replacing the position's figure.
+    #[arg(long, value_parser = parse_reserves, allow_negative_numbers = true)]
+    pub reserves: Option<Decimal>,
+
+    /// Folder to write the run into (must not exist). Default: a new folder under outputs/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// How drivers are sampled: mc or lhs.
+    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
+    pub sampling: SamplingArg,
+
+    /// Run until the 95% interval of P(S114-level) is at most this wide.
+    #[arg(long, value_parser = parse_precision, allow_negative_numbers = true)]
+    pub precision: Option<f64>,
+
+    /// Do not draw charts or write the report.
+    #[arg(long)]
+    pub no_charts: bool,
+
+    /// Treat every warning as an error.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl MonitorArgs {
+    /// The run these arguments ask for.
+    pub fn run_args(&self) -> RunArgs {
+        RunArgs {
+            model: self.model.clone(),
+            iterations: self.iterations,
+            seed: self.seed,
+            threads: self.threads,
+            reserves: self.reserves,
+            out: self.out.clone(),
+            sampling: self.sampling,
+            precision: self.precision,
+            repair_correlation: false,
+            no_charts: self.no_charts,
+            strict: self.strict,
+            set: Vec::new(),
+            monitoring: Some(self.file.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Example:\n  gapsim journey models/monitoring/kent-2023-24-*.toml\n\n\
+    The files are put in month order. Writes journey.csv, journey.json and the journey chart \
+    (SVG and PNG) into a new folder."
+)]
+pub struct JourneyArgs {
+    /// Monitoring files of one council and year (the budget as month 0, then Q1, Q2, ...).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Number of simulated years for each point.
+    #[arg(short = 'n', long, default_value_t = DEFAULT_ITERATIONS, value_parser = parse_iterations, allow_negative_numbers = true)]
+    pub iterations: u64,
+
+    /// Seed for the random numbers (the same for every point).
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
+    pub threads: Option<u64>,
+
+    /// Folder to write into (must not exist). Default: a new folder under outputs/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Example:\n  gapsim backtest data/backtest/pre-2023-cases.csv\n\n\
+    Columns: council,year,month,net_budget,forecast,basis,reserves,outturn[,action,mitigation,source] \
+    (docs/monitoring.md). A malformed row is reported at its row and column and left out; the \
+    others still run, and the exit status is then 2."
+)]
+pub struct BacktestArgs {
+    /// The cases: a CSV file, one council-year forecast and its outturn per row.
+    pub cases: PathBuf,
+
+    /// Simulated years for each case's forecast.
+    #[arg(short = 'n', long, default_value_t = 20_000, value_parser = parse_iterations, allow_negative_numbers = true)]
+    pub iterations: u64,
+
+    /// Seed for the random numbers.
+    #[arg(short, long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
+
+    /// Bins of the PIT histogram and its chi-square test.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=100))]
+    pub bins: u64,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
+    pub threads: Option<u64>,
+
+    /// Folder to write into (must not exist). Default: a new folder under outputs/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Sampling methods on the command line.
@@ -148,6 +295,7 @@ impl Default for RunArgs {
             no_charts: false,
             strict: false,
             set: Vec::new(),
+            monitoring: None,
         }
     }
 }

@@ -6,10 +6,13 @@
 //! printed once, here, for a person.
 
 mod args;
+mod backtest;
 mod check;
 mod compare;
+mod journey;
 mod manifest;
 mod memory;
+mod monitor;
 mod output;
 mod progress;
 mod report;
@@ -58,6 +61,9 @@ pub fn main() -> ExitCode {
         Command::Reserves(a) => reserves::reserves(&a),
         Command::Compare(a) => compare::compare(&a),
         Command::Stress(a) => stress::stress(&a),
+        Command::Monitor(a) => run::run(&a.run_args()),
+        Command::Journey(a) => journey::journey(&a),
+        Command::Backtest(a) => backtest::backtest(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

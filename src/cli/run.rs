@@ -26,6 +26,8 @@ pub(super) struct Simulated {
     pub(super) pool: rayon::ThreadPool,
     pub(super) result: engine::RunResult,
     pub(super) elapsed: std::time::Duration,
+    /// Files the run was made from besides its model (a monitoring position): name, text.
+    pub(super) inputs: Vec<(String, String)>,
 }
 
 /// Reads and checks the model, and simulates it as `args` say (the run folder's place is
@@ -35,6 +37,17 @@ pub(super) fn simulate(
     stop: &Stop,
     before: &dyn Fn() -> Result<(), Failure>,
 ) -> Result<Simulated, Failure> {
+    if let Some(file) = &args.monitoring {
+        if !args.set.is_empty() {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "--set does not apply to a monitoring position: edit the monitoring file"
+            )));
+        }
+        let ready = super::monitor::load(file, args.model.as_deref(), args.strict)?;
+        let mut s = simulate_loaded(ready.source, ready.model, args, stop, before)?;
+        s.inputs.push(ready.input);
+        return Ok(s);
+    }
     let ready = super::scenario::load(
         args.model.as_deref(),
         &args.set,
@@ -147,6 +160,7 @@ pub(super) fn simulate_loaded(
         pool,
         result,
         elapsed: start.elapsed(),
+        inputs: Vec::new(),
     })
 }
 
@@ -161,14 +175,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         Some(dir) => Target::Exact(dir.clone()),
         None => Target::Auto {
             parent: outputs_dir(),
-            model_stem: args.model.as_deref().and_then(Path::file_stem).map_or_else(
-                || {
-                    gapsim::DEFAULT_MODEL_FILE
-                        .trim_end_matches(".toml")
-                        .to_string()
-                },
-                |s| s.to_string_lossy().into_owned(),
-            ),
+            model_stem: args
+                .monitoring
+                .as_deref()
+                .or(args.model.as_deref())
+                .and_then(Path::file_stem)
+                .map_or_else(
+                    || {
+                        gapsim::DEFAULT_MODEL_FILE
+                            .trim_end_matches(".toml")
+                            .to_string()
+                    },
+                    |s| s.to_string_lossy().into_owned(),
+                ),
         },
     };
     let Simulated {
@@ -179,6 +198,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         pool,
         mut result,
         elapsed,
+        inputs,
     } = simulate(args, &stop, &|| Ok(output::precheck(&target)?))?;
     let model = &model;
 
@@ -214,6 +234,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut tables = tables.iter();
     files.extend(tables.next().map(|(n, b)| (*n, b.as_slice())));
     files.push(("model.toml", source.text.as_bytes()));
+    files.extend(inputs.iter().map(|(n, t)| (n.as_str(), t.as_bytes())));
     files.extend(tables.map(|(n, b)| (*n, b.as_slice())));
     files.extend(extra.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
     let Some(dir) = output::write(&target, &files, &|| stop.requested().is_some())? else {
@@ -275,7 +296,7 @@ fn keep_years_up_to() -> Result<u64, Failure> {
 }
 
 /// The failure for a run stopped by a signal.
-fn interrupted(stop: &Stop) -> Failure {
+pub(super) fn interrupted(stop: &Stop) -> Failure {
     stop.requested().map_or_else(
         || Failure::Other(anyhow::anyhow!("the run was interrupted")),
         Failure::Interrupted,
