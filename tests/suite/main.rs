@@ -13,6 +13,7 @@ mod faults;
 mod figures;
 mod known_answers;
 mod medium;
+mod monitor;
 mod plausibility;
 mod presentation;
 mod printed;
