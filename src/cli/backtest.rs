@@ -141,10 +141,7 @@ pub fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
         ("backtest.json".into(), (json + "\n").into_bytes()),
         ("cases.csv".into(), src.text.clone().into_bytes()),
     ];
-    for c in &charts {
-        files.push((format!("{}.png", c.name), c.png.clone()));
-        files.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));
-    }
+    files.extend(super::report::chart_files(&charts));
     let refs: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))

@@ -130,10 +130,7 @@ pub fn journey(args: &JourneyArgs) -> Result<(), Failure> {
         ("journey.csv".into(), csv.into_bytes()),
         ("journey.json".into(), (json + "\n").into_bytes()),
     ];
-    for c in &charts {
-        files.push((format!("{}.png", c.name), c.png.clone()));
-        files.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));
-    }
+    files.extend(super::report::chart_files(&charts));
     files.extend(files_in.into_iter().map(|(n, t)| (n, t.into_bytes())));
     let refs: Vec<(&str, &[u8])> = files
         .iter()

@@ -52,11 +52,21 @@ pub fn files(
             markdown::render(&blocks, &names).into_bytes(),
         ),
     ];
-    for c in &charts {
-        out.push((format!("{}.png", c.name), c.png.clone()));
-        out.push((format!("{}.svg", c.name), c.svg.clone().into_bytes()));
-    }
+    out.extend(chart_files(&charts));
     Ok(out)
+}
+
+/// Each chart's PNG and SVG, named by the chart, for a folder.
+pub fn chart_files(charts: &[gapsim::chart::Chart]) -> Vec<(String, Vec<u8>)> {
+    charts
+        .iter()
+        .flat_map(|c| {
+            [
+                (format!("{}.png", c.name), c.png.clone()),
+                (format!("{}.svg", c.name), c.svg.clone().into_bytes()),
+            ]
+        })
+        .collect()
 }
 
 /// Rebuilds the charts and report of `args.run_dir` from its `summary.json` and

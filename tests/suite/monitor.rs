@@ -431,3 +431,237 @@ fn malformed_case_rows_are_located_and_the_others_still_run() {
     assert_eq!(j["assessment"]["cases"], 30, "the good rows ran");
     assert_eq!(j["rows_refused"], 2);
 }
+
+mod generated {
+    //! Generated monitoring files, often damaged at one character: any file `monitor`
+    //! reads compiles to a model that checks and runs with finite figures; any it refuses
+    //! gets errors that point inside the file. The same positions as CSV sheets likewise.
+
+    use std::sync::atomic::AtomicBool;
+
+    use gapsim::engine::{self, RunConfig};
+    use gapsim::model::monitor::{self, Format};
+    use gapsim::model::{Model, Severity};
+    use gapsim::sample::Sampling;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use rust_decimal::prelude::ToPrimitive as _;
+
+    fn amount() -> impl Strategy<Value = String> {
+        prop_oneof![
+            12 => (-50.0f64..200.0).prop_map(|v| format!("{v:.3}")),
+            1 => Just("0".to_string()),
+            1 => Just("1e14".to_string()),
+            1 => Just("\"5%\"".to_string()),
+            1 => Just("\"10\"".to_string()),
+        ]
+    }
+
+    fn position() -> impl Strategy<Value = String> {
+        let line = (amount(), prop::option::of(0.0f64..500.0)).prop_map(|(v, b)| match b {
+            Some(b) => format!("budget = {b:.2}\nvariance = {v}\n"),
+            None => format!("variance = {v}\n"),
+        });
+        let saving =
+            (1.0f64..30.0, 0usize..30, prop::option::of(0.0f64..1.0)).prop_map(|(a, r, f)| {
+                let rag = if r == 0 {
+                    "purple"
+                } else {
+                    ["blue", "green", "amber", "red", "Amber", "G"][r % 6]
+                };
+                let f = f.map_or(String::new(), |f| {
+                    format!("forecast = {:.2}\n", (f * a).min(a))
+                });
+                format!("amount = {a:.2}\nrag = \"{rag}\"\n{f}")
+            });
+        let action = (0u32..3000, 0u32..=100).prop_map(|(p, a)| {
+            let p = f64::from(p) / 100.0;
+            format!(
+                "planned = {p:.2}\nachieved = {:.2}\n",
+                p * f64::from(a) / 100.0
+            )
+        });
+        (
+            0u8..12,
+            prop::bool::ANY,
+            prop::collection::vec(line, 1..4),
+            prop::collection::vec(saving, 0..3),
+            prop::collection::vec(action, 0..3),
+            prop::option::of((0.0f64..20.0, 0.0f64..20.0)),
+            0.0f64..100.0,
+            0usize..4,
+        )
+            .prop_map(|(month, before, lines, savings, actions, contingency, reserves, drift)| {
+                let mut t = format!(
+                    "[monitoring]\nname = \"g\"\ncouncil = \"G\"\nyear = \"2023/24\"\nmonth = {month}\n\
+                     unit = \"£m\"\nnet_budget = 800\nbasis = \"{}\"\nsource = \"a\"\n",
+                    if before { "before_action" } else { "after_action" }
+                );
+                for (i, l) in lines.iter().enumerate() {
+                    t.push_str(&format!("[lines.l{i}]\n{l}source = \"a\"\n"));
+                }
+                for (i, s) in savings.iter().enumerate() {
+                    t.push_str(&format!("[savings.s{i}]\n{s}source = \"a\"\n"));
+                }
+                for (i, a) in actions.iter().enumerate() {
+                    t.push_str(&format!("[actions.a{i}]\n{a}source = \"a\"\n"));
+                }
+                if let Some((b, u)) = contingency {
+                    t.push_str(&format!("[contingency]\nbudget = {:.2}\nused = {:.2}\nsource = \"a\"\n", b.max(u), u));
+                }
+                t.push_str(&format!(
+                    "[reserves.gf]\nkind = \"general_fund\"\namount = {reserves:.2}\nsource = \"a\"\n"
+                ));
+                t.push_str(
+                    [
+                        "",
+                        "[drift]\nskew = 0\nsource = \"a\"\n",
+                        "[drift]\nlaw = { dist = \"normal\", mean = -0.01, sd = 0.02 }\nsource = \"a\"\n",
+                        "[delivery]\namber = { dist = \"pert\", min = 0, mode = 0.5, max = 1.2 }\nsource = \"a\"\n",
+                    ][drift],
+                );
+                t
+            })
+    }
+
+    fn damaged() -> impl Strategy<Value = String> {
+        (
+            position(),
+            any::<prop::sample::Index>(),
+            0usize..12,
+            0usize..3,
+        )
+            .prop_map(|(text, at, with, keep)| {
+                if keep > 0 {
+                    return text;
+                }
+                let chars: Vec<char> = text.chars().collect();
+                let i = at.index(chars.len());
+                let replacement =
+                    ['=', '"', '[', '-', '9', 'e', ',', '\n', '.', 'x', '}', '%'][with];
+                chars
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &c)| if j == i { replacement } else { c })
+                    .collect()
+            })
+    }
+
+    fn inside(text: &str, diags: &[gapsim::model::Diagnostic]) {
+        assert!(
+            diags.iter().any(|d| d.severity == Severity::Error),
+            "{diags:?}"
+        );
+        for d in diags {
+            if let Some(s) = &d.span {
+                assert!(s.start <= s.end && s.end <= text.len(), "{d:?} in\n{text}");
+            }
+        }
+        let _ = gapsim::model::diagnostic::render("g.toml", text, diags);
+    }
+
+    #[test]
+    fn what_monitor_reads_runs_and_what_it_refuses_is_located() {
+        let config = Config {
+            cases: 400,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        let (ran, refused) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+        runner
+            .run(&damaged(), |text| {
+                match monitor::read(&text, Format::Toml) {
+                    Err(diags) => {
+                        refused.set(refused.get() + 1);
+                        inside(&text, &diags);
+                    }
+                    Ok(r) => {
+                        let compiled = monitor::compile(&r.position);
+                        match Model::from_toml("compiled", &compiled.text) {
+                            Err(e) => {
+                                // Refused by the model check: shown inside the monitoring file.
+                                refused.set(refused.get() + 1);
+                                let located: Vec<_> =
+                                    e.diagnostics.iter().map(|d| compiled.locate(d)).collect();
+                                inside(&text, &located);
+                            }
+                            Ok(loaded) => {
+                                ran.set(ran.get() + 1);
+                                let m = &loaded.model;
+                                let config = RunConfig {
+                                    seed: 5,
+                                    iterations: 1_000,
+                                    reserves: m.usable_reserves().to_f64().unwrap(),
+                                    sampling: Sampling::MonteCarlo,
+                                };
+                                let run = engine::run(m, &config, &|_| {}, &AtomicBool::new(false))
+                                    .unwrap();
+                                assert!(run.shortfall.iter().all(|x| x.is_finite()), "{text}");
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        // Both sides exercised.
+        assert!(
+            ran.get() > 50 && refused.get() > 50,
+            "ran {} refused {}",
+            ran.get(),
+            refused.get()
+        );
+    }
+
+    #[test]
+    fn any_sheet_or_case_file_is_read_or_refused_inside_itself() {
+        let config = Config {
+            cases: 300,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[19; 32]);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        let cell = prop_oneof![
+            Just(String::new()),
+            Just("lines".to_string()),
+            Just("reserves".to_string()),
+            Just("\"a,\"\"b\"".to_string()),
+            Just("\"open".to_string()),
+            (-1e3f64..1e3).prop_map(|v| format!("{v}")),
+            "[a-z_]{1,8}".prop_map(|s| s),
+        ];
+        let sheet = prop::collection::vec(prop::collection::vec(cell, 1..12), 1..12).prop_map(|rows| {
+            let mut t = String::from(
+                "field,value\nname,n\ncouncil,C\nyear,2023/24\nmonth,6\nunit,£m\nnet_budget,500\nbasis,after\nsource,s\n\n\
+                 section,name,label,budget,forecast,variance,amount,rag,planned,achieved,used,available,kind,releasable,source\n",
+            );
+            for r in rows {
+                t.push_str(&r.join(","));
+                t.push('\n');
+            }
+            t
+        });
+        runner
+            .run(&sheet, |text| {
+                if let Err(diags) = monitor::read(&text, Format::Csv) {
+                    inside(&text, &diags);
+                }
+                let cases = text.replacen(
+                    "field,value",
+                    "council,year,month,net_budget,forecast,basis,outturn",
+                    1,
+                );
+                let (_, diags) = monitor::read_cases(&cases);
+                for d in &diags {
+                    if let Some(s) = &d.span {
+                        assert!(s.end <= cases.len(), "{d:?}");
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
