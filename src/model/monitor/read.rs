@@ -355,7 +355,7 @@ fn position(ctx: &mut Ctx, src: &str, root: &Table<'_, '_>) -> Option<Position> 
         None => Drift::default_at(month),
         Some(v) => {
             let t = as_table(ctx, "drift", v, "write [drift] as a table")?;
-            drift(ctx, src, t)?
+            drift(ctx, src, t, month)?
         }
     };
     let delivery = match root.get("delivery") {
@@ -473,7 +473,7 @@ fn plausible(ctx: &mut Ctx, p: &Position) {
     }
 }
 
-fn drift(ctx: &mut Ctx, src: &str, t: Table<'_, '_>) -> Option<Drift> {
+fn drift(ctx: &mut Ctx, src: &str, t: Table<'_, '_>, month: u8) -> Option<Drift> {
     t.only(
         ctx,
         &["improvement", "sd", "at_month", "skew", "law", "source"],
@@ -515,7 +515,8 @@ fn drift(ctx: &mut Ctx, src: &str, t: Table<'_, '_>) -> Option<Drift> {
             source: source?,
         });
     }
-    let d = Drift::default_at(6);
+    // The defaults of the file's own month: at budget setting, the budget-setting figures.
+    let d = Drift::default_at(month);
     let Drift::Scaled {
         mean: dm,
         sd: dsd,
@@ -563,7 +564,7 @@ fn drift(ctx: &mut Ctx, src: &str, t: Table<'_, '_>) -> Option<Drift> {
         Some(n) => Some(n.value),
     };
     let at = match t.number(ctx, "at_month") {
-        None if !t.has("at_month") => Some(6),
+        None if !t.has("at_month") => Some(if month == 0 { 0 } else { 6 }),
         None => None,
         Some(n) => items::month(ctx, &n),
     };

@@ -266,7 +266,7 @@ pub(super) fn read(src: &str) -> Result<Read, Vec<Diagnostic>> {
     }
     let drift = match h.month {
         Some(m) if !drift_given => Some(Drift::default_at(m)),
-        Some(_) => sheet_drift(&mut ctx, &head_row),
+        Some(m) => sheet_drift(&mut ctx, &head_row, m),
         None => None,
     };
     let span = head_rows.first().map_or(0..0, |r| r.span.clone());
@@ -395,8 +395,8 @@ fn row_of(ctx: &mut Ctx, rec: &Record, columns: &[Option<String>]) -> Option<Row
     })
 }
 
-fn sheet_drift(ctx: &mut Ctx, head: &Row) -> Option<Drift> {
-    let Drift::Scaled { mean, sd, skew, .. } = Drift::default_at(6) else {
+fn sheet_drift(ctx: &mut Ctx, head: &Row, month: u8) -> Option<Drift> {
+    let Drift::Scaled { mean, sd, skew, .. } = Drift::default_at(month) else {
         return None;
     };
     let frac = |ctx: &mut Ctx, key: &str, default: Decimal| match head.fraction(ctx, key) {
@@ -407,7 +407,7 @@ fn sheet_drift(ctx: &mut Ctx, head: &Row) -> Option<Drift> {
     let sd = frac(ctx, "drift_sd", sd);
     let skew = frac(ctx, "drift_skew", skew);
     let at = match head.number(ctx, "drift_at_month") {
-        None if !head.has("drift_at_month") => Some(6),
+        None if !head.has("drift_at_month") => Some(if month == 0 { 0 } else { 6 }),
         None => None,
         Some(n) => items::month(ctx, &n),
     };
