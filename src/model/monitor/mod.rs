@@ -261,8 +261,3 @@ pub fn read(text: &str, format: Format) -> Result<Read, Vec<Diagnostic>> {
         Format::Csv => sheet::read(text),
     }
 }
-
-/// True when a TOML text is a monitoring file (it has a `[monitoring]` table), not a model.
-pub fn is_monitoring(text: &str) -> bool {
-    text.lines().any(|l| l.trim() == "[monitoring]")
-}
