@@ -20,6 +20,7 @@ pub mod format;
 pub mod model;
 pub mod order;
 pub mod portable;
+pub mod qmc;
 pub mod radix;
 pub mod report;
 pub mod sample;

@@ -16,6 +16,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::correlation::{CorrelationError, IcScratch, ImanConover};
 use crate::dist::open01;
 use crate::model::{Driver, DriverId, Model};
+use crate::qmc;
 
 /// How the uniform inputs of a batch are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,6 +28,11 @@ pub enum Sampling {
     /// equal-probability strata, in random order. Smooth models converge faster; each batch
     /// is a complete hypercube, so batches stay independent of each other.
     LatinHypercube,
+    /// Randomised quasi-Monte Carlo ([`crate::qmc`]): each batch is the first n points of
+    /// a Sobol sequence, driver d of the model on coordinate d, each coordinate with its own
+    /// Owen scramble. Correlated drivers are reordered by Iman–Conover on the points' own
+    /// ranks, so the low-discrepancy structure carries through the correlations.
+    QuasiMonteCarlo,
 }
 
 impl Sampling {
@@ -35,6 +41,7 @@ impl Sampling {
         match self {
             Sampling::MonteCarlo => "mc",
             Sampling::LatinHypercube => "lhs",
+            Sampling::QuasiMonteCarlo => "qmc",
         }
     }
 }
@@ -66,6 +73,9 @@ pub struct SampleScratch {
     perms: Vec<Vec<u32>>,
     taken: Vec<Vec<f64>>,
     ic: IcScratch,
+    prefixes: Vec<u32>,
+    flips: Vec<u64>,
+    marks: Vec<u32>,
 }
 
 /// SplitMix64's finaliser: a bijective mixer that spreads nearby inputs far apart.
@@ -105,6 +115,25 @@ pub struct Sampler<'m> {
     /// year (`NAME@2025/26`), or `None` for a driver that does not draw in later years.
     /// Empty for the first year, whose streams are the drivers' own names.
     year_streams: Vec<Option<String>>,
+    /// Per driver: its place among the correlated drivers, if Iman–Conover reorders it
+    /// (quasi-Monte Carlo takes such a driver's permutation from its points' ranks).
+    reordered: Vec<Option<usize>>,
+}
+
+/// Per driver, its place among `ids` when `ic` reorders it.
+fn reordered(
+    drivers: usize,
+    correlation: Option<&(ImanConover, Vec<DriverId>)>,
+) -> Vec<Option<usize>> {
+    let mut out = vec![None; drivers];
+    if let Some((ic, ids)) = correlation {
+        for (j, d) in ids.iter().enumerate() {
+            if ic.reorders(j) {
+                out[d.0] = Some(j);
+            }
+        }
+    }
+    out
 }
 
 impl<'m> Sampler<'m> {
@@ -132,6 +161,7 @@ impl<'m> Sampler<'m> {
         Ok(Sampler {
             drivers: &model.drivers,
             sampling,
+            reordered: reordered(model.drivers.len(), correlation.as_ref()),
             correlation,
             rank_streams,
             year_streams: Vec::new(),
@@ -188,6 +218,7 @@ impl<'m> Sampler<'m> {
         Ok(Sampler {
             drivers: &model.drivers,
             sampling,
+            reordered: reordered(model.drivers.len(), correlation.as_ref()),
             correlation,
             rank_streams,
             year_streams,
@@ -208,6 +239,10 @@ impl<'m> Sampler<'m> {
         columns: &mut [Vec<f64>],
         w: &mut SampleScratch,
     ) {
+        let n = columns.first().map_or(0, Vec::len);
+        if let Some((_, ids)) = &self.correlation {
+            w.perms.resize_with(ids.len(), Vec::new);
+        }
         for (d, (driver, column)) in self.drivers.iter().zip(columns.iter_mut()).enumerate() {
             let name = if self.year_streams.is_empty() {
                 &driver.name
@@ -225,11 +260,19 @@ impl<'m> Sampler<'m> {
             match self.sampling {
                 Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
                 Sampling::LatinHypercube => {
-                    let n = column.len();
                     permutation_into(&mut rng, n, &mut w.strata);
                     for (x, &k) in column.iter_mut().zip(&w.strata) {
                         let u = (f64::from(k) + open01(&mut rng)) / n as f64;
                         *x = driver.dist.quantile(u);
+                    }
+                }
+                Sampling::QuasiMonteCarlo => {
+                    qmc::scrambled_prefixes(d, n, &mut rng, &mut w.prefixes, &mut w.flips);
+                    qmc::uniforms(&w.prefixes, &mut rng, |i, u| {
+                        column[i] = driver.dist.quantile(u);
+                    });
+                    if let Some(j) = self.reordered[d] {
+                        qmc::ranks(&w.prefixes, &mut w.perms[j], &mut w.marks);
                     }
                 }
             }
@@ -237,13 +280,16 @@ impl<'m> Sampler<'m> {
         let Some((ic, ids)) = &self.correlation else {
             return;
         };
-        let n = columns.first().map_or(0, Vec::len);
         // Each correlated driver's rank order comes from its own stream, so correlations
-        // keep the common-random-numbers property of the draws.
-        w.perms.resize_with(ids.len(), Vec::new);
-        for (name, perm) in self.rank_streams.iter().zip(&mut w.perms) {
-            if let Some(name) = name {
-                permutation_into(&mut stream(seed, batch, name), n, perm);
+        // keep the common-random-numbers property of the draws. Under quasi-Monte Carlo it
+        // is the rank order of the driver's own points (filled above), so that T's columns
+        // are the normal scores of the Sobol points and the reordering keeps their
+        // structure (a block's first driver keeps its points' order exactly).
+        if self.sampling != Sampling::QuasiMonteCarlo {
+            for (name, perm) in self.rank_streams.iter().zip(&mut w.perms) {
+                if let Some(name) = name {
+                    permutation_into(&mut stream(seed, batch, name), n, perm);
+                }
             }
         }
         w.taken.clear();

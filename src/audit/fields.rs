@@ -54,10 +54,10 @@ impl Check {
                 ),
             );
         }
-        if !matches!(r.sampling.as_str(), "mc" | "lhs") {
+        if !matches!(r.sampling.as_str(), "mc" | "lhs" | "qmc") {
             self.fail(
                 "run.sampling",
-                format!("is {:?}, but it is \"mc\" or \"lhs\"", r.sampling),
+                format!("is {:?}, but it is \"mc\", \"lhs\" or \"qmc\"", r.sampling),
             );
         }
     }

@@ -101,8 +101,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
 
-    /// How drivers are sampled: mc (independent draws) or lhs (Latin hypercube, which
-    /// narrows the uncertainty of smooth figures such as the mean gap).
+    /// How drivers are sampled: mc (independent draws), lhs (Latin hypercube, which
+    /// narrows the uncertainty of smooth figures such as the mean gap) or qmc (scrambled
+    /// Sobol points; see docs/performance.md for where each helps).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
     pub sampling: SamplingArg,
 
@@ -278,6 +279,8 @@ pub enum SamplingArg {
     Mc,
     /// Latin hypercube.
     Lhs,
+    /// Randomised quasi-Monte Carlo (Owen-scrambled Sobol points).
+    Qmc,
 }
 
 impl Default for RunArgs {

@@ -362,8 +362,10 @@ pub fn settings(args: &CompareArgs) -> Vec<String> {
         format!("--seed {}", args.settings.seed),
         format!("--iterations {}", args.settings.iterations),
     ];
-    if args.settings.sampling == super::args::SamplingArg::Lhs {
-        words.push("--sampling lhs".into());
+    match args.settings.sampling {
+        super::args::SamplingArg::Mc => {}
+        super::args::SamplingArg::Lhs => words.push("--sampling lhs".into()),
+        super::args::SamplingArg::Qmc => words.push("--sampling qmc".into()),
     }
     if let Some(r) = args.settings.reserves {
         words.push(format!("--reserves {r}"));

@@ -105,6 +105,7 @@ pub(super) fn simulate_loaded(
         sampling: match args.sampling {
             SamplingArg::Mc => Sampling::MonteCarlo,
             SamplingArg::Lhs => Sampling::LatinHypercube,
+            SamplingArg::Qmc => Sampling::QuasiMonteCarlo,
         },
     };
     let threads = match args.threads {

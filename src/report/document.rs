@@ -636,10 +636,12 @@ fn method(s: &Summary) -> Vec<Block> {
         ),
         format!(
             "Sampling: {}.",
-            if s.run.sampling == "lhs" {
-                "Latin hypercube within each batch"
-            } else {
-                "Monte Carlo (independent draws)"
+            match s.run.sampling.as_str() {
+                "lhs" => "Latin hypercube within each batch",
+                "qmc" =>
+                    "randomised quasi-Monte Carlo (Sobol points, Owen-scrambled afresh in \
+                          each batch)",
+                _ => "Monte Carlo (independent draws)",
             }
         ),
         format!("Correlation: {}.", s.correlation.method),
@@ -672,10 +674,10 @@ fn method(s: &Summary) -> Vec<Block> {
         );
     }
     if let Some(c) = &s.convergence {
-        let judged = if s.run.sampling == "lhs" {
+        let judged = if s.run.sampling != "mc" {
             "judged on the spread of the batches' own estimates (batch means, Student's t), \
-             which sees the variance Latin hypercube removes; the exact binomial interval \
-             shown with the chance is conservative for Latin hypercube and may be wider"
+             which sees the variance the sampling design removes; the exact binomial \
+             interval shown with the chance is conservative for such designs and may be wider"
         } else {
             "judged also at the value in the interval nearest 50%"
         };

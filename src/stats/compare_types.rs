@@ -26,7 +26,7 @@ pub struct ComparisonRun {
     /// Batches of each model: the paired standard errors' degrees of freedom are one
     /// fewer.
     pub batches: u64,
-    /// Sampling method (`mc` or `lhs`).
+    /// Sampling method (`mc`, `lhs` or `qmc`).
     pub sampling: String,
     /// The unit of money of every model.
     pub unit: String,

@@ -173,7 +173,9 @@ pub fn s114_precision(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {
 pub fn stopping_rule(sampling: crate::sample::Sampling) -> &'static crate::engine::IntervalFn {
     match sampling {
         crate::sample::Sampling::MonteCarlo => &s114_precision,
-        crate::sample::Sampling::LatinHypercube => &s114_precision_batch_means,
+        crate::sample::Sampling::LatinHypercube | crate::sample::Sampling::QuasiMonteCarlo => {
+            &s114_precision_batch_means
+        }
     }
 }
 

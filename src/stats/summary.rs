@@ -494,7 +494,7 @@ pub struct RunInfo {
     pub batch_size: u64,
     /// Number of batches.
     pub batches: u64,
-    /// Sampling method (`mc` or `lhs`).
+    /// Sampling method (`mc`, `lhs` or `qmc`).
     pub sampling: String,
     /// Quantile definition.
     pub quantile_method: String,
