@@ -19,6 +19,7 @@ mod affine;
 mod construct;
 mod describe;
 mod draw;
+mod inverse;
 pub mod table;
 
 use affine::Affine;
@@ -174,6 +175,8 @@ pub struct Distribution {
     /// The sampling table of a truncated normal or lognormal, or a Beta: built on the first
     /// draw, so that checking a model does not pay for it.
     table: std::sync::OnceLock<Table>,
+    /// A Beta's inverse-CDF table ([`inverse`]), built on the first quantile asked for.
+    inverse: std::sync::OnceLock<inverse::BetaInverse>,
 }
 
 #[derive(Debug, Clone)]
@@ -295,6 +298,7 @@ impl Distribution {
             kind,
             affine: None,
             table: std::sync::OnceLock::new(),
+            inverse: std::sync::OnceLock::new(),
         }
     }
 
@@ -623,7 +627,12 @@ impl Distribution {
                 min,
                 scale,
                 ..
-            } => min + scale * beta_quantile(*alpha, *beta, u),
+            } => {
+                let inverse = self
+                    .inverse
+                    .get_or_init(|| inverse::BetaInverse::new(*alpha, *beta));
+                min + scale * inverse.quantile(u)
+            }
             Kind::Bernoulli { p } => {
                 if u > 1.0 - p {
                     1.0
