@@ -89,6 +89,16 @@ fn dated_run(tmp: &Path) -> PathBuf {
 
 /// The words of one PDF page with their boxes (pdftotext -bbox), and the page's height.
 fn words_on_page(pdftotext: &Path, pdf: &Path, page: usize) -> (f64, Vec<(String, f64, f64)>) {
+    let (_, height, words) = boxes_on_page(pdftotext, pdf, page);
+    let words = words.into_iter().map(|w| (w.0, w.3, w.4)).collect();
+    (height, words)
+}
+
+/// One word of a PDF page: its text and box (xMin, xMax, yMin, yMax), in points.
+type Word = (String, f64, f64, f64, f64);
+
+/// The page's width and height and every word on it with its box (pdftotext -bbox).
+fn boxes_on_page(pdftotext: &Path, pdf: &Path, page: usize) -> (f64, f64, Vec<Word>) {
     let out = Command::new(pdftotext)
         .args(["-bbox", "-f", &page.to_string(), "-l", &page.to_string()])
         .arg(pdf)
@@ -103,16 +113,23 @@ fn words_on_page(pdftotext: &Path, pdf: &Path, page: usize) -> (f64, Vec<(String
     };
     let page_tag = text.split("<page").nth(1).expect("a page");
     let height = attr(&page_tag[..page_tag.find('>').unwrap()], "height");
+    let width = attr(&page_tag[..page_tag.find('>').unwrap()], "width");
     let words = text
         .split("<word")
         .skip(1)
         .map(|w| {
             let tag = &w[..w.find('>').unwrap()];
             let body = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
-            (body.to_string(), attr(tag, "yMin"), attr(tag, "yMax"))
+            (
+                body.to_string(),
+                attr(tag, "xMin"),
+                attr(tag, "xMax"),
+                attr(tag, "yMin"),
+                attr(tag, "yMax"),
+            )
         })
         .collect();
-    (height, words)
+    (width, height, words)
 }
 
 #[test]
@@ -174,6 +191,72 @@ fn the_printed_report_has_its_date_page_numbers_and_a_full_first_page() {
         "the first page's text ends {:.0}% of the way down",
         100.0 * body_end / height
     );
+}
+
+#[test]
+fn the_printed_report_keeps_to_the_a4_width_and_leads_with_the_headline() {
+    // Every word of every page (table cells and the charts' labels included: the charts
+    // are inline SVG, so their text is in the PDF) lies inside the A4 page less its 16 mm
+    // side margins; and page 1 carries the headline: the S114-level chance with its
+    // interval and the reserves, as summary.json has them.
+    let Some((browser, pdftotext, pdfinfo)) = tools() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = dated_run(tmp.path());
+    let pdf = tmp.path().join("report.pdf");
+    chromium(
+        &browser,
+        tmp.path(),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            format!("file://{}", dir.join("report.html").display()),
+        ],
+    );
+    let info = Command::new(&pdfinfo).arg(&pdf).output().unwrap();
+    let pages: usize = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap()))
+        .expect("pdfinfo gives the page count");
+    let side = 16.0 / 25.4 * 72.0;
+    let mut words_seen = 0;
+    for page in 1..=pages {
+        let (width, _, words) = boxes_on_page(&pdftotext, &pdf, page);
+        assert!(
+            (width - 595.0).abs() < 2.0,
+            "page {page} is {width} points wide"
+        );
+        for (word, x0, x1, _, _) in &words {
+            assert!(
+                *x0 >= side - 1.0 && *x1 <= width - side + 1.0,
+                "page {page}: {word:?} runs from {x0:.1} to {x1:.1} of {width:.1} points"
+            );
+        }
+        words_seen += words.len();
+    }
+    assert!(words_seen > 500, "{words_seen} words read");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let p = &summary["s114"]["probability"];
+    let pct = |x: &serde_json::Value| format!("{:.1}%", 100.0 * x.as_f64().unwrap());
+    let (_, _, first) = boxes_on_page(&pdftotext, &pdf, 1);
+    let text: Vec<&str> = first.iter().map(|w| w.0.as_str()).collect();
+    let text = text.join(" ");
+    let reserves = summary["reserves"]["usable"]
+        .as_f64()
+        .or_else(|| summary["reserves"].as_f64());
+    for figure in [
+        pct(&p["estimate"]),
+        pct(&p["ci95_low"]),
+        pct(&p["ci95_high"]),
+    ] {
+        assert!(text.contains(&figure), "page 1 lacks {figure}: {text}");
+    }
+    if let Some(r) = reserves {
+        let r = format!("£{r:.1}m");
+        assert!(text.contains(&r), "page 1 lacks the reserves {r}: {text}");
+    }
 }
 
 /// Loads `report` into a 420-pixel-wide frame and returns (the width of its content,
