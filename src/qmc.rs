@@ -4,10 +4,13 @@
 //! - **Points.** A batch of n takes the first n points of the Sobol sequence in Gray-code
 //!   order (as Joe and Kuo's generator and SciPy give them), with the direction numbers of
 //!   Joe and Kuo's D(6) set (`assets/sobol/new-joe-kuo-6.1000.txt`, 1,000 dimensions).
-//! - **Which coordinate.** Driver d of the model (its place in the file, fixed drivers
-//!   counted) takes coordinate d mod 1,000; past 1,000 drivers the coordinates are reused,
-//!   each reuse with its own scramble (Burley's "padding": each run of 1,000 is
-//!   low-discrepancy within itself and independent of the others).
+//! - **Which coordinate.** Year t's driver d (its place in the file, fixed drivers counted;
+//!   D drivers in all) takes coordinate t·D + d. Past 1,000 the coordinates are reused,
+//!   each group of 1,000 with its own scrambles and its rows in a random order of its own,
+//!   shared by the group's drivers (Owen's padding): each group is low-discrepancy within
+//!   itself and independent of the others. (A fresh scramble alone would not do: a
+//!   coordinate scrambled twice is two nested permutations of the same points, so the two
+//!   uses would be strongly dependent row by row.)
 //! - **Scramble.** With m = ⌈log₂ n⌉, the first 2^m points take each of the 2^m intervals
 //!   [k/2^m, (k+1)/2^m) of a coordinate exactly once, so the first n < 2^m points have
 //!   distinct top m bits. Those m bits are scrambled by Owen's nested uniform scramble
@@ -81,6 +84,13 @@ pub fn coordinate(dimension: usize, n: usize, out: &mut Vec<u32>) {
         }
         out.push(x);
     }
+}
+
+/// Where the `index`-th sampled quantity (year t's driver d is t·D + d) sits: its coordinate
+/// (`index` mod [`DIMENSIONS`]) and its reuse group (`index` / [`DIMENSIONS`]; groups after
+/// the first take their rows in a random order of their own).
+pub fn place(index: usize) -> (usize, usize) {
+    (index % DIMENSIONS, index / DIMENSIONS)
 }
 
 /// m = ⌈log₂ n⌉: the bits that tell apart the first n points of a coordinate.

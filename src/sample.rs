@@ -8,7 +8,9 @@
 //!   and merged exactly;
 //! - adding, removing or reordering a driver leaves every other driver's draws unchanged,
 //!   so two scenarios of the same model share their random numbers (common random
-//!   numbers) wherever they share drivers.
+//!   numbers) wherever they share drivers. Under quasi-Monte Carlo a driver's points also
+//!   depend on its place in the file (its Sobol coordinate): changing a law keeps every
+//!   driver's points, but inserting or removing a driver moves the ones after it.
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -76,6 +78,9 @@ pub struct SampleScratch {
     prefixes: Vec<u32>,
     flips: Vec<u64>,
     marks: Vec<u32>,
+    shuffled: Vec<u32>,
+    /// Quasi-Monte Carlo: each reuse group's row order in this batch.
+    groups: std::collections::BTreeMap<usize, Vec<u32>>,
 }
 
 /// SplitMix64's finaliser: a bijective mixer that spreads nearby inputs far apart.
@@ -118,6 +123,9 @@ pub struct Sampler<'m> {
     /// Per driver: its place among the correlated drivers, if Iman–Conover reorders it
     /// (quasi-Monte Carlo takes such a driver's permutation from its points' ranks).
     reordered: Vec<Option<usize>>,
+    /// The year's index in the model's horizon (0 for the first): under quasi-Monte Carlo,
+    /// year t's driver d takes the sequence's coordinate t·D + d.
+    year: usize,
 }
 
 /// Per driver, its place among `ids` when `ic` reorders it.
@@ -165,10 +173,12 @@ impl<'m> Sampler<'m> {
             correlation,
             rank_streams,
             year_streams: Vec::new(),
+            year: 0,
         })
     }
 
-    /// Prepares sampling of a later year of a multi-year model: only the drivers whose
+    /// Prepares sampling of a later year (`year`, from 1, labelled `label`) of a multi-year
+    /// model: only the drivers whose
     /// path draws again (`draws[d]`), each from its own stream for the year
     /// (`NAME@LABEL`), with the model's correlations among them imposed on the year's
     /// draws (the other drivers hold their first year's value). Common random numbers
@@ -181,6 +191,7 @@ impl<'m> Sampler<'m> {
     pub fn for_year(
         model: &'m Model,
         sampling: Sampling,
+        year: usize,
         label: &str,
         draws: &[bool],
     ) -> Result<Self, CorrelationError> {
@@ -222,6 +233,7 @@ impl<'m> Sampler<'m> {
             correlation,
             rank_streams,
             year_streams,
+            year,
         })
     }
 
@@ -243,6 +255,7 @@ impl<'m> Sampler<'m> {
         if let Some((_, ids)) = &self.correlation {
             w.perms.resize_with(ids.len(), Vec::new);
         }
+        w.groups.clear();
         for (d, (driver, column)) in self.drivers.iter().zip(columns.iter_mut()).enumerate() {
             let name = if self.year_streams.is_empty() {
                 &driver.name
@@ -267,7 +280,21 @@ impl<'m> Sampler<'m> {
                     }
                 }
                 Sampling::QuasiMonteCarlo => {
-                    qmc::scrambled_prefixes(d, n, &mut rng, &mut w.prefixes, &mut w.flips);
+                    let (coordinate, group) = qmc::place(self.year * self.drivers.len() + d);
+                    qmc::scrambled_prefixes(coordinate, n, &mut rng, &mut w.prefixes, &mut w.flips);
+                    if group > 0 {
+                        // A reused coordinate: the group's rows in their own random order, the
+                        // same for every driver of the group (Owen's padding), so its points
+                        // are independent of the coordinate's earlier uses.
+                        let rows = w.groups.entry(group).or_insert_with(|| {
+                            let mut r = stream(seed, batch, &format!("qmc-rows:{group}"));
+                            permutation(&mut r, n)
+                        });
+                        w.shuffled.clear();
+                        w.shuffled
+                            .extend(rows.iter().map(|&i| w.prefixes[i as usize]));
+                        std::mem::swap(&mut w.prefixes, &mut w.shuffled);
+                    }
                     qmc::uniforms(&w.prefixes, &mut rng, |i, u| {
                         column[i] = driver.dist.quantile(u);
                     });
@@ -285,11 +312,13 @@ impl<'m> Sampler<'m> {
         // is the rank order of the driver's own points (filled above), so that T's columns
         // are the normal scores of the Sobol points and the reordering keeps their
         // structure (a block's first driver keeps its points' order exactly).
-        if self.sampling != Sampling::QuasiMonteCarlo {
-            for (name, perm) in self.rank_streams.iter().zip(&mut w.perms) {
-                if let Some(name) = name {
-                    permutation_into(&mut stream(seed, batch, name), n, perm);
-                }
+        // A fixed driver has no points (and all its values are equal), so under quasi-Monte
+        // Carlo too its scores take a random order.
+        for ((name, perm), d) in self.rank_streams.iter().zip(&mut w.perms).zip(ids) {
+            let own_points =
+                self.sampling == Sampling::QuasiMonteCarlo && !self.drivers[d.0].dist.is_fixed();
+            if let (Some(name), false) = (name, own_points) {
+                permutation_into(&mut stream(seed, batch, name), n, perm);
             }
         }
         w.taken.clear();

@@ -154,7 +154,9 @@ impl ImanConover {
     /// Reorders each of `columns` (all of one length n) so that their rank correlations
     /// approach the target. `permutations[j]` must be a uniformly random permutation of
     /// 0..n for each column j that [`ImanConover::reorders`], drawn from that column's own
-    /// stream (others are not read).
+    /// stream (others are not read). Quasi-Monte Carlo passes instead the rank order of the
+    /// column's own scrambled Sobol points: each row's rank is still uniform, and the
+    /// ranks carry the points' joint structure into the scores (`crate::sample`).
     pub fn apply(&self, columns: &mut [&mut [f64]], permutations: &[Vec<u32>], w: &mut IcScratch) {
         let Some(n) = columns.first().map(|c| c.len()) else {
             return;

@@ -628,10 +628,14 @@ impl Distribution {
                 scale,
                 ..
             } => {
-                let inverse = self
-                    .inverse
-                    .get_or_init(|| inverse::BetaInverse::new(*alpha, *beta));
-                min + scale * inverse.quantile(u)
+                let x = if inverse::interior(u) {
+                    self.inverse
+                        .get_or_init(|| inverse::BetaInverse::new(*alpha, *beta))
+                        .quantile(u)
+                } else {
+                    beta_quantile(*alpha, *beta, u)
+                };
+                min + scale * x
             }
             Kind::Bernoulli { p } => {
                 if u > 1.0 - p {

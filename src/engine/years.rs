@@ -142,7 +142,8 @@ impl<'m> Years<'m> {
             .collect();
         let samplers = h.years[1..]
             .iter()
-            .map(|label| Sampler::for_year(model, sampling, label, &draws))
+            .enumerate()
+            .map(|(i, label)| Sampler::for_year(model, sampling, i + 1, label, &draws))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(Years {
             len: h.len(),

@@ -190,12 +190,15 @@ pub fn t95(df: f64) -> f64 {
     (df * (1.0 - x) / x).sqrt()
 }
 
-/// P(S114-level) for a Latin hypercube run to a precision: as [`s114_precision`], but the
-/// width to stop on comes from the spread of the batches' own shares (batch means, with
-/// Student's t for k − 1 degrees of freedom), which sees the variance Latin hypercube
-/// removes; the binomial width applies no such credit. The least-favourable-value guard of
-/// [`s114_precision`] is kept, scaled by the observed variance ratio (at most 1: Latin
-/// hypercube never has more variance than plain Monte Carlo), so a rare event seen rarely
+/// P(S114-level) for a Latin hypercube or quasi-Monte Carlo run to a precision: as
+/// [`s114_precision`], but the width to stop on comes from the spread of the batches' own
+/// shares (batch means, with Student's t for k − 1 degrees of freedom), which sees the
+/// variance the design removes; the binomial width applies no such credit. The
+/// least-favourable-value guard of [`s114_precision`] is kept, scaled by the observed
+/// variance ratio, capped at 1 (Latin hypercube never has more variance than plain Monte
+/// Carlo; a scrambled Sobol design can, in principle, for some functions, and the cap then
+/// only keeps the guard no wider than the binomial one, while the batch-means width itself
+/// still sees the larger spread), so a rare event seen rarely
 /// does not stop the run early. With fewer than [`LHS_MIN_BATCHES`] batches it is the
 /// binomial rule.
 pub fn s114_precision_batch_means(batches: &[BatchSummary]) -> (f64, f64, f64, f64) {

@@ -243,9 +243,8 @@ fn the_printed_report_keeps_to_the_a4_width_and_leads_with_the_headline() {
     let (_, _, first) = boxes_on_page(&pdftotext, &pdf, 1);
     let text: Vec<&str> = first.iter().map(|w| w.0.as_str()).collect();
     let text = text.join(" ");
-    let reserves = summary["reserves"]["usable"]
-        .as_f64()
-        .or_else(|| summary["reserves"].as_f64());
+    let reserves = summary["reserves"]["usable"].as_f64();
+    assert!(reserves.is_some(), "summary.json has no reserves.usable");
     for figure in [
         pct(&p["estimate"]),
         pct(&p["ci95_low"]),
