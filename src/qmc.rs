@@ -255,6 +255,33 @@ mod tests {
     }
 
     #[test]
+    fn the_scramble_is_nested_not_a_digital_shift() {
+        // Two points whose digits first differ at digit 2 (0000 and 0100 in m = 4 bits)
+        // share digit 3. Under Owen's scramble digit 3's flip depends on digits 1 and 2, so
+        // the two get independent flips and agree half the time; a digital shift (one flip
+        // per digit for all points) would keep them agreeing every time.
+        let n = 16;
+        let mut original = Vec::new();
+        coordinate(0, n, &mut original);
+        let row = |v: u32| original.iter().position(|&x| x >> 28 == v).unwrap();
+        let (a, b) = (row(0b0000), row(0b0100));
+        let (mut p, mut flips) = (Vec::new(), Vec::new());
+        let batches = 4000u32;
+        let mut agree = 0u32;
+        for batch in 0..batches {
+            let mut rng = stream(21, u64::from(batch), "nested");
+            scrambled_prefixes(0, n, &mut rng, &mut p, &mut flips);
+            let digit3 = |x: u32| (x >> 1) & 1;
+            agree += u32::from(digit3(p[a]) == digit3(p[b]));
+        }
+        let sd = (f64::from(batches) * 0.25).sqrt();
+        assert!(
+            (f64::from(agree) - f64::from(batches) / 2.0).abs() < 4.0 * sd,
+            "{agree} of {batches}"
+        );
+    }
+
+    #[test]
     fn ranks_follow_the_prefixes() {
         let prefixes = [5u32, 0, 7, 2, 3];
         let (mut r, mut marks) = (Vec::new(), Vec::new());
