@@ -24,6 +24,7 @@ pub mod qmc;
 pub mod radix;
 pub mod report;
 pub mod sample;
+pub mod shard_file;
 pub mod sobol;
 pub mod special;
 pub mod stats;

@@ -24,6 +24,7 @@ mod chart;
 pub mod memory;
 mod plan;
 mod ranks;
+pub mod shard;
 mod sums;
 mod years;
 
@@ -373,6 +374,8 @@ pub struct Simulation<'m> {
     streams: bool,
     /// Once a streaming run is past its pilot: the classes and their counts.
     binned: Option<ranks::Binned>,
+    /// The index of the first batch kept (0 but for a shard, [`shard`]).
+    offset: u64,
 }
 
 impl<'m> Simulation<'m> {
@@ -412,6 +415,7 @@ impl<'m> Simulation<'m> {
             iterations: 0,
             streams: config.iterations > years_up_to,
             binned: None,
+            offset: 0,
         })
     }
 
@@ -528,7 +532,7 @@ impl<'m> Simulation<'m> {
             .map_err(|_| no_memory)?;
         // Batches start at multiples of BATCH_SIZE; only the run's last batch is short.
         debug_assert_eq!(start % BATCH_SIZE, 0);
-        let first_batch = (start / BATCH_SIZE) as u64;
+        let first_batch = self.offset + (start / BATCH_SIZE) as u64;
         self.gap.resize(end, 0.0);
         self.shortfall.resize(end, 0.0);
         self.paths.resize(end * per_row, 0.0);

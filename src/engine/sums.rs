@@ -5,7 +5,7 @@ use super::plan::Plan;
 use super::years::YearSums;
 
 /// Sums for sensitivity, from the first [`SENSITIVITY_BATCHES`] batches.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SensitivitySums {
     /// Iterations measured.
     pub n: u64,
@@ -92,7 +92,7 @@ impl SensitivitySums {
 }
 
 /// Running sums of one batch. Merged in batch order to give the run's figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchSummary {
     /// Iterations in the batch.
     pub n: u64,

@@ -25,7 +25,7 @@ use super::sums::{chan, m2};
 use super::{BATCH_SIZE, EngineError, LARGEST};
 
 /// Count, sum and sum of squared deviations of one quantity: merged with Chan's formula.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Moments {
     /// Values.
     pub n: u64,
@@ -53,7 +53,7 @@ impl Moments {
 }
 
 /// One year's sums over a batch.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct YearSums {
     /// The year's gap before mitigation.
     pub gap: Moments,

@@ -22,6 +22,7 @@ mod report_text;
 mod reports;
 mod runs;
 mod scenarios;
+mod shards;
 mod statistics;
 mod streaming;
 mod tampering;
