@@ -55,6 +55,52 @@ pub enum Command {
     /// Back-test in-year forecasts against their outturns: where each outturn fell in its
     /// forecast distribution (PIT), the coverage of the P10–P90 and P5–P95 ranges, CRPS.
     Backtest(BacktestArgs),
+    /// Put the shards of one run (`gapsim run … --shard K/N`) back together into its run
+    /// folder: the same summary.json and percentiles.csv as the unsharded run, to the bit.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Example:\n  for k in 0 1 2; do gapsim run model.toml --seed 7 --iterations 3000000 \\\n    \
+    --shard $k/3 --out shards/$k.gapshard; done\n  gapsim merge shards/*.gapshard --out run\n\n\
+    Shards of another model, seed, number of years, sampling, reserves, shard count or program \
+    version are refused, naming the file; so are missing, overlapping and damaged shards. \
+    docs/cluster.md has a Slurm job array and a GNU parallel recipe."
+)]
+pub struct MergeArgs {
+    /// The shard files, in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+
+    /// Folder to write the run into (must not exist). Default: a new folder under outputs/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// Worker threads for the figures (default: all cores).
+    #[arg(long, short = 'j')]
+    pub threads: Option<u64>,
+
+    /// Do not draw charts or write the report.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+/// `K/N` with 0 ≤ K < N.
+fn parse_shard(text: &str) -> Result<gapsim::engine::shard::ShardOf, String> {
+    let bad = || format!("{text:?} is not a shard: write K/N, e.g. 0/3 for the first of three");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (index, count): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if count == 0 || index >= count {
+        return Err(format!(
+            "shard {text}: K counts from 0 and must be below N (0/{n} to {}/{n})",
+            count.saturating_sub(1)
+        ));
+    }
+    Ok(gapsim::engine::shard::ShardOf { index, count })
 }
 
 impl Default for Command {
@@ -126,6 +172,12 @@ pub struct RunArgs {
     /// 2, simulating and writing nothing.
     #[arg(long)]
     pub strict: bool,
+
+    /// Run only shard K of N (K from 0, as Slurm's array task ids): a share of the run's
+    /// fixed batches, written to --out as a shard file for `gapsim merge`, which puts the
+    /// shards back together into the run folder the unsharded run writes, to the bit.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<gapsim::engine::shard::ShardOf>,
 
     /// Change the model for this run: NAME.PARAM=VALUE (pay_award.mode=0.05), NAME=VALUE
     /// to fix a driver, NAME+=VALUE / NAME*=VALUE to shift or scale it, or
@@ -208,6 +260,7 @@ impl MonitorArgs {
             strict: self.strict,
             set: Vec::new(),
             monitoring: Some(self.file.clone()),
+            shard: None,
         }
     }
 }
@@ -299,6 +352,7 @@ impl Default for RunArgs {
             strict: false,
             set: Vec::new(),
             monitoring: None,
+            shard: None,
         }
     }
 }

@@ -19,6 +19,7 @@ mod report;
 mod reserves;
 mod run;
 mod scenario;
+mod shard;
 mod signals;
 mod staging;
 mod stress;
@@ -64,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Monitor(a) => run::run(&a.run_args()),
         Command::Journey(a) => journey::journey(&a),
         Command::Backtest(a) => backtest::backtest(&a),
+        Command::Merge(a) => shard::merge(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,13 +30,16 @@ pub(super) struct Simulated {
     pub(super) inputs: Vec<(String, String)>,
 }
 
-/// Reads and checks the model, and simulates it as `args` say (the run folder's place is
-/// checked first by the caller when it writes one).
-pub(super) fn simulate(
-    args: &RunArgs,
-    stop: &Stop,
-    before: &dyn Fn() -> Result<(), Failure>,
-) -> Result<Simulated, Failure> {
+/// A model read and checked as `args` say, with the other files it was made from.
+pub(super) struct LoadedRun {
+    pub(super) source: Source,
+    pub(super) model: gapsim::model::Model,
+    /// Files besides the model (a monitoring position): name, text.
+    pub(super) inputs: Vec<(String, String)>,
+}
+
+/// Reads and checks the model `args` name (a model, a scenario, or a monitoring position).
+pub(super) fn load(args: &RunArgs) -> Result<LoadedRun, Failure> {
     if let Some(file) = &args.monitoring {
         if !args.set.is_empty() {
             return Err(Failure::Other(anyhow::anyhow!(
@@ -44,9 +47,11 @@ pub(super) fn simulate(
             )));
         }
         let ready = super::monitor::load(file, args.model.as_deref(), args.strict)?;
-        let mut s = simulate_loaded(ready.source, ready.model, args, stop, before)?;
-        s.inputs.push(ready.input);
-        return Ok(s);
+        return Ok(LoadedRun {
+            source: ready.source,
+            model: ready.model,
+            inputs: vec![ready.input],
+        });
     }
     let ready = super::scenario::load(
         args.model.as_deref(),
@@ -56,7 +61,33 @@ pub(super) fn simulate(
         },
         args.strict,
     )?;
-    simulate_loaded(ready.source, ready.model, args, stop, before)
+    Ok(LoadedRun {
+        source: ready.source,
+        model: ready.model,
+        inputs: Vec::new(),
+    })
+}
+
+/// Reads and checks the model, and simulates it as `args` say (the run folder's place is
+/// checked first by the caller when it writes one).
+pub(super) fn simulate(
+    args: &RunArgs,
+    stop: &Stop,
+    before: &dyn Fn() -> Result<(), Failure>,
+) -> Result<Simulated, Failure> {
+    let ready = load(args)?;
+    let mut s = simulate_loaded(ready.source, ready.model, args, stop, before)?;
+    s.inputs.extend(ready.inputs);
+    Ok(s)
+}
+
+/// The sampling method `arg` names.
+pub(super) fn sampling(arg: SamplingArg) -> Sampling {
+    match arg {
+        SamplingArg::Mc => Sampling::MonteCarlo,
+        SamplingArg::Lhs => Sampling::LatinHypercube,
+        SamplingArg::Qmc => Sampling::QuasiMonteCarlo,
+    }
 }
 
 /// Simulates a model already read and checked as `args` say (`args.model` is not read):
@@ -102,11 +133,7 @@ pub(super) fn simulate_loaded(
         reserves: reserves
             .to_f64()
             .context("usable reserves are out of range")?,
-        sampling: match args.sampling {
-            SamplingArg::Mc => Sampling::MonteCarlo,
-            SamplingArg::Lhs => Sampling::LatinHypercube,
-            SamplingArg::Qmc => Sampling::QuasiMonteCarlo,
-        },
+        sampling: sampling(args.sampling),
     };
     let threads = match args.threads {
         Some(t) => usize::try_from(t).context("too many threads")?,
@@ -167,6 +194,9 @@ pub(super) fn simulate_loaded(
 
 /// Runs the model, prints the summary and writes the run folder.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    if let Some(shard) = args.shard {
+        return super::shard::run_shard(args, shard);
+    }
     // First, so that a stop signal at any point stops the run before anything is written.
     let stop = Stop::install();
     // The report's date, read before simulating so that a malformed SOURCE_DATE_EPOCH
@@ -197,12 +227,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         config,
         threads,
         pool,
-        mut result,
+        result,
         elapsed,
         inputs,
     } = simulate(args, &stop, &|| Ok(output::precheck(&target)?))?;
-    let model = &model;
-
     let provenance = Provenance {
         file: source.label.clone(),
         sha256: super::sha256_hex(source.text.as_bytes()),
@@ -210,11 +238,62 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         reserves_overridden: args.reserves.is_some(),
         precision: args.precision,
     };
-    let summary = pool.install(|| stats::summarize(model, &config, &provenance, &mut result));
+    publish(Publish {
+        source: &source,
+        model: &model,
+        config: &config,
+        provenance,
+        result,
+        inputs: &inputs,
+        pool: &pool,
+        threads,
+        elapsed,
+        no_charts: args.no_charts,
+        date: &date,
+        target: &target,
+        stop: &stop,
+    })
+}
+
+/// A finished simulation (a run, or merged shards) to summarise and write.
+pub(super) struct Publish<'a> {
+    pub(super) source: &'a Source,
+    pub(super) model: &'a gapsim::model::Model,
+    pub(super) config: &'a RunConfig,
+    pub(super) provenance: Provenance,
+    pub(super) result: engine::RunResult,
+    pub(super) inputs: &'a [(String, String)],
+    pub(super) pool: &'a rayon::ThreadPool,
+    pub(super) threads: usize,
+    pub(super) elapsed: std::time::Duration,
+    pub(super) no_charts: bool,
+    pub(super) date: &'a gapsim::report::date::Date,
+    pub(super) target: &'a Target,
+    pub(super) stop: &'a Stop,
+}
+
+/// Computes the figures, writes the run folder and prints the summary.
+pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
+    let Publish {
+        source,
+        model,
+        config,
+        provenance,
+        mut result,
+        inputs,
+        pool,
+        threads,
+        elapsed,
+        no_charts,
+        date,
+        target,
+        stop,
+    } = p;
+    let summary = pool.install(|| stats::summarize(model, config, &provenance, &mut result));
     drop(result);
 
     if stop.requested().is_some() {
-        return Err(interrupted(&stop));
+        return Err(interrupted(stop));
     }
     let json = report::json::serialize(&summary);
     // The tables from the summary as summary.json gives it back, not from the figures in
@@ -223,10 +302,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let reread = report::json::parse(&json).context("could not read back summary.json")?;
     let tables = report::csv::data_files(&reread);
     let report_start = Instant::now();
-    let extra = if args.no_charts {
+    let extra = if no_charts {
         Vec::new()
     } else {
-        super::report::files(&summary, model, &date)?
+        super::report::files(&summary, model, date)?
     };
     let report_secs = report_start.elapsed().as_secs_f64();
     // percentiles.csv first and then model.toml, as before; a plan's years.csv and the
@@ -238,8 +317,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     files.extend(inputs.iter().map(|(n, t)| (n.as_str(), t.as_bytes())));
     files.extend(tables.map(|(n, b)| (*n, b.as_slice())));
     files.extend(extra.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
-    let Some(dir) = output::write(&target, &files, &|| stop.requested().is_some())? else {
-        return Err(interrupted(&stop));
+    let Some(dir) = output::write(target, &files, &|| stop.requested().is_some())? else {
+        return Err(interrupted(stop));
     };
     if let Some(signal) = stop.requested() {
         // Too late to stop: the folder is published, whole. Exit 0 still means a run
@@ -252,7 +331,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
 
     let secs = elapsed.as_secs_f64();
-    let wrote = if args.no_charts {
+    let wrote = if no_charts {
         String::new()
     } else {
         format!(" (report.html, report.md and charts drawn in {report_secs:.2} s)")

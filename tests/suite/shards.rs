@@ -127,3 +127,143 @@ fn overlapping_missing_and_inconsistent_shards_are_refused() {
         }
     );
 }
+
+/// `gapsim run --shard K/N` for every K, as separate processes at once (as machines would
+/// run them), then `gapsim merge` in the order given; returns the merged folder.
+fn sharded(tmp: &std::path::Path, args: &[&str], count: u64, order: &[u64]) -> std::path::PathBuf {
+    let children: Vec<_> = (0..count)
+        .map(|k| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin!("gapsim"))
+                .args(["run"])
+                .args(args)
+                .arg("--shard")
+                .arg(format!("{k}/{count}"))
+                .arg("--out")
+                .arg(tmp.join(format!("{count}-{k}.gapshard")))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dir = tmp.join(format!("merged-{count}"));
+    let out = crate::common::gapsim()
+        .arg("merge")
+        .args(
+            order
+                .iter()
+                .map(|k| tmp.join(format!("{count}-{k}.gapshard"))),
+        )
+        .arg("--out")
+        .arg(&dir)
+        .arg("--no-charts")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+#[test]
+fn local_shard_processes_merge_into_the_unsharded_run_folder() {
+    // 75,001 years: 8 batches, which 3 and 7 shards do not divide (and the last batch is a
+    // single year); shards merged in a shuffled order.
+    let args = ["--seed", "11", "--iterations", "75001", "--sampling", "qmc"];
+    let tmp = tempfile::tempdir().unwrap();
+    let single = tmp.path().join("single");
+    let out = crate::common::gapsim()
+        .arg("run")
+        .args(args)
+        .args(["--no-charts", "--out"])
+        .arg(&single)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for (count, order) in [
+        (1u64, vec![0u64]),
+        (3, vec![2, 0, 1]),
+        (7, vec![6, 3, 0, 5, 1, 4, 2]),
+    ] {
+        let merged = sharded(tmp.path(), &args, count, &order);
+        for file in ["summary.json", "percentiles.csv", "model.toml"] {
+            let a = std::fs::read(single.join(file)).unwrap();
+            let b = std::fs::read(merged.join(file)).unwrap();
+            assert!(a == b, "{count} shards: {file} differs");
+        }
+    }
+}
+
+#[test]
+fn merging_the_wrong_shards_is_refused_naming_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let shard = |extra: &[&str], k: &str, name: &str| {
+        let out = crate::common::gapsim()
+            .args(["run", "--iterations", "50000", "--shard", k, "--out"])
+            .arg(t.join(name))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    shard(&[], "0/3", "a0");
+    shard(&[], "1/3", "a1");
+    shard(&[], "2/3", "a2");
+    shard(&["--seed", "9"], "1/3", "seed1");
+    shard(&["--sampling", "lhs"], "1/3", "lhs1");
+    shard(&[], "1/2", "half1");
+    let mut damaged = std::fs::read(t.join("a1")).unwrap();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x40;
+    std::fs::write(t.join("damaged1"), &damaged).unwrap();
+    let merge = |names: &[&str]| {
+        let out = crate::common::gapsim()
+            .arg("merge")
+            .args(names.iter().map(|n| t.join(n)))
+            .arg("--out")
+            .arg(t.join("never"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{names:?}");
+        assert!(!t.join("never").exists(), "{names:?}: a folder was written");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = merge(&["a0", "a2"]);
+    assert!(e.contains("shard 1/3 is missing"), "{e}");
+    let e = merge(&["a0", "seed1", "a2"]);
+    assert!(
+        e.contains("seed1") && e.contains("seed is 2024") && e.contains(" 9 "),
+        "{e}"
+    );
+    let e = merge(&["a0", "lhs1", "a2"]);
+    assert!(e.contains("lhs1") && e.contains("sampling"), "{e}");
+    let e = merge(&["a0", "half1", "a2"]);
+    assert!(e.contains("half1") && e.contains("shard count"), "{e}");
+    let e = merge(&["a0", "a0", "a1", "a2"]);
+    assert!(e.contains("given twice"), "{e}");
+    let e = merge(&["a0", "damaged1", "a2"]);
+    assert!(e.contains("damaged1") && e.contains("damaged"), "{e}");
+    // --precision cannot be sharded.
+    let out = crate::common::gapsim()
+        .args(["run", "--precision", "0.01", "--shard", "0/2", "--out"])
+        .arg(t.join("p0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--precision cannot be split"));
+}
