@@ -137,6 +137,26 @@ pub struct RunArgs {
     /// model: the position is fixed, the model's drivers describe the rest of the year.
     #[arg(long, value_name = "FILE")]
     pub monitoring: Option<PathBuf>,
+
+    /// What the run prints.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What a run prints: the summary for a person (the default), summary.json for a program
+/// (`--json`), or nothing but errors (`--quiet`).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct OutputArgs {
+    /// Print summary.json's exact bytes on standard output and nothing else there (the run
+    /// folder is still written; progress, warnings and the folder's name go to standard
+    /// error), e.g. `gapsim run --json | jq .s114`.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print nothing but errors: no progress bar, no summary, no warnings (under --strict
+    /// warnings are errors, and printed). With --json, the JSON is still printed.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +209,10 @@ pub struct MonitorArgs {
     /// Treat every warning as an error.
     #[arg(long)]
     pub strict: bool,
+
+    /// What the run prints.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 impl MonitorArgs {
@@ -208,6 +232,7 @@ impl MonitorArgs {
             strict: self.strict,
             set: Vec::new(),
             monitoring: Some(self.file.clone()),
+            output: self.output,
         }
     }
 }
@@ -299,6 +324,7 @@ impl Default for RunArgs {
             strict: false,
             set: Vec::new(),
             monitoring: None,
+            output: OutputArgs::default(),
         }
     }
 }
