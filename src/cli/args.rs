@@ -55,6 +55,12 @@ pub enum Command {
     /// Back-test in-year forecasts against their outturns: where each outturn fell in its
     /// forecast distribution (PIT), the coverage of the P10–P90 and P5–P95 ranges, CRPS.
     Backtest(BacktestArgs),
+    /// Write a new council's model to fill in: a commented template whose every figure is
+    /// an assumption to replace, which checks and runs as it is.
+    Init(InitArgs),
+    /// Show a model as tables: lines with their budgets and central outturns, savings
+    /// with their expected delivery, drivers with their ranges, correlations, reserves.
+    Explain(ExplainArgs),
 }
 
 impl Default for Command {
@@ -501,6 +507,37 @@ pub struct StressArgs {
 pub struct ReportArgs {
     /// A run folder written by `gapsim run`.
     pub run_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  gapsim init                 writes ./council-model.toml\n  \
+    gapsim init my-council      writes my-council/council-model.toml (the folder is made \
+    if need be)\n  gapsim check my-council/council-model.toml && gapsim run \
+    my-council/council-model.toml\n\n\
+    An existing council-model.toml is never overwritten: init stops with status 2."
+)]
+pub struct InitArgs {
+    /// The folder to write council-model.toml into. Default: the current folder.
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  gapsim explain                          the built-in Kent \
+    2024/25 model\n  gapsim explain council-model.toml\n  \
+    gapsim explain models/scenarios/kent-price-shock.toml   a scenario's effective model\n  \
+    gapsim explain council-model.toml --set pay_award.mode=0.05 | less\n\n\
+    Central outturns are each line at its drivers' means: a reading aid for checking \
+    figures, not the average simulated year (run the model for that)."
+)]
+pub struct ExplainArgs {
+    /// Model or scenario file (TOML). Without it, the built-in Kent 2024/25 model.
+    pub model: Option<PathBuf>,
+
+    /// Change the model as `gapsim run --set` does (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+    pub set: Vec<String>,
 }
 
 /// The largest usable reserves accepted: the largest figure a model file may hold (every

@@ -10,6 +10,8 @@ mod backtest;
 mod check;
 mod colour;
 mod compare;
+mod explain;
+mod init;
 mod journey;
 mod manifest;
 mod memory;
@@ -66,6 +68,8 @@ pub fn main() -> ExitCode {
         Command::Monitor(a) => run::run(&a.run_args()),
         Command::Journey(a) => journey::journey(&a),
         Command::Backtest(a) => backtest::backtest(&a),
+        Command::Init(a) => init::init(&a),
+        Command::Explain(a) => explain::explain(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

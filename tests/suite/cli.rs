@@ -1,13 +1,24 @@
-//! The command line as a person and a script meet it: `--json`, `--quiet`, NO_COLOR.
+//! The command line as a person and a script meet it: `--json`, `--quiet`, NO_COLOR,
+//! `init` and `explain`.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+
+use gapsim::model::{DriverOrigin, Model};
 
 use crate::common::{gapsim, tool_missing};
 
 /// Simulated years for the runs here: enough for every figure to be estimated (two
 /// batches), few enough to take a fraction of a second.
 const YEARS: &str = "20000";
+
+fn kent() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/kent-2024-25.toml")
+}
+
+fn template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/template.toml")
+}
 
 /// `gapsim ARGS` in `dir`, with NO_COLOR unset unless the test sets it.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
@@ -219,4 +230,152 @@ fn on_a_terminal_colour_is_used_unless_no_color_is_set() {
             text(&plain)
         );
     }
+}
+
+#[test]
+fn init_writes_a_model_that_checks_strictly_and_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_in(tmp.path(), &["init"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let model = tmp.path().join("council-model.toml");
+    let written = std::fs::read_to_string(&model).unwrap();
+    assert_eq!(
+        written,
+        std::fs::read_to_string(template()).unwrap(),
+        "init writes the template as it is"
+    );
+    assert!(text(&out.stdout).contains("gapsim check council-model.toml"));
+
+    let out = run_in(tmp.path(), &["check", "council-model.toml", "--strict"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "warnings: {}", text(&out.stderr));
+
+    let dir = tmp.path().join("run");
+    let out = run_in(
+        tmp.path(),
+        &[
+            "run",
+            "council-model.toml",
+            "-n",
+            YEARS,
+            "--strict",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    for pointer in [
+        "/gap/mean",
+        "/shortfall/mean",
+        "/s114/probability/estimate",
+        "/mitigation_used",
+    ] {
+        let x = crate::common::num(&summary, pointer);
+        assert!(x.is_finite(), "{pointer} = {x}");
+    }
+    assert!(crate::common::num(&summary, "/gap/mean") > 0.0);
+}
+
+#[test]
+fn every_figure_of_the_template_is_an_assumption_to_replace() {
+    let text = std::fs::read_to_string(template()).unwrap();
+    let sources = text.matches("\nsource = ").count();
+    let to_replace = text
+        .matches("source = \"assumption: replace with your council")
+        .count()
+        + text
+            .matches("source = \"\"\"assumption: replace with your council")
+            .count();
+    assert!(sources >= 20, "{sources} sources");
+    assert_eq!(
+        sources, to_replace,
+        "each source says its figure is to replace"
+    );
+}
+
+#[test]
+fn init_never_overwrites_a_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("my council");
+    let out = run_in(tmp.path(), &["init", "my council"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The next steps are quoted, so they can be pasted into a shell.
+    assert!(
+        text(&out.stdout).contains("gapsim run 'my council/council-model.toml'"),
+        "{}",
+        text(&out.stdout)
+    );
+    let model = folder.join("council-model.toml");
+    std::fs::write(&model, "# the council's own figures\n").unwrap();
+
+    let out = run_in(tmp.path(), &["init", "my council"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("my council/council-model.toml") && err.contains("already exists"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&model).unwrap(),
+        "# the council's own figures\n"
+    );
+}
+
+#[test]
+fn explain_shows_every_line_and_driver_of_kent_and_its_reserves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_in(tmp.path(), &["explain"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let model = Model::from_toml("kent", &std::fs::read_to_string(kent()).unwrap())
+        .unwrap()
+        .model;
+    for l in &model.lines {
+        assert!(shown.contains(&l.name), "line {}", l.name);
+    }
+    for d in model
+        .drivers
+        .iter()
+        .filter(|d| d.origin == DriverOrigin::Declared)
+    {
+        assert!(shown.contains(&d.name), "driver {}", d.name);
+    }
+    assert!(shown.contains("Usable reserves £75.0m"), "{shown}");
+
+    // A normal driver's row: name, mean, P10, P50, P90.
+    let row = shown
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("op_demand"))
+        .expect("a row for op_demand");
+    let figures: Vec<f64> = row
+        .split_whitespace()
+        .skip(1)
+        .map(|c| c.trim_end_matches('%').parse().unwrap())
+        .collect();
+    let [mean, p10, p50, p90] = figures[..] else {
+        panic!("{row}");
+    };
+    assert!(p10 < p50 && p50 < p90, "{row}");
+    assert!(
+        (mean - 2.5).abs() < 1e-9 && (p50 - 2.5).abs() < 1e-9,
+        "{row}"
+    );
+
+    // The same model given as a file, and on stdout only.
+    let out = run_in(tmp.path(), &["explain", kent().to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), shown);
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn explain_refuses_a_bad_model_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = bad_model(tmp.path());
+    let out = run_in(tmp.path(), &["explain", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("broken.toml"));
 }
