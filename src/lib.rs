@@ -34,3 +34,8 @@ pub const DEFAULT_MODEL: &str = include_str!("../models/kent-2024-25.toml");
 
 /// File name of the embedded default model.
 pub const DEFAULT_MODEL_FILE: &str = "kent-2024-25.toml";
+
+/// The commented template of a new council's model that `gapsim init` writes: every
+/// figure an assumption to replace, and a model that checks (with no warnings) and runs
+/// as it is.
+pub const MODEL_TEMPLATE: &str = include_str!("../models/template.toml");

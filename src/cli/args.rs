@@ -58,6 +58,12 @@ pub enum Command {
     /// Put the shards of one run (`gapsim run … --shard K/N`) back together into its run
     /// folder: the same summary.json and percentiles.csv as the unsharded run, to the bit.
     Merge(MergeArgs),
+    /// Write a new council's model to fill in: a commented template whose every figure is
+    /// an assumption to replace, which checks and runs as it is.
+    Init(InitArgs),
+    /// Show a model as tables: lines with their budgets and central outturns, savings
+    /// with their expected delivery, drivers with their ranges, correlations, reserves.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +195,26 @@ pub struct RunArgs {
     /// model: the position is fixed, the model's drivers describe the rest of the year.
     #[arg(long, value_name = "FILE")]
     pub monitoring: Option<PathBuf>,
+
+    /// What the run prints.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What a run prints: the summary for a person (the default), summary.json for a program
+/// (`--json`), or nothing but errors (`--quiet`).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct OutputArgs {
+    /// Print summary.json's exact bytes on standard output and nothing else there (the run
+    /// folder is still written; progress, warnings and the folder's name go to standard
+    /// error), e.g. `gapsim run --json | jq .s114`.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print nothing but errors: no progress bar, no summary, no warnings (under --strict
+    /// warnings are errors, and printed). With --json, the JSON is still printed.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +267,10 @@ pub struct MonitorArgs {
     /// Treat every warning as an error.
     #[arg(long)]
     pub strict: bool,
+
+    /// What the run prints.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 impl MonitorArgs {
@@ -261,6 +291,7 @@ impl MonitorArgs {
             set: Vec::new(),
             monitoring: Some(self.file.clone()),
             shard: None,
+            output: self.output,
         }
     }
 }
@@ -353,6 +384,7 @@ impl Default for RunArgs {
             set: Vec::new(),
             monitoring: None,
             shard: None,
+            output: OutputArgs::default(),
         }
     }
 }
@@ -529,6 +561,37 @@ pub struct StressArgs {
 pub struct ReportArgs {
     /// A run folder written by `gapsim run`.
     pub run_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  gapsim init                 writes ./council-model.toml\n  \
+    gapsim init my-council      writes my-council/council-model.toml (the folder is made \
+    if need be)\n  gapsim check my-council/council-model.toml && gapsim run \
+    my-council/council-model.toml\n\n\
+    An existing council-model.toml is never overwritten: init stops with status 2."
+)]
+pub struct InitArgs {
+    /// The folder to write council-model.toml into. Default: the current folder.
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  gapsim explain                          the built-in Kent \
+    2024/25 model\n  gapsim explain council-model.toml\n  \
+    gapsim explain models/scenarios/kent-price-shock.toml   a scenario's effective model\n  \
+    gapsim explain council-model.toml --set pay_award.mode=0.05 | less\n\n\
+    Central outturns are each line at its drivers' means: a reading aid for checking \
+    figures, not the average simulated year (run the model for that)."
+)]
+pub struct ExplainArgs {
+    /// Model or scenario file (TOML). Without it, the built-in Kent 2024/25 model.
+    pub model: Option<PathBuf>,
+
+    /// Change the model as `gapsim run --set` does (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
+    pub set: Vec<String>,
 }
 
 /// The largest usable reserves accepted: the largest figure a model file may hold (every

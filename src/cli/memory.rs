@@ -24,7 +24,7 @@ use gapsim::engine::{BYTES_PER_ITERATION, MAX_ITERATIONS};
 use gapsim::model::Model;
 use rust_decimal::Decimal;
 
-use super::{Failure, warn};
+use super::{Failure, notice};
 
 /// The environment variable that sets the memory a run may use, in bytes or with a
 /// binary suffix (`512M`, `2G`, `1.5GiB`), in place of what the system says.
@@ -62,7 +62,7 @@ pub fn precision_cap(model: &Model, cap: u64, keep_up_to: u64) -> Result<u64, Fa
         // Not even one year fits: `fit` says why.
         return Ok(cap);
     }
-    warn(&format!(
+    notice(&format!(
         "gapsim: --precision run capped at {} simulated years instead of {}, the most that          fit in the {} available ({}); the run stops earlier once the interval is narrow          enough\n",
         count(lowered),
         count(cap),
@@ -99,7 +99,7 @@ pub fn fit(
         .find(|&t| e.total(t) <= room.bytes)
         .unwrap_or(0);
     if fewer > 0 {
-        warn(&format!(
+        notice(&format!(
             "gapsim: running on {fewer} thread{} instead of {threads}{}: on {threads} the run \
              would need about {} of memory ({} for each thread's working space for this \
              model), but {} is available ({}); the figures do not depend on the number of \

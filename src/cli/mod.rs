@@ -8,7 +8,10 @@
 mod args;
 mod backtest;
 mod check;
+mod colour;
 mod compare;
+mod explain;
+mod init;
 mod journey;
 mod manifest;
 mod memory;
@@ -24,9 +27,10 @@ mod signals;
 mod staging;
 mod stress;
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser as _;
 use gapsim::model::{InvalidModel, LoadOptions, Loaded, Model, diagnostic};
@@ -66,6 +70,8 @@ pub fn main() -> ExitCode {
         Command::Journey(a) => journey::journey(&a),
         Command::Backtest(a) => backtest::backtest(&a),
         Command::Merge(a) => shard::merge(&a),
+        Command::Init(a) => init::init(&a),
+        Command::Explain(a) => explain::explain(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,17 +92,14 @@ pub fn main() -> ExitCode {
 
 /// What clap has to say instead of parsing: `--help` and `--version` go to stdout through
 /// [`print`] (clap's own printing ignores a failed write, so `gapsim --version > /dev/full`
-/// exited 0 having printed nothing); a usage error goes to stderr, exit 2.
+/// exited 0 having printed nothing); a usage error goes to stderr, exit 2. Either is
+/// coloured only as [`colour`] allows.
 fn usage(e: &clap::Error) -> ExitCode {
     if e.use_stderr() {
-        let _ = e.print();
+        warn(&colour::styled(&e.render(), colour::stderr()));
         return ExitCode::from(2);
     }
-    let text = if std::io::stdout().is_terminal() {
-        e.render().ansi().to_string()
-    } else {
-        e.render().to_string()
-    };
+    let text = colour::styled(&e.render(), colour::stdout());
     match print(&text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -192,7 +195,8 @@ pub fn load_with(source: &Source, options: &LoadOptions, strict: bool) -> Result
     }
 }
 
-/// Prints warnings about a model; under `--strict` as errors, refusing it.
+/// Prints warnings about a model (none under `--quiet`); under `--strict` as errors,
+/// refusing it.
 pub fn report_warnings(
     source: &Source,
     warnings: &[diagnostic::Diagnostic],
@@ -206,8 +210,34 @@ pub fn report_warnings(
         ));
         return Err(Failure::Reported);
     }
-    warn(&diagnostic::render(&source.label, &source.text, warnings));
+    notice(&diagnostic::render(&source.label, &source.text, warnings));
     Ok(())
+}
+
+/// Whether `--quiet` was given: only errors are printed.
+///
+/// A flag for the whole process rather than an argument passed down, because the
+/// warnings it silences are printed from every layer of the shell (model loading,
+/// scenarios, the memory check, staging), most of which are shared with commands that
+/// have no `--quiet`; those never set it.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Sets [`QUIET`] for the rest of the process.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Writes a warning or a note, not an error, to stderr: as [`warn`], except under
+/// `--quiet`.
+pub fn notice(text: &str) {
+    if !quiet() {
+        warn(text);
+    }
 }
 
 /// Writes to stdout.
@@ -219,8 +249,16 @@ pub fn report_warnings(
 /// # Errors
 /// When stdout cannot be written for any reason but a closed pipe.
 pub fn print(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+/// As [`print`], for bytes (summary.json exactly as written).
+///
+/// # Errors
+/// When stdout cannot be written for any reason but a closed pipe.
+pub fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(anyhow::Error::new(e).context("could not write to standard output"))
         }

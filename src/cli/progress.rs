@@ -1,4 +1,5 @@
-//! The progress bar: shown on a terminal once a run has taken more than a second.
+//! The progress bar: shown on a terminal once a run has taken more than a second, never
+//! under `--quiet`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -10,13 +11,15 @@ pub struct Progress {
     bar: ProgressBar,
     start: Instant,
     shown: AtomicBool,
+    /// Whether the bar may be shown at all (not under `--quiet`).
+    allowed: bool,
     /// Whether a streaming run's second pass has begun.
     second: AtomicBool,
 }
 
 impl Progress {
-    /// A hidden bar for `total` simulated years.
-    pub fn new(total: u64) -> Self {
+    /// A hidden bar for `total` simulated years, shown after a second if `allowed`.
+    pub fn new(total: u64, allowed: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_style(style());
         bar.set_message(FIRST);
@@ -24,6 +27,7 @@ impl Progress {
             bar,
             start: Instant::now(),
             shown: AtomicBool::new(false),
+            allowed,
             second: AtomicBool::new(false),
         }
     }
@@ -31,7 +35,8 @@ impl Progress {
     /// Records `n` more simulated years.
     pub fn tick(&self, n: u64) {
         self.bar.inc(n);
-        if self.start.elapsed() > Duration::from_secs(1)
+        if self.allowed
+            && self.start.elapsed() > Duration::from_secs(1)
             && !self.shown.swap(true, Ordering::Relaxed)
         {
             // indicatif's stderr target draws nothing when stderr is not a terminal.

@@ -15,7 +15,9 @@ use super::args::{RunArgs, SamplingArg};
 use super::output::{self, Target};
 use super::progress::Progress;
 use super::signals::Stop;
-use super::{Failure, Source, memory, outputs_dir, print, report_warnings, warn};
+use super::{
+    Failure, Source, memory, notice, outputs_dir, print, print_bytes, report_warnings, warn,
+};
 
 /// A finished simulation, before its figures are computed.
 pub(super) struct Simulated {
@@ -121,7 +123,7 @@ pub(super) fn simulate_loaded(
                  not yet); run with --iterations {most} or fewer, or use --precision"
             )));
         }
-        warn(&format!(
+        notice(&format!(
             "gapsim: --precision run of a model of several years capped at {most} simulated \
              paths, the most a multi-year run keeps\n"
         ));
@@ -153,7 +155,7 @@ pub(super) fn simulate_loaded(
 
     let cancel = stop.flag();
 
-    let progress = Progress::new(config.iterations);
+    let progress = Progress::new(config.iterations, !args.output.quiet);
     let start = Instant::now();
     let tick = |n| progress.tick(n);
     let collecting = |n| progress.collecting(n);
@@ -192,11 +194,13 @@ pub(super) fn simulate_loaded(
     })
 }
 
-/// Runs the model, prints the summary and writes the run folder.
+/// Runs the model, prints the summary and writes the run folder. With `--json` the
+/// summary printed is summary.json's bytes; with `--quiet`, nothing is printed but errors.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(shard) = args.shard {
         return super::shard::run_shard(args, shard);
     }
+    super::set_quiet(args.output.quiet);
     // First, so that a stop signal at any point stops the run before anything is written.
     let stop = Stop::install();
     // The report's date, read before simulating so that a malformed SOURCE_DATE_EPOCH
@@ -252,6 +256,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         date: &date,
         target: &target,
         stop: &stop,
+        output: args.output,
     })
 }
 
@@ -270,6 +275,8 @@ pub(super) struct Publish<'a> {
     pub(super) date: &'a gapsim::report::date::Date,
     pub(super) target: &'a Target,
     pub(super) stop: &'a Stop,
+    /// `--json` and `--quiet`.
+    pub(super) output: super::args::OutputArgs,
 }
 
 /// Computes the figures, writes the run folder and prints the summary.
@@ -288,6 +295,7 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
         date,
         target,
         stop,
+        output,
     } = p;
     let summary = pool.install(|| stats::summarize(model, config, &provenance, &mut result));
     drop(result);
@@ -323,7 +331,7 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     if let Some(signal) = stop.requested() {
         // Too late to stop: the folder is published, whole. Exit 0 still means a run
         // folder was written, and nothing else does.
-        warn(&format!(
+        notice(&format!(
             "gapsim: {} arrived after the run was written in full to {}; it is complete\n",
             signal.name(),
             dir.display()
@@ -338,9 +346,8 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     };
     // The years actually simulated: a run to a precision usually stops before the cap.
     let years = summary.run.iterations;
-    print(&format!(
-        "{}\nWrote {}{wrote}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
-        report::terminal::render(&summary),
+    let footer = format!(
+        "Wrote {}{wrote}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
         dir.display(),
         secs,
         if threads == 1 { "" } else { "s" },
@@ -348,13 +355,21 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
             rust_decimal::Decimal::from((years as f64 / secs.max(1e-9)) as u64),
             0
         ),
-    ))
-    .with_context(|| {
-        format!(
+    );
+    let shown = |e: anyhow::Error| {
+        e.context(format!(
             "the run was written to {}, but its summary could not be shown",
             dir.display()
-        )
-    })?;
+        ))
+    };
+    if output.json {
+        // Standard output is summary.json and nothing else, so that a program can read
+        // it; where it was written goes to standard error for the person.
+        print_bytes(&json).map_err(shown)?;
+        notice(&footer);
+    } else if !output.quiet {
+        print(&format!("{}\n{footer}", report::terminal::render(&summary))).map_err(shown)?;
+    }
     Ok(())
 }
 

@@ -74,7 +74,9 @@ pub fn load(
 }
 
 fn ready_of(e: Effective, strict: bool, docs: Vec<Doc>) -> Result<Ready, Failure> {
-    if !e.warnings.is_empty() {
+    // Warnings are not printed under --quiet; errors (and warnings made errors by
+    // --strict) always are.
+    if !e.warnings.is_empty() && (strict || !super::quiet()) {
         render(&e.warnings, strict);
         if strict {
             return Err(Failure::Reported);

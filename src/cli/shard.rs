@@ -52,7 +52,7 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
     let pool = pool(args.threads)?;
     let years = (range.end * gapsim::engine::BATCH_SIZE as u64).min(config.iterations)
         - (range.start * gapsim::engine::BATCH_SIZE as u64).min(config.iterations);
-    let progress = Progress::new(years);
+    let progress = Progress::new(years, !args.output.quiet);
     let tick = |n| progress.tick(n);
     let outcome = pool.install(|| shard::run_shard(model, &config, range, &tick, stop.flag()));
     progress.finish();
@@ -215,6 +215,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         date: &date,
         target: &target,
         stop: &stop,
+        output: super::args::OutputArgs::default(),
     })
 }
 

@@ -27,7 +27,7 @@ use std::io::{ErrorKind, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::warn;
+use super::notice;
 
 /// Staging folders untouched for this long are stale whoever made them: a day, against
 /// the seconds that writing a run takes.
@@ -131,7 +131,7 @@ pub fn remove_stale(parent: &Path) {
             continue;
         }
         if fs::remove_dir_all(&path).is_ok() {
-            warn(&format!(
+            notice(&format!(
                 "gapsim: removed {}, left unfinished by a gapsim process ({pid}) that was \
                  stopped while writing\n",
                 path.display()

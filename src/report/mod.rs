@@ -9,6 +9,7 @@ pub mod csv;
 pub mod date;
 pub mod document;
 pub mod drivers;
+pub mod explain;
 pub mod html;
 pub mod json;
 pub mod markdown;
