@@ -10,9 +10,11 @@ mod backtest;
 mod check;
 mod colour;
 mod compare;
+mod completions;
 mod explain;
 mod init;
 mod journey;
+mod man;
 mod manifest;
 mod memory;
 mod monitor;
@@ -70,6 +72,8 @@ pub fn main() -> ExitCode {
         Command::Backtest(a) => backtest::backtest(&a),
         Command::Init(a) => init::init(&a),
         Command::Explain(a) => explain::explain(&a),
+        Command::Completions(a) => completions::completions(&a),
+        Command::Man(a) => man::man(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
