@@ -23,7 +23,15 @@ pub const DEFAULT_SEED: u64 = 2024;
              Section 114-level shortfall",
     long_about = "Monte Carlo simulation of a council's budget gap and its chance of a \
                   Section 114-level shortfall.\n\nWith no command, runs the built-in Kent \
-                  County Council 2024/25 model."
+                  County Council 2024/25 model.",
+    after_long_help = "Examples:\n  gapsim                            run the built-in Kent model\n  \
+    gapsim init my-council            write a model to fill in: my-council/council-model.toml\n  \
+    gapsim check my-council/council-model.toml\n  \
+    gapsim explain my-council/council-model.toml\n  \
+    gapsim run my-council/council-model.toml --json | jq .s114\n\n\
+    Each command's --help has its own examples; `gapsim man` prints the manual page, \
+    `gapsim man COMMAND` each command's.\n\n\
+    Colour is used only on a terminal, and never when NO_COLOR is set (no-color.org)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -64,6 +72,10 @@ pub enum Command {
     /// Show a model as tables: lines with their budgets and central outturns, savings
     /// with their expected delivery, drivers with their ranges, correlations, reserves.
     Explain(ExplainArgs),
+    /// Print a shell's completion script for gapsim (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print gapsim's manual page (roff) on standard output, or a command's.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -117,7 +129,12 @@ impl Default for Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Environment:\n  GAPSIM_MEMORY_LIMIT  The memory a run may use \
+    after_long_help = "Examples:\n  gapsim run                                    the built-in Kent \
+    2024/25 model\n  gapsim run council-model.toml --iterations 200000 --seed 7\n  \
+    gapsim run --json | jq .s114                  summary.json on standard output\n  \
+    gapsim run council-model.toml --quiet --strict   errors only; warnings refuse the \
+    model\n  gapsim run --set pay_award+=0.03 --reserves 60\n\n\
+    Environment:\n  GAPSIM_MEMORY_LIMIT  The memory a run may use \
     (bytes, or with K, M, G or T, e.g. 4G), in place of what the system reports. A run that \
     does not fit is refused before it starts, with the most simulated years that would; one \
     whose threads do not fit runs on fewer.\n\nExit status: 0 when the run folder was \
@@ -219,8 +236,9 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Example:\n  gapsim monitor models/monitoring/kent-2023-24-q2.toml\n  \
-    gapsim monitor q2.csv --model budget.toml   (the budget model describes the rest of the year)\n\n\
+    after_long_help = "Examples:\n  gapsim monitor models/monitoring/kent-2023-24-q2.toml\n  \
+    gapsim monitor q2.csv --model budget.toml   (the budget model describes the rest of the year)\n  \
+    gapsim monitor q2.csv --json | jq .shortfall\n\n\
     Exit status: 0 when the run folder was written; 2 for any error."
 )]
 pub struct MonitorArgs {
@@ -298,7 +316,8 @@ impl MonitorArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Example:\n  gapsim journey models/monitoring/kent-2023-24-*.toml\n\n\
+    after_long_help = "Examples:\n  gapsim journey models/monitoring/kent-2023-24-*.toml\n  \
+    gapsim journey budget.toml q1.toml q2.csv --iterations 200000\n\n\
     The files are put in month order. Writes journey.csv, journey.json and the journey chart \
     (SVG and PNG) into a new folder."
 )]
@@ -326,7 +345,8 @@ pub struct JourneyArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Example:\n  gapsim backtest data/backtest/pre-2023-cases.csv\n\n\
+    after_long_help = "Examples:\n  gapsim backtest models/monitoring/backtest-pre-2023.csv\n  \
+    gapsim backtest cases.csv --iterations 50000 --bins 5\n\n\
     Columns: council,year,month,net_budget,forecast,basis,reserves,outturn[,action,mitigation,source] \
     (docs/monitoring.md). A malformed row is reported at its row and column and left out; the \
     others still run, and the exit status is then 2."
@@ -390,6 +410,12 @@ impl Default for RunArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  gapsim check council-model.toml\n  \
+    gapsim check council-model.toml --strict        warnings are errors (exit 2)\n  \
+    gapsim check models/scenarios/kent-price-shock.toml --print > effective.toml\n  \
+    gapsim check council-model.toml --set pay_award.mode=0.05\n\n\
+    Exit status: 0 when the model is sound; 2 for any error (each with its line, column \
+    and a fix).")]
 pub struct CheckArgs {
     /// Model or scenario file (TOML) to check.
     pub model: PathBuf,
@@ -417,8 +443,8 @@ pub struct CheckArgs {
     after_long_help = "For each confidence c, the opening usable reserves that keep the \
     chance of an S114-level shortfall over the model's years at or below 1 - c, with its 95% \
     interval and as a share of the net budget, beside the council's own reserves. Nothing \
-    is written to disk.\n\nExample:\n  gapsim reserves models/kent-2024-27.toml \
-    --confidence 90,95,99"
+    is written to disk.\n\nExamples:\n  gapsim reserves models/kent-2024-27.toml \
+    --confidence 90,95,99\n  gapsim reserves council-model.toml --iterations 200000"
 )]
 pub struct ReservesArgs {
     /// Model file (TOML). Without it, the built-in Kent 2024/25 model.
@@ -465,8 +491,10 @@ fn parse_confidence(text: &str) -> Result<u32, String> {
     after_long_help = "Every model runs with the same seed, iterations, sampling and \
     batches, so the drivers they share draw the same values (common random numbers) and \
     each difference from the base is far more precise than two separate runs would give. \
-    Models must share a unit and span the same years.\n\nExample:\n  gapsim compare \
-    models/kent-2024-25.toml pay-award-6pc.toml --iterations 1000000\n\nExit status: 0 \
+    Models must share a unit and span the same years.\n\nExamples:\n  gapsim compare \
+    models/kent-2024-25.toml pay-award-6pc.toml --iterations 1000000\n  \
+    gapsim compare models/kent-2024-25.toml models/scenarios/*.toml\n  \
+    gapsim compare models/kent-2024-25.toml --set 'savings.*.delivered=0.7'\n\nExit status: 0 \
     when the folder was written; 2 for any error; 128 + the signal's number when stopped \
     by one, having written nothing."
 )]
@@ -538,7 +566,8 @@ pub struct CompareSettings {
     after_long_help = "A stress case is a [stress.NAME] table of the model (or \
     scenario) file: a label and a list of --set changes (see docs/model-format.md, Stress \
     cases). Each runs on the base's random numbers, so its differences are paired.\n\n\
-    Example:\n  gapsim stress models/kent-2024-25.toml --iterations 200000\n\nExit status: 0 \
+    Examples:\n  gapsim stress models/kent-2024-25.toml --iterations 200000\n  \
+    gapsim stress --case inflation_3pp --case savings_70pct\n\nExit status: 0 \
     when the folder was written; 2 for any error (a model without stress cases, a case \
     that does not apply); 128 + the signal's number when stopped by one, having written \
     nothing."
@@ -558,6 +587,11 @@ pub struct StressArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  gapsim report outputs/2026-12-02T06-35-00Z_kent-2024-25\n\n\
+    The run folder's summary, tables and model are checked against its manifest first; a \
+    folder that has changed since the run is refused (exit 2), naming each file."
+)]
 pub struct ReportArgs {
     /// A run folder written by `gapsim run`.
     pub run_dir: PathBuf,
@@ -592,6 +626,30 @@ pub struct ExplainArgs {
     /// Change the model as `gapsim run --set` does (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE", allow_hyphen_values = true)]
     pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  \
+    gapsim completions bash > ~/.local/share/bash-completion/completions/gapsim\n  \
+    gapsim completions zsh > ~/.zfunc/_gapsim      (with fpath+=~/.zfunc before compinit)\n  \
+    gapsim completions fish > ~/.config/fish/completions/gapsim.fish\n  \
+    gapsim completions powershell >> $PROFILE")]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  gapsim man | man -l -                  read it now\n  \
+    gapsim man > ~/.local/share/man/man1/gapsim.1\n  \
+    gapsim man run > ~/.local/share/man/man1/gapsim-run.1   each command's own page"
+)]
+pub struct ManArgs {
+    /// A command whose page to print (run, check, ...). Default: gapsim's own page, which
+    /// lists the commands.
+    pub command: Option<String>,
 }
 
 /// The largest usable reserves accepted: the largest figure a model file may hold (every

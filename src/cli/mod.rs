@@ -10,9 +10,11 @@ mod backtest;
 mod check;
 mod colour;
 mod compare;
+mod completions;
 mod explain;
 mod init;
 mod journey;
+mod man;
 mod manifest;
 mod memory;
 mod monitor;
@@ -72,6 +74,8 @@ pub fn main() -> ExitCode {
         Command::Merge(a) => shard::merge(&a),
         Command::Init(a) => init::init(&a),
         Command::Explain(a) => explain::explain(&a),
+        Command::Completions(a) => completions::completions(&a),
+        Command::Man(a) => man::man(&a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
 //! The command line as a person and a script meet it: `--json`, `--quiet`, NO_COLOR,
-//! `init` and `explain`.
+//! `init`, `explain`, `completions`, `man`, and an example in every command's help.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -39,6 +39,26 @@ fn bad_model(dir: &Path) -> PathBuf {
     let path = dir.join("broken.toml");
     std::fs::write(&path, "[meta]\nname = \"broken\"\ncouncil = \n").unwrap();
     path
+}
+
+/// gapsim's commands as `gapsim --help` lists them (clap's own `help` left out), so that
+/// a command added later is held to the same rules without editing these tests.
+fn commands() -> Vec<String> {
+    let out = gapsim().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    let list: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    for expected in ["run", "check", "init", "explain", "completions", "man"] {
+        assert!(list.iter().any(|c| c == expected), "{expected} in {list:?}");
+    }
+    list
 }
 
 #[test]
@@ -378,4 +398,73 @@ fn explain_refuses_a_bad_model_naming_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("broken.toml"));
+}
+
+#[test]
+fn bash_completions_know_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_in(tmp.path(), &["completions", "bash"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    for c in commands() {
+        // The script's case for completing after `gapsim COMMAND`.
+        assert!(
+            script.contains(&format!("gapsim,{c})")),
+            "{c} in the bash script"
+        );
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = run_in(tmp.path(), &["completions", shell]);
+        assert!(out.status.success() && !out.stdout.is_empty(), "{shell}");
+    }
+}
+
+#[test]
+fn man_prints_a_roff_page_naming_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_in(tmp.path(), &["man"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    // The page opens with roff's header: `.TH`, after the two lines that define the
+    // apostrophe string every clap_mangen page starts with.
+    let requests: Vec<&str> = page.lines().take(3).collect();
+    assert!(
+        requests[..2]
+            .iter()
+            .all(|l| l.starts_with(".ie") || l.starts_with(".el")),
+        "{requests:?}"
+    );
+    assert!(requests[2].starts_with(".TH gapsim 1"), "{requests:?}");
+    for c in commands() {
+        assert!(
+            page.contains(&format!("gapsim\\-{c}(1)")),
+            "{c} in the page"
+        );
+        // Each command has a page of its own, which the main page refers to.
+        let out = run_in(tmp.path(), &["man", &c]);
+        assert!(out.status.success(), "{c}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&format!(".TH gapsim-{c} 1")),
+            "{c}: {}",
+            text(&out.stdout)
+        );
+    }
+    let out = run_in(tmp.path(), &["man", "no-such-command"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn every_commands_help_shows_an_example() {
+    let tmp = tempfile::tempdir().unwrap();
+    for c in commands() {
+        let out = run_in(tmp.path(), &[&c, "--help"]);
+        assert!(out.status.success(), "{c}");
+        let help = text(&out.stdout);
+        assert!(
+            help.contains("Example"),
+            "gapsim {c} --help has no example:\n{help}"
+        );
+    }
+    let help = text(&run_in(tmp.path(), &["--help"]).stdout);
+    assert!(help.contains("Examples:"), "{help}");
 }
