@@ -4,6 +4,7 @@
 //! the command line owns file names and writing. Numbers are formatted the way a finance
 //! reader expects: £m to one decimal with thousands separators, percentages to one decimal.
 
+pub mod assumptions;
 pub mod compare;
 pub mod csv;
 pub mod date;
