@@ -9,6 +9,7 @@ pub mod compare;
 pub mod csv;
 pub mod date;
 pub mod document;
+pub mod docx;
 pub mod drivers;
 pub mod html;
 pub mod json;
@@ -17,6 +18,7 @@ pub mod medium;
 pub mod precision;
 pub mod reserves;
 pub mod terminal;
+pub mod xlsx;
 
 use rust_decimal::Decimal;
 
