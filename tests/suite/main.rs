@@ -14,6 +14,7 @@ mod figures;
 mod known_answers;
 mod medium;
 mod monitor;
+mod office;
 mod plausibility;
 mod presentation;
 mod printed;
