@@ -342,6 +342,14 @@ fn files(
         out.extend(report::compare::report_files(
             comparison, &charts, date, &command,
         ));
+        // From comparison.json as read back, so that the workbook holds its figures to the
+        // last bit.
+        let reread =
+            report::compare::parse(&out[0].1).context("could not read back comparison.json")?;
+        out.push((
+            "results.xlsx".to_string(),
+            report::xlsx::comparison(&reread, date).context("could not write results.xlsx")?,
+        ));
     }
     Ok(out)
 }

@@ -28,7 +28,11 @@ pub struct Checked {
 
 /// Files `gapsim report` writes again: their changes are repaired, not refused.
 pub fn rebuilt_by_report(name: &str) -> bool {
-    name == "report.html" || name == "report.md" || name.ends_with(".png") || name.ends_with(".svg")
+    matches!(
+        name,
+        "report.html" | "report.md" | "report.docx" | "results.xlsx"
+    ) || name.ends_with(".png")
+        || name.ends_with(".svg")
 }
 
 /// Files the report is drawn from: the manifest must list them.

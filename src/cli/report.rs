@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use gapsim::audit;
 use gapsim::model::{LoadOptions, Model};
 use gapsim::report::date::Date;
-use gapsim::report::{csv, document, html, json, markdown};
+use gapsim::report::{csv, document, docx, html, json, markdown, xlsx};
 use gapsim::stats::Summary;
 
 use super::args::ReportArgs;
@@ -32,7 +32,8 @@ pub fn today() -> anyhow::Result<Date> {
     Ok(Date::from_unix_seconds(seconds))
 }
 
-/// The chart and report files of a run, the report dated `date`: (file name, bytes).
+/// The chart and report files of a run, the report dated `date`: (file name, bytes): the
+/// committee report as HTML, Markdown and Word, the figures as a workbook, and the charts.
 pub fn files(
     summary: &Summary,
     model: &Model,
@@ -50,6 +51,14 @@ pub fn files(
         (
             "report.md".to_string(),
             markdown::render(&blocks, &names).into_bytes(),
+        ),
+        (
+            "report.docx".to_string(),
+            docx::render(&title, date, &blocks, &charts).context("could not write report.docx")?,
+        ),
+        (
+            "results.xlsx".to_string(),
+            xlsx::results(summary, model, date).context("could not write results.xlsx")?,
         ),
     ];
     out.extend(chart_files(&charts));
@@ -159,7 +168,8 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
         .then_some(())
         .ok_or_else(|| interrupted(&stop))?;
     super::print(&format!(
-        "Rebuilt {rebuilt} files in {}: report.html, report.md and the charts\n",
+        "Rebuilt {rebuilt} files in {}: report.html, report.md, report.docx, results.xlsx and \
+         the charts\n",
         dir.display()
     ))?;
     Ok(())

@@ -310,10 +310,12 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     let reread = report::json::parse(&json).context("could not read back summary.json")?;
     let tables = report::csv::data_files(&reread);
     let report_start = Instant::now();
+    // From the summary as read back too, so that results.xlsx holds summary.json's figures
+    // to the last bit, as a rebuild by `gapsim report` does.
     let extra = if no_charts {
         Vec::new()
     } else {
-        super::report::files(&summary, model, date)?
+        super::report::files(&reread, model, date)?
     };
     let report_secs = report_start.elapsed().as_secs_f64();
     // percentiles.csv first and then model.toml, as before; a plan's years.csv and the
@@ -342,7 +344,10 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     let wrote = if no_charts {
         String::new()
     } else {
-        format!(" (report.html, report.md and charts drawn in {report_secs:.2} s)")
+        format!(
+            " (report.html, report.md, report.docx, results.xlsx and charts drawn in \
+             {report_secs:.2} s)"
+        )
     };
     // The years actually simulated: a run to a precision usually stops before the cap.
     let years = summary.run.iterations;

@@ -16,7 +16,7 @@ use super::{
     percent_interval,
 };
 use crate::format::{amount_in, of_net_budget};
-use crate::model::{DriverOrigin, LineKind, Model, ReserveKind, UnitCost};
+use crate::model::Model;
 use crate::stats::{Spread, Summary};
 
 /// One block of the report.
@@ -180,7 +180,7 @@ pub fn build(s: &Summary, model: &Model, date: &Date) -> Vec<Block> {
     }
 
     out.extend(super::precision::precision(s));
-    out.extend(assumptions(s, model));
+    out.extend(super::assumptions::section(s, model));
     out.extend(super::precision::correlations(s, model));
     out.extend(method(s));
     out
@@ -430,173 +430,6 @@ fn savings(s: &Summary) -> Vec<Block> {
         caption: "Each planned saving against its expected delivery.".into(),
     });
     out
-}
-
-/// Every input with its source.
-fn assumptions(s: &Summary, model: &Model) -> Vec<Block> {
-    let unit = s.model.unit.as_str();
-    let mut out = vec![Block::Heading(2, "Assumptions and sources".into())];
-    out.push(Block::Paragraph(
-        "Every figure in the model, with where it comes from. Figures marked \"assumption\" \
-         have no public source and are the model author's judgement."
-            .into(),
-    ));
-    let mut rows = Vec::new();
-    for d in model
-        .drivers
-        .iter()
-        .filter(|d| d.origin == DriverOrigin::Declared)
-    {
-        rows.push(vec![
-            "Driver".into(),
-            d.label.clone(),
-            super::describe_driver(d, unit),
-            d.source.clone(),
-        ]);
-    }
-    for l in &model.lines {
-        let basis = match &l.kind {
-            LineKind::Cohort {
-                clients,
-                unit_cost,
-                periods,
-                period,
-                ..
-            } => format!(
-                "{} clients × {} a {period} × {}; budget {}",
-                amount(*clients, 0),
-                match unit_cost {
-                    UnitCost::Fixed(u) => format!("£{}", amount(*u, 0)),
-                    UnitCost::Driver(d) => format!(
-                        "unit cost {} (£)",
-                        super::describe_driver(model.driver(*d), unit)
-                    ),
-                },
-                amount(*periods, 0),
-                money(l.budget, unit)
-            ),
-            LineKind::Simple { base, .. } => {
-                format!(
-                    "base {}; budget {}",
-                    money(*base, unit),
-                    money(l.budget, unit)
-                )
-            }
-            LineKind::Risk {
-                probability,
-                impact,
-                ..
-            } => format!(
-                "{} chance; cost {}; budget {}",
-                percent((*probability).try_into().unwrap_or(0.0)),
-                super::describe_driver(model.driver(*impact), unit),
-                money(l.budget, unit)
-            ),
-        };
-        rows.push(vec![
-            "Spending line".into(),
-            l.label.clone(),
-            basis,
-            l.source.clone(),
-        ]);
-    }
-    for sv in &model.savings {
-        let delivery = format!(
-            "{}{}; happens with probability {}; fraction delivered {}; months late {}",
-            money(sv.amount, unit),
-            if sv.recurring {
-                ", recurring"
-            } else {
-                ", one-off"
-            },
-            percent(sv.probability.try_into().unwrap_or(0.0)),
-            super::describe_driver(model.driver(sv.delivered), unit),
-            super::describe_driver(model.driver(sv.slippage), unit),
-        );
-        rows.push(vec![
-            "Saving".into(),
-            sv.label.clone(),
-            delivery,
-            sv.source.clone(),
-        ]);
-    }
-    for f in &model.funding {
-        let variation: Vec<String> = f
-            .variation
-            .iter()
-            .map(|v| super::describe_driver(model.driver(*v), unit))
-            .collect();
-        rows.push(vec![
-            "Funding".into(),
-            f.label.clone(),
-            format!(
-                "budget {}; variation {}",
-                money(f.budget, unit),
-                if variation.is_empty() {
-                    "none".into()
-                } else {
-                    variation.join(" × ")
-                }
-            ),
-            f.source.clone(),
-        ]);
-    }
-    for mi in &model.mitigations {
-        rows.push(vec![
-            "Mitigation".into(),
-            mi.label.clone(),
-            format!(
-                "capacity {}",
-                super::describe_driver(model.driver(mi.capacity), unit)
-            ),
-            mi.source.clone(),
-        ]);
-    }
-    for r in &model.reserves {
-        let kind = match r.kind {
-            ReserveKind::GeneralFund => "general fund".to_string(),
-            ReserveKind::Earmarked if r.releasable => "earmarked, releasable".into(),
-            ReserveKind::Earmarked => "earmarked, not releasable".into(),
-        };
-        rows.push(vec![
-            "Reserve".into(),
-            r.label.clone(),
-            format!("{} ({kind})", money(r.amount, unit)),
-            r.source.clone(),
-        ]);
-    }
-    for c in &model.correlation.entries {
-        let names: Vec<String> = c
-            .drivers
-            .iter()
-            .map(|d| model.driver(*d).label.clone())
-            .collect();
-        rows.push(vec![
-            "Correlation".into(),
-            c.label.clone(),
-            format!("rank {} between {}", c.rank, names.join("; ")),
-            c.source.clone(),
-        ]);
-    }
-    out.push(Block::Table {
-        header: vec![
-            "Kind".into(),
-            "Item".into(),
-            "Figure".into(),
-            "Source".into(),
-        ],
-        rows: rows
-            .into_iter()
-            .map(|r| r.into_iter().map(|c| squash(&c)).collect())
-            .collect(),
-        numeric: vec![false; 4],
-    });
-    out
-}
-
-/// Collapses line breaks and runs of spaces (multi-line TOML strings) into single spaces.
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The run's batches: "one batch", "100 batches of 10,000", "3 batches of up to 10,000".

@@ -4,10 +4,12 @@
 //! the command line owns file names and writing. Numbers are formatted the way a finance
 //! reader expects: £m to one decimal with thousands separators, percentages to one decimal.
 
+pub mod assumptions;
 pub mod compare;
 pub mod csv;
 pub mod date;
 pub mod document;
+pub mod docx;
 pub mod drivers;
 pub mod explain;
 pub mod html;
@@ -17,6 +19,7 @@ pub mod medium;
 pub mod precision;
 pub mod reserves;
 pub mod terminal;
+pub mod xlsx;
 
 use rust_decimal::Decimal;
 

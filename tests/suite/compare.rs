@@ -54,6 +54,7 @@ fn compare_writes_the_folder_with_the_comparison_and_each_models_summary() {
         "manifest.sha256",
         "report.html",
         "report.md",
+        "results.xlsx",
         "compare-distributions.svg",
         "compare-distributions.png",
         "compare-differences.svg",

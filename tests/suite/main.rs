@@ -15,6 +15,7 @@ mod figures;
 mod known_answers;
 mod medium;
 mod monitor;
+mod office;
 mod plausibility;
 mod presentation;
 mod printed;

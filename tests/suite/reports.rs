@@ -76,6 +76,8 @@ fn a_run_writes_valid_charts_in_png_and_svg() {
         "model.toml",
         "report.html",
         "report.md",
+        "report.docx",
+        "results.xlsx",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -270,11 +272,17 @@ fn report_rebuilds_the_same_files_and_no_charts_skips_them() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let before: Vec<(String, Vec<u8>)> =
-        ["report.html", "report.md", "tornado.png", "waterfall.svg"]
-            .iter()
-            .map(|n| (n.to_string(), std::fs::read(dir.join(n)).unwrap()))
-            .collect();
+    let before: Vec<(String, Vec<u8>)> = [
+        "report.html",
+        "report.md",
+        "report.docx",
+        "results.xlsx",
+        "tornado.png",
+        "waterfall.svg",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), std::fs::read(dir.join(n)).unwrap()))
+    .collect();
     for (n, _) in &before {
         std::fs::remove_file(dir.join(n)).unwrap();
     }

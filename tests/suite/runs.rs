@@ -150,9 +150,10 @@ fn default_runs_go_to_new_folders_under_outputs() {
         let files = std::fs::read_dir(tmp.path().join("outputs").join(n))
             .unwrap()
             .count();
-        // Summary, percentiles, reserves, model, manifest, two reports, six charts (the
-        // five and the reserves curve) in two formats.
-        assert_eq!(files, 19);
+        // Summary, percentiles, reserves, model, manifest, the report in HTML, Markdown
+        // and Word, the workbook, six charts (the five and the reserves curve) in two
+        // formats.
+        assert_eq!(files, 21);
     }
 }
 
