@@ -46,6 +46,17 @@ impl Sampling {
             Sampling::QuasiMonteCarlo => "qmc",
         }
     }
+
+    /// The method a name from [`Sampling::name`] stands for.
+    pub fn from_name(name: &str) -> Option<Sampling> {
+        [
+            Sampling::MonteCarlo,
+            Sampling::LatinHypercube,
+            Sampling::QuasiMonteCarlo,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
 }
 
 /// A uniformly random permutation of 0..n (Fisher–Yates), from `rng`.

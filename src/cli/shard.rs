@@ -158,7 +158,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         reserves: reserves
             .to_f64()
             .context("usable reserves are out of range")?,
-        sampling: sampling_named(&first.sampling).ok_or_else(|| {
+        sampling: gapsim::sample::Sampling::from_name(&first.sampling).ok_or_else(|| {
             anyhow::anyhow!(
                 "{}: unknown sampling {:?}",
                 first_path.display(),
@@ -272,17 +272,6 @@ fn explain(e: &MergeError, ranges: &[(PathBuf, u64, u64)], iterations: u64, coun
         }
         MergeError::Empty => e.to_string(),
     }
-}
-
-fn sampling_named(name: &str) -> Option<gapsim::sample::Sampling> {
-    use gapsim::sample::Sampling;
-    [
-        Sampling::MonteCarlo,
-        Sampling::LatinHypercube,
-        Sampling::QuasiMonteCarlo,
-    ]
-    .into_iter()
-    .find(|s| s.name() == name)
 }
 
 fn program() -> String {

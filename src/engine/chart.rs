@@ -34,6 +34,15 @@ pub struct ChartCounts {
 }
 
 impl ChartCounts {
+    /// The chart of a run that kept every year: bins from its pilot (the first
+    /// [`super::PILOT_YEARS`]), every year counted.
+    pub(super) fn of_kept(gap: &[f64], shortfall: &[f64]) -> ChartCounts {
+        let pilot = gap.len().min(super::PILOT_YEARS as usize);
+        let mut chart = ChartCounts::from_pilot(&gap[..pilot], &shortfall[..pilot]);
+        chart.add(gap, shortfall);
+        chart
+    }
+
     /// Empty bins over the range of the pilot's gap and shortfall (in iteration order).
     pub(super) fn from_pilot(gap: &[f64], shortfall: &[f64]) -> ChartCounts {
         let sorted = |v: &[f64]| {

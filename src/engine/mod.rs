@@ -709,13 +709,7 @@ impl<'m> Simulation<'m> {
                 Some(self.collect(binned, keep, cancel)?),
                 binned.chart().clone(),
             ),
-            None => {
-                let pilot = self.gap.len().min(PILOT_YEARS as usize);
-                let mut chart =
-                    ChartCounts::from_pilot(&self.gap[..pilot], &self.shortfall[..pilot]);
-                chart.add(&self.gap, &self.shortfall);
-                (None, chart)
-            }
+            None => (None, ChartCounts::of_kept(&self.gap, &self.shortfall)),
         };
         Ok(RunResult {
             batches: self.batches,

@@ -14,8 +14,8 @@ use std::sync::atomic::AtomicBool;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BATCH_SIZE, BatchSummary, ChartCounts, EngineError, PILOT_YEARS, RunConfig, RunResult,
-    Simulation, plan, years,
+    BATCH_SIZE, BatchSummary, ChartCounts, EngineError, RunConfig, RunResult, Simulation, plan,
+    years,
 };
 use crate::model::Model;
 
@@ -272,9 +272,7 @@ fn assemble(model: &Model, config: &RunConfig, parts: Vec<ShardPart>) -> RunResu
     for b in &batches {
         total.merge(b);
     }
-    let pilot = gap.len().min(PILOT_YEARS as usize);
-    let mut chart = ChartCounts::from_pilot(&gap[..pilot], &shortfall[..pilot]);
-    chart.add(&gap, &shortfall);
+    let chart = ChartCounts::of_kept(&gap, &shortfall);
     RunResult {
         batches,
         total,

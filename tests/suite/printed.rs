@@ -87,6 +87,33 @@ fn dated_run(tmp: &Path) -> PathBuf {
     dir
 }
 
+/// A dated run's report.html printed to A4 by Chromium: (the tools, the scratch folder,
+/// the run folder, the PDF), or `None` when a tool is missing.
+#[allow(clippy::type_complexity)]
+fn printed() -> Option<(
+    PathBuf,
+    PathBuf,
+    PathBuf,
+    tempfile::TempDir,
+    PathBuf,
+    PathBuf,
+)> {
+    let (browser, pdftotext, pdfinfo) = tools()?;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = dated_run(tmp.path());
+    let pdf = tmp.path().join("report.pdf");
+    chromium(
+        &browser,
+        tmp.path(),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            format!("file://{}", dir.join("report.html").display()),
+        ],
+    );
+    Some((browser, pdftotext, pdfinfo, tmp, dir, pdf))
+}
+
 /// The words of one PDF page with their boxes (pdftotext -bbox), and the page's height.
 fn words_on_page(pdftotext: &Path, pdf: &Path, page: usize) -> (f64, Vec<(String, f64, f64)>) {
     let (_, height, words) = boxes_on_page(pdftotext, pdf, page);
@@ -134,21 +161,9 @@ fn boxes_on_page(pdftotext: &Path, pdf: &Path, page: usize) -> (f64, f64, Vec<Wo
 
 #[test]
 fn the_printed_report_has_its_date_page_numbers_and_a_full_first_page() {
-    let Some((browser, pdftotext, pdfinfo)) = tools() else {
+    let Some((_browser, pdftotext, pdfinfo, _tmp, _dir, pdf)) = printed() else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = dated_run(tmp.path());
-    let pdf = tmp.path().join("report.pdf");
-    chromium(
-        &browser,
-        tmp.path(),
-        &[
-            "--no-pdf-header-footer".into(),
-            format!("--print-to-pdf={}", pdf.display()),
-            format!("file://{}", dir.join("report.html").display()),
-        ],
-    );
     let info = Command::new(&pdfinfo).arg(&pdf).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout).into_owned();
     let pages: usize = info
@@ -199,21 +214,9 @@ fn the_printed_report_keeps_to_the_a4_width_and_leads_with_the_headline() {
     // are inline SVG, so their text is in the PDF) lies inside the A4 page less its 16 mm
     // side margins; and page 1 carries the headline: the S114-level chance with its
     // interval and the reserves, as summary.json has them.
-    let Some((browser, pdftotext, pdfinfo)) = tools() else {
+    let Some((_browser, pdftotext, pdfinfo, _tmp, dir, pdf)) = printed() else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = dated_run(tmp.path());
-    let pdf = tmp.path().join("report.pdf");
-    chromium(
-        &browser,
-        tmp.path(),
-        &[
-            "--no-pdf-header-footer".into(),
-            format!("--print-to-pdf={}", pdf.display()),
-            format!("file://{}", dir.join("report.html").display()),
-        ],
-    );
     let info = Command::new(&pdfinfo).arg(&pdf).output().unwrap();
     let pages: usize = String::from_utf8_lossy(&info.stdout)
         .lines()
