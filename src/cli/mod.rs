@@ -19,6 +19,7 @@ mod report;
 mod reserves;
 mod run;
 mod scenario;
+mod sheets;
 mod signals;
 mod staging;
 mod stress;
