@@ -22,6 +22,7 @@ mod report_text;
 mod reports;
 mod runs;
 mod scenarios;
+mod sheets;
 mod statistics;
 mod streaming;
 mod tampering;
