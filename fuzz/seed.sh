@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Seeds the fuzzing corpora (docs/fuzzing.md): the shipped model and the test fixtures for
-# `model`; the shipped monitoring positions and back-test cases for `monitor`; the summary.json of a short real run of the Kent model for `summary`.
+# `model`; the shipped monitoring positions and back-test cases for `monitor`; the summary.json of a short real run of the Kent model for `summary`; the shipped
+# workbooks and CSV sheets for `sheets`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p fuzz/corpus/model fuzz/corpus/summary fuzz/corpus/monitor
+mkdir -p fuzz/corpus/model fuzz/corpus/summary fuzz/corpus/monitor fuzz/corpus/sheets
+cp models/sheets/*.csv models/sheets/*.xlsx models/template-budget.xlsx fuzz/corpus/sheets/
 cp models/monitoring/* fuzz/corpus/monitor/
 cp models/*.toml tests/fixtures/*.toml fuzz/corpus/model/
 cargo build --release --quiet

@@ -25,6 +25,7 @@ mod reserves;
 mod run;
 mod scenario;
 mod shard;
+mod sheets;
 mod signals;
 mod staging;
 mod stress;

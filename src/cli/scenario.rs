@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 
 use gapsim::model::diagnostic::{self, Diagnostic, ProblemKind};
 use gapsim::model::scenario::{self, Doc, Effective, Located, SetIn};
+use gapsim::model::sheets::Kind;
 use gapsim::model::{LoadOptions, Model};
 
-use super::{Failure, Source, read_model, warn};
+use super::{Failure, Source, read_model, sheets, warn};
 
 /// A model ready to run: its effective text (what a run folder keeps as model.toml) and
 /// the checked model.
@@ -41,17 +42,27 @@ pub fn load(
     };
     let is_scenario = header.is_some();
     let mut docs = Vec::new();
+    // The model whose sheets were written out (a scenario's base, or the model itself):
+    // problems the check finds in its effective text are shown where they were written.
+    let expanded;
     if let Some(h) = &header {
         let base = read_base(path.unwrap_or(Path::new(".")), &first, h, options)?;
         docs.push(Doc {
-            label: base.label,
-            text: base.text,
+            label: base.source.label.clone(),
+            text: base.source.text.clone(),
+        });
+        docs.push(Doc {
+            label: first.label,
+            text: first.text,
+        });
+        expanded = base;
+    } else {
+        expanded = sheets::expand(path, first, Kind::Model)?;
+        docs.push(Doc {
+            label: expanded.source.label.clone(),
+            text: expanded.source.text.clone(),
         });
     }
-    docs.push(Doc {
-        label: first.label,
-        text: first.text,
-    });
     let mut ins = Vec::new();
     for (i, s) in sets.iter().enumerate() {
         ins.push(SetIn {
@@ -65,9 +76,12 @@ pub fn load(
         });
     }
     match scenario::apply(&docs, is_scenario, &ins, options) {
-        Ok(e) => ready_of(e, strict, docs),
+        Ok(mut e) => {
+            e.warnings = expanded.relocate_groups(std::mem::take(&mut e.warnings));
+            ready_of(e, strict, docs)
+        }
         Err(located) => {
-            render(&located, false);
+            render(&expanded.relocate_groups(located), false);
             Err(Failure::Reported)
         }
     }
@@ -206,14 +220,14 @@ pub fn render(located: &Located, strict: bool) {
     }
 }
 
-/// The scenario's base model, read and checked alone first, so that its own problems are
-/// reported against it.
+/// The scenario's base model, read (its sheets written out) and checked alone first, so
+/// that its own problems are reported against it.
 fn read_base(
     path: &Path,
     scenario: &Source,
     h: &scenario::Header,
     options: &LoadOptions,
-) -> Result<Source, Failure> {
+) -> Result<sheets::Expanded, Failure> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -246,13 +260,13 @@ fn read_base(
                 .to_string(),
         ));
     }
-    if let Err(e) = Model::from_toml_with(&base.label, &base.text, options) {
+    let base = sheets::expand(Some(&base_path), base, Kind::Model)?;
+    if let Err(e) = Model::from_toml_with(&base.source.label, &base.source.text, options) {
         warn(&format!(
             "gapsim: the base model of {} has errors:\n",
             scenario.label
         ));
-        warn(&diagnostic::render(&e.file, &e.text, &e.diagnostics));
-        return Err(Failure::Reported);
+        return Err(base.refuse(&e.diagnostics));
     }
     Ok(base)
 }

@@ -20,6 +20,7 @@ pub mod horizon;
 pub mod monitor;
 mod reader;
 pub mod scenario;
+pub mod sheets;
 pub mod text;
 
 use std::ops::Range;

@@ -95,6 +95,30 @@ pub fn run(model: Option<&Path>, args: &[&str]) -> Run {
     }
 }
 
+/// Runs `gapsim ARGS…` in `dir`: (exit status, stdout, stderr).
+pub fn gapsim_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = gapsim().current_dir(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A run folder's summary.json without the two fields that name the model file (its
+/// name as given and the SHA-256 of its text), which differ between a model and its twin
+/// by construction: every figure, label and setting is kept, numbers as written.
+pub fn summary_but_file(run: &Path) -> String {
+    let mut v: Value = serde_json::from_slice(&std::fs::read(run.join("summary.json")).unwrap())
+        .expect("summary.json is JSON");
+    let model = v["model"]
+        .as_object_mut()
+        .expect("summary.json has a model");
+    model.remove("file").expect("model.file");
+    model.remove("sha256").expect("model.sha256");
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
 /// A number from the summary at a JSON pointer such as `/s114/probability/estimate`.
 pub fn num(v: &Value, pointer: &str) -> f64 {
     let x = v

@@ -25,6 +25,7 @@ mod reports;
 mod runs;
 mod scenarios;
 mod shards;
+mod sheets;
 mod statistics;
 mod streaming;
 mod tampering;

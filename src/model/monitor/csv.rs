@@ -6,14 +6,14 @@ use std::ops::Range;
 
 /// A cell: its text (quotes removed) and where it is.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Cell {
+pub(crate) struct Cell {
     pub text: String,
     pub span: Range<usize>,
 }
 
 /// A record: its cells, its row number (1-based, as a spreadsheet shows it) and its span.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Record {
+pub(crate) struct Record {
     pub row: usize,
     pub cells: Vec<Cell>,
     pub span: Range<usize>,
@@ -27,7 +27,7 @@ impl Record {
 }
 
 /// Splits `src` into records. An unclosed quote is an error at the quote.
-pub(super) fn records(src: &str) -> Result<Vec<Record>, Range<usize>> {
+pub(crate) fn records(src: &str) -> Result<Vec<Record>, Range<usize>> {
     let bytes = src.as_bytes();
     let start = if src.starts_with('\u{FEFF}') { 3 } else { 0 };
     let mut out = Vec::new();

@@ -10,7 +10,7 @@
 
 mod cases;
 mod compile;
-mod csv;
+pub(crate) mod csv;
 pub mod delivery;
 pub mod drift;
 mod items;
