@@ -102,6 +102,9 @@ pub struct MergeArgs {
     /// Do not draw charts or write the report.
     #[arg(long)]
     pub no_charts: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `K/N` with 0 ≤ K < N.

@@ -252,6 +252,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         pool: &pool,
         threads,
         elapsed,
+        merged: None,
         no_charts: args.no_charts,
         date: &date,
         target: &target,
@@ -271,6 +272,9 @@ pub(super) struct Publish<'a> {
     pub(super) pool: &'a rayon::ThreadPool,
     pub(super) threads: usize,
     pub(super) elapsed: std::time::Duration,
+    /// How many shard files the result was merged from (`gapsim merge`), or None for a run
+    /// that simulated its years here.
+    pub(super) merged: Option<usize>,
     pub(super) no_charts: bool,
     pub(super) date: &'a gapsim::report::date::Date,
     pub(super) target: &'a Target,
@@ -291,6 +295,7 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
         pool,
         threads,
         elapsed,
+        merged,
         no_charts,
         date,
         target,
@@ -351,16 +356,26 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     };
     // The years actually simulated: a run to a precision usually stops before the cap.
     let years = summary.run.iterations;
-    let footer = format!(
-        "Wrote {}{wrote}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
-        dir.display(),
-        secs,
-        if threads == 1 { "" } else { "s" },
-        report::amount(
-            rust_decimal::Decimal::from((years as f64 / secs.max(1e-9)) as u64),
-            0
+    let footer = match merged {
+        // A merge simulated nothing: a rate of years a second would be a made-up figure.
+        Some(shards) => format!(
+            "Wrote {}{wrote}\nMerged {} simulated years from {shards} shard{} in {:.2} s.\n",
+            dir.display(),
+            report::amount(rust_decimal::Decimal::from(years), 0),
+            if shards == 1 { "" } else { "s" },
+            secs,
         ),
-    );
+        None => format!(
+            "Wrote {}{wrote}\nSimulated in {:.2} s on {threads} thread{} ({} years a second).\n",
+            dir.display(),
+            secs,
+            if threads == 1 { "" } else { "s" },
+            report::amount(
+                rust_decimal::Decimal::from((years as f64 / secs.max(1e-9)) as u64),
+                0
+            ),
+        ),
+    };
     let shown = |e: anyhow::Error| {
         e.context(format!(
             "the run was written to {}, but its summary could not be shown",

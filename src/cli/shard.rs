@@ -27,6 +27,12 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
              depends on every batch before it; run it on one machine, or give --iterations"
         )));
     }
+    if args.output.json {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--json prints a run's summary, and a shard has none: give --json to \
+             `gapsim merge`, which writes the run folder from the shards"
+        )));
+    }
     let out = shard_path(args, shard);
     if out.exists() {
         return Err(Failure::Other(anyhow::anyhow!(
@@ -88,6 +94,9 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
     write_new(&out, &bytes)?;
     if stop.requested().is_some() {
         return Err(super::run::interrupted(&stop));
+    }
+    if args.output.quiet {
+        return Ok(());
     }
     eprintln!(
         "Wrote {} (shard {} of {}: batches {}..{} of {}, {} simulated years)",
@@ -211,11 +220,12 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         pool: &pool,
         threads,
         elapsed: start.elapsed(),
+        merged: Some(args.shards.len()),
         no_charts: args.no_charts,
         date: &date,
         target: &target,
         stop: &stop,
-        output: super::args::OutputArgs::default(),
+        output: args.output,
     })
 }
 

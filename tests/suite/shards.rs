@@ -267,3 +267,62 @@ fn merging_the_wrong_shards_is_refused_naming_the_files() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--precision cannot be split"));
 }
+
+#[test]
+fn a_merge_prints_like_a_run_without_inventing_a_simulation_rate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    for k in 0..2 {
+        let out = crate::common::gapsim()
+            .args(["run", "--iterations", "20001", "--quiet", "--shard"])
+            .arg(format!("{k}/2"))
+            .arg("--out")
+            .arg(t.join(format!("s{k}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(
+            out.stdout.is_empty() && out.stderr.is_empty(),
+            "--quiet printed"
+        );
+    }
+    let out = crate::common::gapsim()
+        .args([
+            "run",
+            "--iterations",
+            "20001",
+            "--json",
+            "--shard",
+            "0/2",
+            "--out",
+        ])
+        .arg(t.join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gapsim merge"));
+    assert!(!t.join("never").exists());
+
+    let out = crate::common::gapsim()
+        .arg("merge")
+        .args([t.join("s1"), t.join("s0")])
+        .args(["--json", "--no-charts", "--out"])
+        .arg(t.join("m"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, std::fs::read(t.join("m/summary.json")).unwrap());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Merged 20,001 simulated years from 2 shards") && !err.contains("a second"),
+        "{err}"
+    );
+    let out = crate::common::gapsim()
+        .arg("merge")
+        .args([t.join("s0"), t.join("s1")])
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(t.join("q"))
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
+}
