@@ -15,7 +15,7 @@ pub const CHART_BINS: usize = 80;
 /// a longer run's are within a fraction of a bin of them (the pilot's quantiles have a
 /// standard error of about a twentieth of a bin for a normal gap). Counts are integers,
 /// merged by adding, so they do not depend on the order batches finish in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChartCounts {
     /// Left edge of the first bin.
     pub start: f64,
@@ -102,6 +102,25 @@ impl ChartCounts {
         };
         count(gap, &mut self.gap, &mut self.gap_outside);
         count(shortfall, &mut self.shortfall, &mut self.shortfall_outside);
+    }
+
+    /// Years counted, in and beyond the bins, of the gap and of the shortfall.
+    pub(super) fn counted(&self) -> (u64, u64) {
+        (
+            self.gap.iter().sum::<u64>() + self.gap_outside.0 + self.gap_outside.1,
+            self.shortfall.iter().sum::<u64>()
+                + self.shortfall_outside.0
+                + self.shortfall_outside.1,
+        )
+    }
+
+    /// Whether `o` has these bins (a part of the same run).
+    pub(super) fn same_bins(&self, o: &ChartCounts) -> bool {
+        self.start.to_bits() == o.start.to_bits()
+            && self.end.to_bits() == o.end.to_bits()
+            && self.width.to_bits() == o.width.to_bits()
+            && o.gap.len() == CHART_BINS
+            && o.shortfall.len() == CHART_BINS
     }
 
     /// Adds another part of the run's counts (over the same bins).

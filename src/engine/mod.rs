@@ -25,6 +25,7 @@ pub mod memory;
 mod plan;
 mod ranks;
 pub mod shard;
+pub mod shard_stream;
 mod sums;
 mod years;
 
@@ -736,10 +737,38 @@ impl<'m> Simulation<'m> {
         let n = self.iterations;
         let wanted_ranks = (keep.ranks)(n);
         let (gap_wanted, shortfall_wanted) = binned.wanted(&wanted_ranks);
-        let total = gap_wanted.kept() + shortfall_wanted.kept();
+        let batches = n.div_ceil(BATCH_SIZE as u64);
+        let (gap_kept, shortfall_kept) = self.gather(
+            0..batches,
+            [&gap_wanted, &shortfall_wanted],
+            Some(&self.batches),
+            keep.collecting,
+            cancel,
+        )?;
+        Ok(ranks::read_collection(
+            n,
+            &wanted_ranks,
+            [&gap_wanted, &shortfall_wanted],
+            [gap_kept, shortfall_kept],
+        ))
+    }
+
+    /// Simulates batches `range` again, keeping the gaps and the shortfalls in the classes
+    /// `wanted` marks (reserved up front from their counts). With `check`, each batch's
+    /// sums must be the first pass's (a debug build asserts it).
+    fn gather(
+        &self,
+        range: Range<u64>,
+        wanted: [&ranks::Wanted; 2],
+        check: Option<&[BatchSummary]>,
+        progress: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<(Vec<f64>, Vec<f64>), EngineError> {
+        let n = self.config.iterations;
+        let [gap_wanted, shortfall_wanted] = wanted;
         let no_memory = EngineError::OutOfMemory {
             iterations: n,
-            bytes: total * 8,
+            bytes: (gap_wanted.kept() + shortfall_wanted.kept()) * 8,
         };
         let reserve = |k: u64| -> Result<Mutex<Vec<f64>>, EngineError> {
             let mut v = Vec::new();
@@ -747,15 +776,22 @@ impl<'m> Simulation<'m> {
                 .map_err(|_| no_memory.clone())?;
             Ok(Mutex::new(v))
         };
-        let (gap_kept, shortfall_kept) = (
-            reserve(gap_wanted.kept())?,
-            reserve(shortfall_wanted.kept())?,
-        );
+        // The whole run's kept values bound a part's: a shard's share is reserved as it
+        // grows instead.
+        let whole = range.start == 0 && range.end == n.div_ceil(BATCH_SIZE as u64);
+        let (gap_kept, shortfall_kept) = if whole {
+            (
+                reserve(gap_wanted.kept())?,
+                reserve(shortfall_wanted.kept())?,
+            )
+        } else {
+            (Mutex::new(Vec::new()), Mutex::new(Vec::new()))
+        };
         let workers = workers(|| Ok((Vec::new(), Vec::new())))?;
         let visit = |own: &mut (Vec<f64>, Vec<f64>), gap: &[f64], shortfall: &[f64]| {
             for (wanted, values, local, into) in [
-                (&gap_wanted, gap, &mut own.0, &gap_kept),
-                (&shortfall_wanted, shortfall, &mut own.1, &shortfall_kept),
+                (gap_wanted, gap, &mut own.0, &gap_kept),
+                (shortfall_wanted, shortfall, &mut own.1, &shortfall_kept),
             ] {
                 local.clear();
                 wanted.keep(values, local);
@@ -764,32 +800,18 @@ impl<'m> Simulation<'m> {
                     .extend_from_slice(local);
             }
         };
-        let batches = n.div_ceil(BATCH_SIZE as u64);
         // The same batches, the same sums: a batch is reproducible from (seed, index).
-        let check = |b: u64, summary: BatchSummary| {
-            debug_assert!(summary == self.batches[b as usize], "batch {b} differs");
+        let same = |b: u64, summary: BatchSummary| {
+            if let Some(first) = check {
+                debug_assert!(summary == first[b as usize], "batch {b} differs");
+            }
         };
-        self.pass(
-            0..batches,
-            n,
-            &workers,
-            &visit,
-            &check,
-            keep.collecting,
-            cancel,
-        )?;
-        let read = |wanted: &ranks::Wanted, kept: Mutex<Vec<f64>>| {
-            let mut kept = kept
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            debug_assert_eq!(kept.len() as u64, wanted.kept());
-            kept.par_sort_unstable_by(f64::total_cmp);
-            wanted.read(n, &wanted_ranks, &kept)
+        self.pass(range, n, &workers, &visit, &same, progress, cancel)?;
+        let take = |m: Mutex<Vec<f64>>| {
+            m.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        Ok(Collection {
-            gap: read(&gap_wanted, gap_kept),
-            shortfall: read(&shortfall_wanted, shortfall_kept),
-        })
+        Ok((take(gap_kept), take(shortfall_kept)))
     }
 }
 

@@ -150,6 +150,31 @@ impl Binned {
         self.tally.chart.merge(&tally.chart);
     }
 
+    /// The edges and bins of the run whose pilot this is, nothing counted yet (for a shard,
+    /// which counts its own batches whether or not the pilot is among them).
+    pub(super) fn empty_from_pilot(gap: &[f64], shortfall: &[f64]) -> Result<Binned, EngineError> {
+        let mut binned = Binned::from_pilot(gap, shortfall)?;
+        binned.tally = binned.empty_tally()?;
+        Ok(binned)
+    }
+
+    /// Classes of the gap and of the shortfall.
+    pub(super) fn classes(&self) -> (usize, usize) {
+        (self.gap_edges.classes(), self.shortfall_edges.classes())
+    }
+
+    /// The counts so far: of the gap's classes, the shortfall's, and the chart's bins.
+    pub(super) fn into_counts(self) -> (Vec<u64>, Vec<u64>, ChartCounts) {
+        (self.tally.gap, self.tally.shortfall, self.tally.chart)
+    }
+
+    /// Adds a part's counts, counted over these classes and bins.
+    pub(super) fn add_counts(&mut self, gap: &[u64], shortfall: &[u64], chart: &ChartCounts) {
+        super::sums::add(&mut self.tally.gap, gap);
+        super::sums::add(&mut self.tally.shortfall, shortfall);
+        self.tally.chart.merge(chart);
+    }
+
     /// The chart histogram of the whole run.
     pub(super) fn chart(&self) -> &ChartCounts {
         &self.tally.chart
@@ -239,6 +264,27 @@ impl Wanted {
             ranks: ranks.to_vec(),
             values,
         }
+    }
+}
+
+/// The order statistics at `ranks` of a run of n years from the values pass 2 kept of the
+/// gap and the shortfall (in any order: sorted here).
+pub(super) fn read_collection(
+    n: u64,
+    ranks: &[u64],
+    wanted: [&Wanted; 2],
+    kept: [Vec<f64>; 2],
+) -> super::Collection {
+    use rayon::slice::ParallelSliceMut as _;
+    let [mut gap, mut shortfall] = kept;
+    let read = |wanted: &Wanted, kept: &mut Vec<f64>| {
+        debug_assert_eq!(kept.len() as u64, wanted.kept());
+        kept.par_sort_unstable_by(f64::total_cmp);
+        wanted.read(n, ranks, kept)
+    };
+    super::Collection {
+        gap: read(wanted[0], &mut gap),
+        shortfall: read(wanted[1], &mut shortfall),
     }
 }
 

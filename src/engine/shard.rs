@@ -161,7 +161,43 @@ pub fn merge(
         _ => 0,
     };
     parts.retain(|p| p.end > p.first);
-    if parts.is_empty() {
+    parts.sort_by_key(|p| p.first);
+    tiles(parts.iter().map(|p| (p.first, p.end)), total)?;
+    for p in &parts {
+        check_part(p, config.iterations, per_row)?;
+    }
+    Ok(assemble(model, config, parts))
+}
+
+/// Checks that the non-empty batch ranges `ranges`, sorted by their first batch, cover
+/// batches 0..`total` once each.
+pub(super) fn tiles(
+    ranges: impl Iterator<Item = (u64, u64)>,
+    total: u64,
+) -> Result<(), MergeError> {
+    let mut next = 0;
+    let mut last: Option<(u64, u64)> = None;
+    for (first, end) in ranges {
+        if first < next {
+            let (a_first, a_end) = last.expect("an earlier range ends at next");
+            return Err(MergeError::Overlap {
+                a_first,
+                a_end,
+                b_first: first,
+                b_end: end,
+            });
+        }
+        if first > next {
+            return Err(MergeError::Missing {
+                first: next,
+                end: first,
+                total,
+            });
+        }
+        next = end;
+        last = Some((first, end));
+    }
+    let Some((first, end)) = last else {
         return Err(if total == 0 {
             MergeError::Empty
         } else {
@@ -171,29 +207,7 @@ pub fn merge(
                 total,
             }
         });
-    }
-    parts.sort_by_key(|p| p.first);
-    let mut next = 0;
-    for (i, p) in parts.iter().enumerate() {
-        if p.first < next {
-            let a = &parts[i - 1];
-            return Err(MergeError::Overlap {
-                a_first: a.first,
-                a_end: a.end,
-                b_first: p.first,
-                b_end: p.end,
-            });
-        }
-        if p.first > next {
-            return Err(MergeError::Missing {
-                first: next,
-                end: p.first,
-                total,
-            });
-        }
-        check_part(p, config.iterations, per_row)?;
-        next = p.end;
-    }
+    };
     if next < total {
         return Err(MergeError::Missing {
             first: next,
@@ -202,15 +216,14 @@ pub fn merge(
         });
     }
     if next > total {
-        let p = parts.last().expect("not empty");
         return Err(MergeError::Inconsistent {
-            first: p.first,
-            end: p.end,
-            found: format!("batches up to {}", p.end),
+            first,
+            end,
+            found: format!("batches up to {end}"),
             needed: format!("the run's {total} batches"),
         });
     }
-    Ok(assemble(model, config, parts))
+    Ok(())
 }
 
 /// Checks that a part holds exactly its batches' sums and values.

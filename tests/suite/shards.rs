@@ -5,6 +5,7 @@
 use std::sync::atomic::AtomicBool;
 
 use gapsim::engine::shard::{self, MergeError, ShardOf, ShardPart};
+use gapsim::engine::shard_stream;
 use gapsim::engine::{self, RunConfig};
 use gapsim::model::Model;
 use gapsim::sample::Sampling;
@@ -325,4 +326,148 @@ fn a_merge_prints_like_a_run_without_inventing_a_simulation_rate() {
         .output()
         .unwrap();
     assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+/// Counting shards, collecting shards (from the counted set, `collect_count` of them) and
+/// their merge, each set given in reverse order.
+fn streamed_merge(
+    m: &Model,
+    config: &RunConfig,
+    count: u64,
+    collect_count: u64,
+) -> Result<engine::RunResult, shard_stream::StreamError> {
+    let no = AtomicBool::new(false);
+    let range = |index, count| shard::batch_range(config.iterations, ShardOf { index, count });
+    let mut counted: Vec<_> = (0..count)
+        .map(|k| shard_stream::count_shard(m, config, range(k, count), &|_| {}, &no).unwrap())
+        .collect();
+    counted.reverse();
+    let mut collected: Vec<_> = (0..collect_count)
+        .map(|k| {
+            shard_stream::collect_shard(
+                m,
+                config,
+                counted.clone(),
+                range(k, collect_count),
+                &stats::ranks_read,
+                &|_| {},
+                &no,
+            )
+            .unwrap()
+        })
+        .collect();
+    collected.reverse();
+    shard_stream::merge_streamed(m, config, counted, collected, &stats::ranks_read, &no)
+}
+
+#[test]
+fn a_streaming_run_split_into_counting_and_collecting_shards_merges_to_the_same_summary() {
+    // 135,001 years: 14 batches, past the 10-batch pilot, which 3 and 7 do not divide (the
+    // last batch a single year); the one-machine run streams (keeps none of its years) and
+    // gives the same summary as keeping every year.
+    let kent = model("models/kent-2024-25.toml");
+    let no = AtomicBool::new(false);
+    for sampling in [Sampling::MonteCarlo, Sampling::QuasiMonteCarlo] {
+        let config = RunConfig {
+            seed: 5,
+            iterations: 135_001,
+            reserves: rust_decimal::prelude::ToPrimitive::to_f64(&kent.usable_reserves()).unwrap(),
+            sampling,
+        };
+        let keep = engine::Keep {
+            years_up_to: 0,
+            ranks: &stats::ranks_read,
+            collecting: &|_| {},
+        };
+        let mut single = engine::run_keeping(&kent, &config, &keep, &|_| {}, &no).unwrap();
+        assert!(single.collected.is_some(), "the run streamed");
+        let want = summary_bytes(&kent, &config, &mut single);
+        let mut kept = engine::run(&kent, &config, &|_| {}, &no).unwrap();
+        assert!(want == summary_bytes(&kent, &config, &mut kept));
+        for (count, collect_count) in [(1u64, 1u64), (3, 3), (7, 7), (3, 2)] {
+            let mut merged = streamed_merge(&kent, &config, count, collect_count).unwrap();
+            assert!(merged.gap.is_empty(), "a streamed merge keeps no years");
+            let got = summary_bytes(&kent, &config, &mut merged);
+            assert!(
+                got == want,
+                "{sampling:?}, {count} counting and {collect_count} collecting shards: the \
+                 summaries differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn streamed_shards_that_do_not_make_one_whole_run_are_refused() {
+    let kent = model("models/kent-2024-25.toml");
+    let no = AtomicBool::new(false);
+    let config = RunConfig {
+        seed: 5,
+        iterations: 125_000,
+        reserves: 75.0,
+        sampling: Sampling::MonteCarlo,
+    };
+    let range = |index, count| shard::batch_range(config.iterations, ShardOf { index, count });
+    let counted: Vec<_> = (0..3)
+        .map(|k| shard_stream::count_shard(&kent, &config, range(k, 3), &|_| {}, &no).unwrap())
+        .collect();
+    let collect = |parts: Vec<_>, k| {
+        shard_stream::collect_shard(
+            &kent,
+            &config,
+            parts,
+            range(k, 3),
+            &stats::ranks_read,
+            &|_| {},
+            &no,
+        )
+    };
+    // A counted shard missing: neither the second pass nor the merge can start.
+    let missing = collect(counted[..2].to_vec(), 0).unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            shard_stream::StreamError::Merge(MergeError::Missing { .. })
+        ),
+        "{missing:?}"
+    );
+    let collected: Vec<_> = (0..3)
+        .map(|k| collect(counted.clone(), k).unwrap())
+        .collect();
+    let merge = |c: Vec<_>, d: Vec<_>| {
+        shard_stream::merge_streamed(&kent, &config, c, d, &stats::ranks_read, &no)
+    };
+    let e = merge(counted.clone(), collected[1..].to_vec()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            shard_stream::StreamError::Merge(MergeError::Missing { first: 0, .. })
+        ),
+        "{e:?}"
+    );
+    // A collected part short of one value, and a counted part whose counts are off.
+    let mut short = collected.clone();
+    short[2].gap.pop();
+    let e = merge(counted.clone(), short).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            shard_stream::StreamError::Merge(MergeError::Inconsistent { .. })
+        ),
+        "{e:?}"
+    );
+    let mut off = counted.clone();
+    let i = off[1].gap.iter().position(|&c| c > 0).unwrap();
+    off[1].gap[i] -= 1;
+    off[1].gap[i + 1] += 1;
+    off[1].gap[0] += 1;
+    let e = merge(off, collected.clone()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            shard_stream::StreamError::Merge(MergeError::Inconsistent { first, .. }) if first == counted[1].first
+        ),
+        "{e:?}"
+    );
+    assert!(merge(counted, collected).is_ok());
 }
