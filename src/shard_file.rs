@@ -2,8 +2,9 @@
 //!
 //! One line of JSON (the header: the format, the program, the model's text and SHA-256,
 //! every option that changes a figure, the shard and its batches, the payload's length and
-//! SHA-256), a newline, then the payload: the shard's [`ShardPart`] in postcard's binary
-//! form (floats as their 8 bytes, so nothing is rounded on the way). A file that was cut
+//! SHA-256), a newline, then the payload ([`Payload`]: every year of the shard's batches,
+//! or for a run long enough to stream its counts or its collected values) in postcard's
+//! binary form (floats as their 8 bytes, so nothing is rounded on the way). A file that was cut
 //! short, altered or mixed up is refused by its length and digest before anything is read
 //! from it.
 
@@ -11,9 +12,41 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::shard::{ShardOf, ShardPart};
+use crate::engine::shard_stream::{CollectedPart, CountedPart};
 
 /// The format line every shard file's header carries.
-pub const FORMAT: &str = "gapsim shard 1";
+pub const FORMAT: &str = "gapsim shard 2";
+
+/// What a shard holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Payload {
+    /// Every year of its batches (a run that keeps every year).
+    Years(ShardPart),
+    /// Pass 1 of a streaming run: its batches' sums and counts.
+    Counts(CountedPart),
+    /// Pass 2 of a streaming run: its batches' values in the wanted classes.
+    Collected(CollectedPart),
+}
+
+impl Payload {
+    /// Its batches, `first..end`.
+    pub fn batches(&self) -> (u64, u64) {
+        match self {
+            Payload::Years(p) => (p.first, p.end),
+            Payload::Counts(p) => (p.first, p.end),
+            Payload::Collected(p) => (p.first, p.end),
+        }
+    }
+
+    /// What it holds, in the header's words.
+    pub fn contents(&self) -> &'static str {
+        match self {
+            Payload::Years(_) => "every year",
+            Payload::Counts(_) => "counts",
+            Payload::Collected(_) => "collected values",
+        }
+    }
+}
 
 /// What a shard says about itself and the run it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +80,8 @@ pub struct ShardHeader {
     pub shard: ShardOf,
     /// Its batches, `first..end`.
     pub batches: (u64, u64),
+    /// What its payload holds ([`Payload::contents`]).
+    pub contents: String,
     /// Bytes of the payload after the header line.
     pub payload_bytes: u64,
     /// SHA-256 of the payload, in hex.
@@ -55,7 +90,7 @@ pub struct ShardHeader {
 
 impl ShardHeader {
     /// The settings every shard of one run must share, by name, for a merge's refusal to
-    /// say which differs.
+    /// say which differs (the shard count is shared by the shards of one pass).
     pub fn run_settings(&self) -> Vec<(&'static str, String)> {
         vec![
             ("program", self.program.clone()),
@@ -66,7 +101,6 @@ impl ShardHeader {
             ("reserves", self.reserves.clone()),
             ("--reserves", self.reserves_overridden.to_string()),
             ("--repair-correlation", self.repair_correlation.to_string()),
-            ("shard count", self.shard.count.to_string()),
         ]
     }
 }
@@ -94,10 +128,11 @@ pub enum ShardFileError {
 ///
 /// # Panics
 /// Never: serialising these plain data types cannot fail.
-pub fn encode(mut header: ShardHeader, part: &ShardPart) -> Vec<u8> {
+pub fn encode(mut header: ShardHeader, part: &Payload) -> Vec<u8> {
     let payload = postcard::to_allocvec(part).expect("plain data serialises");
     header.format = FORMAT.to_string();
-    header.batches = (part.first, part.end);
+    header.batches = part.batches();
+    header.contents = part.contents().to_string();
     header.payload_bytes = payload.len() as u64;
     header.payload_sha256 = hex(&Sha256::digest(&payload));
     let mut out = serde_json::to_vec(&header).expect("plain data serialises");
@@ -110,7 +145,7 @@ pub fn encode(mut header: ShardHeader, part: &ShardPart) -> Vec<u8> {
 ///
 /// # Errors
 /// [`ShardFileError`] for anything that is not an intact shard of this format.
-pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, ShardPart), ShardFileError> {
+pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, Payload), ShardFileError> {
     let Some(end) = bytes.iter().position(|&b| b == b'\n') else {
         return Err(ShardFileError::NotAShard(": it has no header line".into()));
     };
@@ -139,12 +174,16 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, ShardPart), ShardFileError> 
             "its model text's SHA-256 is not the one its header records".into(),
         ));
     }
-    let part: ShardPart = postcard::from_bytes(payload)
+    let part: Payload = postcard::from_bytes(payload)
         .map_err(|e| ShardFileError::Damaged(format!("its payload cannot be read ({e})")))?;
-    if (part.first, part.end) != header.batches {
+    let (first, end) = part.batches();
+    if (first, end) != header.batches || part.contents() != header.contents {
         return Err(ShardFileError::Damaged(format!(
-            "it holds batches {}..{} where its header says {}..{}",
-            part.first, part.end, header.batches.0, header.batches.1
+            "it holds {} of batches {first}..{end} where its header says {} of {}..{}",
+            part.contents(),
+            header.contents,
+            header.batches.0,
+            header.batches.1
         )));
     }
     Ok((header, part))
@@ -174,20 +213,21 @@ mod tests {
             repair_correlation: false,
             shard: ShardOf { index: 0, count: 1 },
             batches: (0, 0),
+            contents: String::new(),
             payload_bytes: 0,
             payload_sha256: String::new(),
         }
     }
 
-    fn part() -> ShardPart {
-        ShardPart {
+    fn part() -> Payload {
+        Payload::Years(ShardPart {
             first: 0,
             end: 0,
             batches: Vec::new(),
             gap: vec![1.0, -0.0, f64::MIN_POSITIVE, 1.0 / 3.0],
             shortfall: vec![0.1, 0.2, 0.30000000000000004, 7e300],
             paths: Vec::new(),
-        }
+        })
     }
 
     #[test]
@@ -195,9 +235,13 @@ mod tests {
         let bytes = encode(header(), &part());
         let (h, p) = decode(&bytes).unwrap();
         assert_eq!(h.format, FORMAT);
+        assert_eq!(h.contents, "every year");
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&p.gap), bits(&part().gap));
-        assert_eq!(bits(&p.shortfall), bits(&part().shortfall));
+        let (Payload::Years(p), Payload::Years(want)) = (p, part()) else {
+            panic!("not the years written");
+        };
+        assert_eq!(bits(&p.gap), bits(&want.gap));
+        assert_eq!(bits(&p.shortfall), bits(&want.shortfall));
         // Cut short, one byte flipped in the payload, a byte added, no header line.
         let cut = &bytes[..bytes.len() - 1];
         assert!(matches!(decode(cut), Err(ShardFileError::Damaged(_))));

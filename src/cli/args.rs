@@ -66,6 +66,8 @@ pub enum Command {
     /// Put the shards of one run (`gapsim run … --shard K/N`) back together into its run
     /// folder: the same summary.json and percentiles.csv as the unsharded run, to the bit.
     Merge(MergeArgs),
+    /// The second pass of a sharded run too long to keep every year, shard by shard.
+    Collect(CollectArgs),
     /// Write a new council's model to fill in: a commented template whose every figure is
     /// an assumption to replace, which checks and runs as it is.
     Init(InitArgs),
@@ -105,6 +107,40 @@ pub struct MergeArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  \
+    gapsim run big.toml --iterations 1000000000 --shard 3/8 --out s-3.gapshard   (pass 1, each K)\n  \
+    gapsim collect s-*.gapshard --shard 3/8 --out c-3.gapshard                   (pass 2, each K)\n  \
+    gapsim merge s-*.gapshard c-*.gapshard --out run                              (the run folder)\n\n\
+    A run longer than a run keeps in memory (20,000,000 simulated years) streams: its \
+    shards count their years in fine classes, and a second pass simulates each shard's \
+    batches again to keep only the values the percentiles are read from. gapsim collect is \
+    that second pass, given every counting shard of the run. The model and options come \
+    from the shards. Shards that hold every year have nothing to collect: it says so and \
+    exits 0. docs/cluster.md has the Slurm job arrays.")]
+pub struct CollectArgs {
+    /// Every counting shard of the run (what gapsim run … --shard K/N wrote), in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+
+    /// Which part of the second pass to run, K/N (N need not be the first pass's).
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: gapsim::engine::shard::ShardOf,
+
+    /// The collecting shard file to write (must not exist). Default:
+    /// MODEL-collected-K-of-N.gapshard in the current folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// Worker threads (default: all cores). The figures do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<u64>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `K/N` with 0 ≤ K < N.

@@ -25,6 +25,7 @@ mod reserves;
 mod run;
 mod scenario;
 mod shard;
+mod shard_set;
 mod sheets;
 mod signals;
 mod staging;
@@ -73,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Journey(a) => journey::journey(&a),
         Command::Backtest(a) => backtest::backtest(&a),
         Command::Merge(a) => shard::merge(&a),
+        Command::Collect(a) => shard::collect(&a),
         Command::Init(a) => init::init(&a),
         Command::Explain(a) => explain::explain(&a),
         Command::Completions(a) => completions::completions(&a),

@@ -399,7 +399,7 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
 pub const KEEP_VAR: &str = "GAPSIM_KEEP_YEARS_UP_TO";
 
 /// The most simulated years a run keeps in memory: [`KEEP_VAR`], or the engine's.
-fn keep_years_up_to() -> Result<u64, Failure> {
+pub(super) fn keep_years_up_to() -> Result<u64, Failure> {
     match std::env::var(KEEP_VAR) {
         Err(_) => Ok(engine::KEEP_YEARS_UP_TO),
         Ok(text) => text.trim().parse().map_err(|_| {

@@ -1,22 +1,23 @@
-//! `gapsim run … --shard K/N` (one shard's batches into a shard file) and `gapsim merge`
-//! (shards back into the run folder the unsharded run writes, to the bit).
+//! `gapsim run … --shard K/N` (one shard's batches into a shard file), `gapsim collect`
+//! (a streaming run's second pass, shard by shard) and `gapsim merge` (shards back into the
+//! run folder the unsharded run writes, to the bit).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use gapsim::engine::shard::{self, MergeError, ShardOf, ShardPart};
+use gapsim::engine::shard::{self, ShardOf, ShardPart};
+use gapsim::engine::shard_stream::{self, StreamError};
 use gapsim::engine::{EngineError, RunConfig};
-use gapsim::model::LoadOptions;
-use gapsim::shard_file::{self, ShardHeader};
-use gapsim::stats::Provenance;
+use gapsim::shard_file::{self, Payload, ShardHeader};
 use rust_decimal::prelude::ToPrimitive as _;
 
-use super::args::{MergeArgs, RunArgs};
+use super::args::{CollectArgs, MergeArgs, RunArgs};
 use super::output::Target;
 use super::progress::Progress;
+use super::shard_set;
 use super::signals::Stop;
-use super::{Failure, Source, outputs_dir};
+use super::{Failure, outputs_dir};
 
 /// Runs shard `shard` of the run `args` describe and writes its shard file.
 pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
@@ -34,12 +35,7 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
         )));
     }
     let out = shard_path(args, shard);
-    if out.exists() {
-        return Err(Failure::Other(anyhow::anyhow!(
-            "{} already exists: give another --out, or remove it",
-            out.display()
-        )));
-    }
+    shard_set::fresh(&out)?;
     let ready = super::run::load(args)?;
     let model = &ready.model;
     if let Some(d) = args.reserves.and_then(|r| model.check_reserves_override(r)) {
@@ -55,12 +51,19 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
         sampling: super::run::sampling(args.sampling),
     };
     let range = shard::batch_range(config.iterations, shard);
-    let pool = pool(args.threads)?;
-    let years = (range.end * gapsim::engine::BATCH_SIZE as u64).min(config.iterations)
-        - (range.start * gapsim::engine::BATCH_SIZE as u64).min(config.iterations);
+    let pool = shard_set::pool(args.threads)?;
+    let streams = shard_stream::streams(config.iterations, super::run::keep_years_up_to()?);
+    let years = years_in(&range, config.iterations);
     let progress = Progress::new(years, !args.output.quiet);
     let tick = |n| progress.tick(n);
-    let outcome = pool.install(|| shard::run_shard(model, &config, range, &tick, stop.flag()));
+    let outcome = pool.install(|| {
+        if streams {
+            shard_stream::count_shard(model, &config, range, &tick, stop.flag())
+                .map(Payload::Counts)
+        } else {
+            shard::run_shard(model, &config, range, &tick, stop.flag()).map(Payload::Years)
+        }
+    });
     progress.finish();
     let part = match outcome {
         Ok(p) => p,
@@ -74,7 +77,7 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
     };
     let header = ShardHeader {
         format: String::new(),
-        program: program(),
+        program: shard_set::program(),
         model_file: ready.source.label.clone(),
         model_sha256: super::sha256_hex(ready.source.text.as_bytes()),
         model_text: ready.source.text.clone(),
@@ -87,136 +90,297 @@ pub fn run_shard(args: &RunArgs, shard: ShardOf) -> Result<(), Failure> {
         repair_correlation: args.repair_correlation,
         shard,
         batches: (0, 0),
+        contents: String::new(),
         payload_bytes: 0,
         payload_sha256: String::new(),
     };
     let bytes = shard_file::encode(header, &part);
-    write_new(&out, &bytes)?;
+    shard_set::write_new(&out, &bytes)?;
     if stop.requested().is_some() {
         return Err(super::run::interrupted(&stop));
     }
     if args.output.quiet {
         return Ok(());
     }
+    let (first, end) = part.batches();
     eprintln!(
-        "Wrote {} (shard {} of {}: batches {}..{} of {}, {} simulated years)",
+        "Wrote {} (shard {} of {}: batches {first}..{end} of {}, {} simulated years{})",
         out.display(),
         shard.index,
         shard.count,
-        part.first,
-        part.end,
         shard::batches_in(config.iterations),
-        part.gap.len()
+        years,
+        if streams {
+            "; counted, the first of two passes"
+        } else {
+            ""
+        }
     );
+    if streams {
+        eprintln!(
+            "This run is too long to keep every year, so its shards count them first. When \
+             every shard is written, collect the values the percentiles need, one shard at a \
+             time:\n  gapsim collect SHARDS… --shard K/N\nthen merge the counting and the \
+             collecting shards together (docs/cluster.md)."
+        );
+    }
     Ok(())
 }
 
-/// Merges shard files into a run folder.
+/// Simulated years in batches `range` of a run of `iterations`.
+fn years_in(range: &std::ops::Range<u64>, iterations: u64) -> u64 {
+    let at = |b: u64| (b * gapsim::engine::BATCH_SIZE as u64).min(iterations);
+    at(range.end) - at(range.start)
+}
+
+/// The second pass of shard K of a streaming run: from the whole first pass's shards, its
+/// batches simulated again and the values the percentiles need kept.
+pub fn collect(args: &CollectArgs) -> Result<(), Failure> {
+    let stop = Stop::install();
+    let read = shard_set::read(&args.shards)?;
+    let counted: Vec<&shard_set::Read> = read.iter().collect();
+    let kinds: Vec<&str> = read.iter().map(|r| r.payload.contents()).collect();
+    if kinds.iter().all(|&k| k == "every year") {
+        if !args.quiet {
+            eprintln!(
+                "These shards hold every year of their batches (the run is short enough to \
+                 keep them): there is nothing to collect; merge them with gapsim merge."
+            );
+        }
+        return Ok(());
+    }
+    if let Some(r) = read.iter().find(|r| r.payload.contents() != "counts") {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} holds {}, where gapsim collect reads the counting shards of the first pass \
+             (what gapsim run … --shard K/N wrote): give those, all of them",
+            r.path.display(),
+            r.payload.contents()
+        )));
+    }
+    shard_set::one_split(&counted)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = Path::new(&read[0].header.model_file)
+            .file_stem()
+            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from(format!(
+            "{stem}-collected-{}-of-{}.gapshard",
+            args.shard.index, args.shard.count
+        ))
+    });
+    shard_set::fresh(&out)?;
+    let run = shard_set::run_of(&read[0])?;
+    let config = &run.config;
+    let range = shard::batch_range(config.iterations, args.shard);
+    let years = years_in(&range, config.iterations);
+    let header = ShardHeader {
+        shard: args.shard,
+        ..read[0].header.clone()
+    };
+    // Copies (a few MB each), so that a refusal can still name the files.
+    let parts: Vec<_> = read
+        .iter()
+        .filter_map(|r| match &r.payload {
+            Payload::Counts(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let pool = shard_set::pool(args.threads)?;
+    let progress = Progress::new(years, !args.quiet);
+    let tick = |n| progress.tick(n);
+    let outcome = pool.install(|| {
+        shard_stream::collect_shard(
+            &run.model,
+            config,
+            parts,
+            range,
+            &gapsim::stats::ranks_read,
+            &tick,
+            stop.flag(),
+        )
+    });
+    progress.finish();
+    let part = match outcome {
+        Ok(p) => p,
+        Err(StreamError::Engine(EngineError::Cancelled)) => {
+            return Err(super::run::interrupted(&stop));
+        }
+        Err(StreamError::Merge(e)) => {
+            return Err(Failure::Other(anyhow::anyhow!(shard_set::explain(
+                &e,
+                &shard_set::names(&counted),
+                config.iterations,
+                "shard"
+            ))));
+        }
+        Err(e) => {
+            return Err(Failure::Other(anyhow::anyhow!("{}: {e}", run.source.label)));
+        }
+    };
+    let bytes = shard_file::encode(header, &Payload::Collected(part));
+    shard_set::write_new(&out, &bytes)?;
+    if stop.requested().is_some() {
+        return Err(super::run::interrupted(&stop));
+    }
+    if !args.quiet {
+        eprintln!(
+            "Wrote {} (collecting shard {} of {}: {years} simulated years again; the second \
+             of two passes)",
+            out.display(),
+            args.shard.index,
+            args.shard.count
+        );
+    }
+    Ok(())
+}
+
+/// Merges shard files into a run folder: the shards of a run that kept every year, or the
+/// counting and the collecting shards of a streaming one.
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let stop = Stop::install();
     let date = super::report::today()?;
-    let mut read = Vec::with_capacity(args.shards.len());
-    for path in &args.shards {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read shard {}", path.display()))?;
-        let (header, part) = shard_file::decode(&bytes)
-            .map_err(|e| Failure::Other(anyhow::anyhow!("{} {e}", path.display())))?;
-        read.push((path.clone(), header, part));
-    }
-    let (first_path, first, _) = &read[0];
-    if first.program != program() {
+    let read = shard_set::read(&args.shards)?;
+    let of = |kind: &str| -> Vec<&shard_set::Read> {
+        read.iter()
+            .filter(|r| r.payload.contents() == kind)
+            .collect()
+    };
+    let (years, counts, collected) = (of("every year"), of("counts"), of("collected values"));
+    let name = |r: &[&shard_set::Read]| r[0].path.display().to_string();
+    if !years.is_empty() && years.len() < read.len() {
+        let other = if counts.is_empty() {
+            &collected
+        } else {
+            &counts
+        };
         return Err(Failure::Other(anyhow::anyhow!(
-            "{} was written by {}, and this is {}: merge shards with the program that ran \
-             them (figures may differ between versions)",
-            first_path.display(),
-            first.program,
-            program()
+            "{} holds every year of its batches and {} {}: shards of runs split in different \
+             ways (a run too long to keep every year counts and collects instead); merge the \
+             shards of one run",
+            name(&years),
+            name(other),
+            other[0].payload.contents()
         )));
     }
-    for (path, header, _) in &read[1..] {
-        for ((what, a), (_, b)) in first.run_settings().iter().zip(header.run_settings()) {
-            if *a != b {
-                return Err(Failure::Other(anyhow::anyhow!(
-                    "{} and {} are shards of different runs: {what} is {a} in the first and \
-                     {b} in the second; merge only the shards of one run",
-                    first_path.display(),
-                    path.display()
-                )));
-            }
-        }
-    }
-    let source = Source {
-        label: first.model_file.clone(),
-        text: first.model_text.clone(),
-    };
-    let options = LoadOptions {
-        repair_correlation: first.repair_correlation,
-    };
-    let loaded = super::load(&source, &options)?;
-    let model = loaded.model;
-    let reserves: rust_decimal::Decimal = first.reserves.parse().map_err(|_| {
-        anyhow::anyhow!(
-            "{}: reserves {:?} unreadable",
-            first_path.display(),
-            first.reserves
-        )
-    })?;
-    let config = RunConfig {
-        seed: first.seed,
-        iterations: first.iterations,
-        reserves: reserves
-            .to_f64()
-            .context("usable reserves are out of range")?,
-        sampling: gapsim::sample::Sampling::from_name(&first.sampling).ok_or_else(|| {
-            anyhow::anyhow!(
-                "{}: unknown sampling {:?}",
-                first_path.display(),
-                first.sampling
+    if years.is_empty() && (counts.is_empty() || collected.is_empty()) {
+        let (given, wanted) = if counts.is_empty() {
+            (
+                "collecting shards",
+                "the counting shards they were collected from",
             )
-        })?,
-    };
-    let ranges: Vec<(PathBuf, u64, u64)> = read
-        .iter()
-        .map(|(p, _, part)| (p.clone(), part.first, part.end))
-        .collect();
-    let count = first.shard.count;
-    let inputs = first.inputs.clone();
-    let provenance = Provenance {
-        file: first.model_file.clone(),
-        sha256: first.model_sha256.clone(),
-        program: program(),
-        reserves_overridden: first.reserves_overridden,
-        precision: None,
-    };
-    let parts: Vec<ShardPart> = read.into_iter().map(|(_, _, p)| p).collect();
-    let start = Instant::now();
-    let result = shard::merge(&model, &config, parts).map_err(|e| {
-        Failure::Other(anyhow::anyhow!(explain(
-            &e,
-            &ranges,
-            config.iterations,
-            count
-        )))
-    })?;
+        } else {
+            (
+                "counting shards",
+                "their collecting shards: gapsim collect SHARDS… --shard K/N for each K",
+            )
+        };
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} and the rest are {given} of a run too long to keep every year, and a merge \
+             needs {wanted}; then merge the counting and collecting shards together",
+            read[0].path.display()
+        )));
+    }
+    for pass in [&years, &counts, &collected] {
+        shard_set::one_split(pass)?;
+    }
     let target = match &args.out {
-        Some(dir) => Target::Exact(dir.clone()),
+        Some(path) => Target::Exact(path.clone()),
         None => Target::Auto {
             parent: outputs_dir(),
-            model_stem: Path::new(&provenance.file)
+            model_stem: Path::new(&read[0].header.model_file)
                 .file_stem()
                 .map_or_else(|| "merged".into(), |s| s.to_string_lossy().into_owned()),
         },
     };
     super::output::precheck(&target)?;
-    let pool = pool(args.threads)?;
+    let run = shard_set::run_of(&read[0])?;
+    let n = run.config.iterations;
+    let named_years = shard_set::names(&years);
+    for (set, what) in [
+        (&named_years, "shard"),
+        (&shard_set::names(&counts), "shard"),
+    ] {
+        if !set.is_empty() {
+            shard_set::tiling(set, n, what)?;
+        }
+    }
+    if !collected.is_empty() {
+        shard_set::tiling(&shard_set::names(&collected), n, "collecting shard")?;
+    }
+    let start = Instant::now();
+    let result = if years.is_empty() {
+        let payloads = |set: &[&shard_set::Read]| -> Vec<Payload> {
+            set.iter().map(|r| r.payload.clone()).collect()
+        };
+        let counted = payloads(&counts)
+            .into_iter()
+            .filter_map(|p| match p {
+                Payload::Counts(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let values = payloads(&collected)
+            .into_iter()
+            .filter_map(|p| match p {
+                Payload::Collected(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let pool = shard_set::pool(args.threads)?;
+        let merged = pool.install(|| {
+            shard_stream::merge_streamed(
+                &run.model,
+                &run.config,
+                counted,
+                values,
+                &gapsim::stats::ranks_read,
+                stop.flag(),
+            )
+        });
+        match merged {
+            Ok(r) => r,
+            Err(StreamError::Merge(e)) => {
+                // Both passes tile the batches (checked above): a part that does not fit
+                // its range is a counting shard's, a count of values the collecting ones'.
+                return Err(Failure::Other(anyhow::anyhow!(shard_set::explain(
+                    &e,
+                    &shard_set::names(&counts),
+                    n,
+                    "shard"
+                ))));
+            }
+            Err(StreamError::Engine(EngineError::Cancelled)) => {
+                return Err(super::run::interrupted(&stop));
+            }
+            Err(e) => {
+                return Err(Failure::Other(anyhow::anyhow!("{}: {e}", run.source.label)));
+            }
+        }
+    } else {
+        let parts: Vec<ShardPart> = read
+            .into_iter()
+            .filter_map(|r| match r.payload {
+                Payload::Years(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        shard::merge(&run.model, &run.config, parts).map_err(|e| {
+            Failure::Other(anyhow::anyhow!(shard_set::explain(
+                &e,
+                &named_years,
+                n,
+                "shard"
+            )))
+        })?
+    };
+    let pool = shard_set::pool(args.threads)?;
     let threads = pool.current_num_threads();
     super::run::publish(super::run::Publish {
-        source: &source,
-        model: &model,
-        config: &config,
-        provenance,
+        source: &run.source,
+        model: &run.model,
+        config: &run.config,
+        provenance: run.provenance,
         result,
-        inputs: &inputs,
+        inputs: &run.inputs,
         pool: &pool,
         threads,
         elapsed: start.elapsed(),
@@ -227,65 +391,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         stop: &stop,
         output: args.output,
     })
-}
-
-/// A merge refusal in terms of the files given.
-fn explain(e: &MergeError, ranges: &[(PathBuf, u64, u64)], iterations: u64, count: u64) -> String {
-    let named = |first: u64, end: u64| {
-        ranges
-            .iter()
-            .filter(|r| r.1 == first && r.2 == end)
-            .map(|r| r.0.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match e {
-        MergeError::Overlap {
-            a_first,
-            a_end,
-            b_first,
-            b_end,
-        } if a_first == b_first && a_end == b_end => format!(
-            "batches {a_first}..{a_end} are given twice ({}): give each shard once",
-            named(*a_first, *a_end)
-        ),
-        MergeError::Overlap {
-            a_first,
-            a_end,
-            b_first,
-            b_end,
-        } => format!(
-            "{} and {} overlap (batches {a_first}..{a_end} and {b_first}..{b_end}): shards of \
-             two splits of the run; give the shards of one --shard K/N split",
-            named(*a_first, *a_end),
-            named(*b_first, *b_end)
-        ),
-        MergeError::Missing { first, end, total } => {
-            let missing: Vec<String> = (0..count)
-                .filter(|&k| {
-                    let r = shard::batch_range(iterations, ShardOf { index: k, count });
-                    r.start < *end && r.end > *first
-                })
-                .map(|k| format!("{k}/{count}"))
-                .collect();
-            format!(
-                "batches {first}..{end} of the run's {total} are in none of the shards given: \
-                 shard {} is missing; run it (gapsim run … --shard K/N) and merge again",
-                missing.join(", ")
-            )
-        }
-        MergeError::Inconsistent { first, end, .. } => {
-            format!(
-                "{} is damaged: {e}; run its shard again",
-                named(*first, *end)
-            )
-        }
-        MergeError::Empty => e.to_string(),
-    }
-}
-
-fn program() -> String {
-    format!("gapsim {}", env!("CARGO_PKG_VERSION"))
 }
 
 /// Where a shard is written: `--out`, or `SHARD-K-of-N.gapshard` in the current folder.
@@ -300,41 +405,4 @@ fn shard_path(args: &RunArgs, shard: ShardOf) -> PathBuf {
             shard.index, shard.count
         ))
     })
-}
-
-/// A thread pool of `threads` (default: every core).
-fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, Failure> {
-    let n = match threads {
-        Some(t) => usize::try_from(t).context("too many threads")?,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    Ok(rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .context("could not start worker threads")?)
-}
-
-/// Writes `bytes` to a new file at `path`, whole or not at all: into a hidden file beside
-/// it, synced, then renamed into place.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().context("the shard file needs a name")?;
-    let partial = dir.join(format!(".{}.partial", name.to_string_lossy()));
-    let outcome = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&partial)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&partial, path)
-    })();
-    if let Err(e) = outcome {
-        let _ = std::fs::remove_file(&partial);
-        return Err(Failure::Other(
-            anyhow::Error::new(e).context(format!("could not write {}", path.display())),
-        ));
-    }
-    Ok(())
 }

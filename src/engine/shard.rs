@@ -75,6 +75,17 @@ pub enum MergeError {
         /// Batches in the run.
         total: u64,
     },
+    /// The collected values of a streaming run are not those its counts call for.
+    #[error(
+        "the collecting shards hold {found} values, where the counting shards put {needed} in \
+         the classes the percentiles are read from"
+    )]
+    Collected {
+        /// Values the collecting shards hold, gap and shortfall together.
+        found: u64,
+        /// Values the counts call for.
+        needed: u64,
+    },
     /// A part whose contents do not fit its own batch range (a damaged file).
     #[error("the shard of batches {first}..{end} holds {found}, where its batches need {needed}")]
     Inconsistent {
@@ -171,10 +182,7 @@ pub fn merge(
 
 /// Checks that the non-empty batch ranges `ranges`, sorted by their first batch, cover
 /// batches 0..`total` once each.
-pub(super) fn tiles(
-    ranges: impl Iterator<Item = (u64, u64)>,
-    total: u64,
-) -> Result<(), MergeError> {
+pub fn tiles(ranges: impl Iterator<Item = (u64, u64)>, total: u64) -> Result<(), MergeError> {
     let mut next = 0;
     let mut last: Option<(u64, u64)> = None;
     for (first, end) in ranges {

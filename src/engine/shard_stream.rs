@@ -273,15 +273,9 @@ pub fn merge_streamed(
         (g + p.gap.len() as u64, s + p.shortfall.len() as u64)
     });
     if (gap_kept, shortfall_kept) != (gap_wanted.kept(), shortfall_wanted.kept()) {
-        return Err(MergeError::Inconsistent {
-            first: 0,
-            end: batches_in(n),
-            found: format!("{gap_kept} gaps and {shortfall_kept} shortfalls collected"),
-            needed: format!(
-                "the {} and {} the counts put in the wanted classes",
-                gap_wanted.kept(),
-                shortfall_wanted.kept()
-            ),
+        return Err(MergeError::Collected {
+            found: gap_kept + shortfall_kept,
+            needed: gap_wanted.kept() + shortfall_wanted.kept(),
         }
         .into());
     }

@@ -367,7 +367,12 @@ fn a_streaming_run_split_into_counting_and_collecting_shards_merges_to_the_same_
     // gives the same summary as keeping every year.
     let kent = model("models/kent-2024-25.toml");
     let no = AtomicBool::new(false);
-    for sampling in [Sampling::MonteCarlo, Sampling::QuasiMonteCarlo] {
+    // Every shard simulates the 100,000-year pilot for itself, so a few splits only: one
+    // where the passes have different shard counts, and seven counting shards.
+    for (sampling, splits) in [
+        (Sampling::MonteCarlo, [(1u64, 1u64), (3, 2)]),
+        (Sampling::QuasiMonteCarlo, [(7, 3), (2, 7)]),
+    ] {
         let config = RunConfig {
             seed: 5,
             iterations: 135_001,
@@ -384,7 +389,7 @@ fn a_streaming_run_split_into_counting_and_collecting_shards_merges_to_the_same_
         let want = summary_bytes(&kent, &config, &mut single);
         let mut kept = engine::run(&kent, &config, &|_| {}, &no).unwrap();
         assert!(want == summary_bytes(&kent, &config, &mut kept));
-        for (count, collect_count) in [(1u64, 1u64), (3, 3), (7, 7), (3, 2)] {
+        for (count, collect_count) in splits {
             let mut merged = streamed_merge(&kent, &config, count, collect_count).unwrap();
             assert!(merged.gap.is_empty(), "a streamed merge keeps no years");
             let got = summary_bytes(&kent, &config, &mut merged);
@@ -452,7 +457,7 @@ fn streamed_shards_that_do_not_make_one_whole_run_are_refused() {
     assert!(
         matches!(
             e,
-            shard_stream::StreamError::Merge(MergeError::Inconsistent { .. })
+            shard_stream::StreamError::Merge(MergeError::Collected { found, needed }) if found + 1 == needed
         ),
         "{e:?}"
     );
@@ -470,4 +475,139 @@ fn streamed_shards_that_do_not_make_one_whole_run_are_refused() {
         "{e:?}"
     );
     assert!(merge(counted, collected).is_ok());
+}
+
+#[test]
+fn a_streaming_run_sharded_through_the_command_line_writes_the_unsharded_run_folder() {
+    // GAPSIM_KEEP_YEARS_UP_TO=0: every run past its 100,000-year pilot streams, so its
+    // shards count and a second pass collects (as a run past 20 million years does).
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let args = ["--seed", "3", "--iterations", "125001"];
+    let gapsim = || {
+        let mut c = crate::common::gapsim();
+        c.env("GAPSIM_KEEP_YEARS_UP_TO", "0");
+        c
+    };
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let refused = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let path = |name: &str| t.join(name);
+    // The unsharded run, kept in memory (no variable): the figures are the same either way.
+    ok(crate::common::gapsim()
+        .arg("run")
+        .args(args)
+        .args(["--no-charts", "--quiet", "--out"])
+        .arg(path("single"))
+        .output()
+        .unwrap());
+    for k in 0..3 {
+        let e = ok(gapsim()
+            .arg("run")
+            .args(args)
+            .arg("--shard")
+            .arg(format!("{k}/3"))
+            .arg("--out")
+            .arg(path(&format!("s{k}")))
+            .output()
+            .unwrap());
+        assert!(e.contains("gapsim collect"), "{e}");
+    }
+    let counted = [path("s2"), path("s0"), path("s1")];
+    // Merging the counts alone is refused, saying what to run.
+    let e = refused(
+        gapsim()
+            .arg("merge")
+            .args(&counted)
+            .arg("--out")
+            .arg(path("never"))
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("gapsim collect"), "{e}");
+    // The second pass in two parts, from every counting shard.
+    for k in 0..2 {
+        ok(gapsim()
+            .arg("collect")
+            .args(&counted)
+            .arg("--shard")
+            .arg(format!("{k}/2"))
+            .arg("--out")
+            .arg(path(&format!("c{k}")))
+            .output()
+            .unwrap());
+    }
+    // A second pass from an incomplete first pass is refused, naming the missing shard.
+    let e = refused(
+        gapsim()
+            .args(["collect", "--shard", "0/2", "--out"])
+            .arg(path("never"))
+            .args(&counted[..2])
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("shard 1/3 is missing"), "{e}");
+    let e = refused(
+        gapsim()
+            .arg("merge")
+            .args(&counted)
+            .arg(path("c1"))
+            .arg("--out")
+            .arg(path("never"))
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("collecting shard 0/2 is missing"), "{e}");
+    assert!(!path("never").exists());
+    ok(gapsim()
+        .arg("merge")
+        .arg(path("c1"))
+        .args(&counted)
+        .arg(path("c0"))
+        .args(["--no-charts", "--quiet", "--out"])
+        .arg(path("merged"))
+        .output()
+        .unwrap());
+    for file in ["summary.json", "percentiles.csv", "model.toml"] {
+        let a = std::fs::read(path("single").join(file)).unwrap();
+        let b = std::fs::read(path("merged").join(file)).unwrap();
+        assert!(a == b, "{file} differs");
+    }
+    // Shards that keep every year do not mix with counting ones.
+    ok(crate::common::gapsim()
+        .arg("run")
+        .args(args)
+        .args(["--shard", "0/3", "--out"])
+        .arg(path("y0"))
+        .output()
+        .unwrap());
+    let e = refused(
+        gapsim()
+            .arg("merge")
+            .arg(path("y0"))
+            .args(&counted[..2])
+            .arg(path("c0"))
+            .arg(path("c1"))
+            .arg("--out")
+            .arg(path("never"))
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("y0") && e.contains("every year"), "{e}");
+    // And collecting from them has nothing to do.
+    let e = ok(gapsim()
+        .args(["collect", "--shard", "0/1"])
+        .arg(path("y0"))
+        .output()
+        .unwrap());
+    assert!(e.contains("nothing to collect"), "{e}");
 }
