@@ -308,23 +308,17 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     }
     let start = Instant::now();
     let result = if years.is_empty() {
-        let payloads = |set: &[&shard_set::Read]| -> Vec<Payload> {
-            set.iter().map(|r| r.payload.clone()).collect()
-        };
-        let counted = payloads(&counts)
-            .into_iter()
-            .filter_map(|p| match p {
-                Payload::Counts(c) => Some(c),
-                _ => None,
-            })
-            .collect();
-        let values = payloads(&collected)
-            .into_iter()
-            .filter_map(|p| match p {
-                Payload::Collected(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+        // The parts themselves, not copies: the collected values are most of a merge's
+        // memory.
+        let named_counts = shard_set::names(&counts);
+        let (mut counted, mut values) = (Vec::new(), Vec::new());
+        for r in read {
+            match r.payload {
+                Payload::Counts(c) => counted.push(c),
+                Payload::Collected(c) => values.push(c),
+                Payload::Years(_) => {}
+            }
+        }
         let pool = shard_set::pool(args.threads)?;
         let merged = pool.install(|| {
             shard_stream::merge_streamed(
@@ -343,7 +337,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 // its range is a counting shard's, a count of values the collecting ones'.
                 return Err(Failure::Other(anyhow::anyhow!(shard_set::explain(
                     &e,
-                    &shard_set::names(&counts),
+                    &named_counts,
                     n,
                     "shard"
                 ))));
