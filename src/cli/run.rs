@@ -323,8 +323,9 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     }
     let json = report::json::serialize(&summary);
     // The tables from the summary as summary.json gives it back, not from the figures in
-    // memory: serde_json may read a probability back one unit in the last place off, and
-    // `gapsim report` checks each table against the summary it reads.
+    // memory: `gapsim report` checks each table against the summary it reads. (With
+    // serde_json's float_roundtrip the two are the same to the bit; without it a
+    // probability could come back one unit in the last place off.)
     let reread = report::json::parse(&json).context("could not read back summary.json")?;
     let tables = report::csv::data_files(&reread);
     let report_start = Instant::now();
