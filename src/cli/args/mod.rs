@@ -32,7 +32,8 @@ pub const DEFAULT_SEED: u64 = 2024;
     gapsim init my-council            write a model to fill in: my-council/council-model.toml\n  \
     gapsim check my-council/council-model.toml\n  \
     gapsim explain my-council/council-model.toml\n  \
-    gapsim run my-council/council-model.toml --json | jq .s114\n\n\
+    gapsim run my-council/council-model.toml --json | jq .s114\n  \
+    gapsim init --synthetic mixed --count 150 portfolio && gapsim batch portfolio\n\n\
     Each command's --help has its own examples; `gapsim man` prints the manual page, \
     `gapsim man COMMAND` each command's.\n\n\
     Colour is used only on a terminal, and never when NO_COLOR is set (no-color.org)."
