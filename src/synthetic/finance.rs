@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::items::{Correlation, Funding, Law, Mitigation, Reserve, Saving};
-use super::services::{Build, SYNTHETIC, pert};
+use super::services::{Build, SYNTHETIC, normal, pert};
 use super::{Tier, money};
 
 /// Savings a council of a tier may plan: name, label, group, and whether it recurs.
@@ -233,12 +233,6 @@ pub(super) fn funding(b: &mut Build) -> Vec<Funding> {
     let rates = money(n * b.d.per_mille(120, 250));
     let tax_sd = b.d.per_mille(2, 6);
     let rates_sd = b.d.per_mille(10, 30);
-    let normal = |mean, sd| Law::Normal {
-        mean,
-        sd,
-        min: None,
-        max: None,
-    };
     let mut out = vec![
         Funding {
             name: "council_tax",

@@ -28,6 +28,16 @@ pub(super) fn pert(min: Decimal, mode: Decimal, max: Decimal) -> Law {
     Law::Pert { min, mode, max }
 }
 
+/// A normal, not truncated.
+pub(super) fn normal(mean: Decimal, sd: Decimal) -> Law {
+    Law::Normal {
+        mean,
+        sd,
+        min: None,
+        max: None,
+    }
+}
+
 fn one() -> Decimal {
     Decimal::ONE
 }
@@ -226,53 +236,7 @@ fn inflation(b: &mut Build) {
 /// Older people and working-age adults' placements, the rest of adult care, and the
 /// chance a care provider fails.
 fn adult_care(b: &mut Build) {
-    let min = b.d.per_mille(30, 50);
-    let mode = min + b.d.per_mille(15, 30);
-    let max = mode + b.d.per_mille(20, 40);
-    b.driver(
-        "care_fee_uplift",
-        "Care provider fee uplift",
-        pert(min, mode, max),
-        "providers' fees follow the National Living Wage",
-    );
-    let (mean, sd) = (b.d.per_mille(15, 35), b.d.per_mille(6, 14));
-    b.driver(
-        "op_demand",
-        "Older people: growth in clients",
-        Law::Normal {
-            mean,
-            sd,
-            min: None,
-            max: None,
-        },
-        "an ageing population",
-    );
-    let (mode, max) = (b.d.per_mille(20, 50), b.d.per_mille(100, 180));
-    b.driver(
-        "op_cost_drift",
-        "Older people: unit cost drift",
-        pert(Decimal::ZERO, mode, max),
-        "placement mix and spot purchases, skewed upward",
-    );
-    let (mean, sd) = (b.d.per_mille(10, 30), b.d.per_mille(5, 12));
-    b.driver(
-        "wa_demand",
-        "Working-age adults: growth in clients",
-        Law::Normal {
-            mean,
-            sd,
-            min: None,
-            max: None,
-        },
-        "transitions from children's services",
-    );
-    let (mode, max) = (b.d.per_mille(20, 40), b.d.per_mille(80, 140));
-    b.driver(
-        "wa_cost_drift",
-        "Working-age adults: unit cost drift",
-        pert(Decimal::ZERO, mode, max),
-        "supported living and complex needs, skewed upward",
-    );
+    care_drivers(b);
     let total = b.group("Adult social care");
     let older = total * b.d.per_mille(480, 560);
     let working = total * b.d.per_mille(340, 420);
@@ -332,6 +296,47 @@ fn adult_care(b: &mut Build) {
         p,
         "care_market_shock",
         "the chance in the year that a major provider fails",
+    );
+}
+
+/// The fee uplift, and older people's and working-age adults' demand and cost drift.
+fn care_drivers(b: &mut Build) {
+    let min = b.d.per_mille(30, 50);
+    let mode = min + b.d.per_mille(15, 30);
+    let max = mode + b.d.per_mille(20, 40);
+    b.driver(
+        "care_fee_uplift",
+        "Care provider fee uplift",
+        pert(min, mode, max),
+        "providers' fees follow the National Living Wage",
+    );
+    let (mean, sd) = (b.d.per_mille(15, 35), b.d.per_mille(6, 14));
+    b.driver(
+        "op_demand",
+        "Older people: growth in clients",
+        normal(mean, sd),
+        "an ageing population",
+    );
+    let (mode, max) = (b.d.per_mille(20, 50), b.d.per_mille(100, 180));
+    b.driver(
+        "op_cost_drift",
+        "Older people: unit cost drift",
+        pert(Decimal::ZERO, mode, max),
+        "placement mix and spot purchases, skewed upward",
+    );
+    let (mean, sd) = (b.d.per_mille(10, 30), b.d.per_mille(5, 12));
+    b.driver(
+        "wa_demand",
+        "Working-age adults: growth in clients",
+        normal(mean, sd),
+        "transitions from children's services",
+    );
+    let (mode, max) = (b.d.per_mille(20, 40), b.d.per_mille(80, 140));
+    b.driver(
+        "wa_cost_drift",
+        "Working-age adults: unit cost drift",
+        pert(Decimal::ZERO, mode, max),
+        "supported living and complex needs, skewed upward",
     );
 }
 
@@ -458,12 +463,7 @@ fn waste(b: &mut Build, label: &'static str) {
     b.driver(
         "waste_tonnage",
         "Waste: change in tonnage",
-        Law::Normal {
-            mean,
-            sd,
-            min: None,
-            max: None,
-        },
+        normal(mean, sd),
         "households and their waste",
     );
     let (min, mode, max) = (

@@ -253,8 +253,26 @@ fn a_batch_runs_each_model_as_run_does_and_ranks_them_in_every_table() {
     check_json(&dir, &rows);
     check_workbook(&dir, &rows);
     check_runs_are_plain_runs(tmp.path(), &dir, &ran);
-    for f in ["portfolio.png", "portfolio.svg", "manifest.sha256"] {
+    for f in ["portfolio.png", "portfolio.svg"] {
         assert!(dir.join(f).is_file(), "{f}");
+    }
+    // The batch's manifest: its own files and each run folder's manifest, all intact.
+    let manifest = std::fs::read_to_string(dir.join("manifest.sha256")).unwrap();
+    let listed: Vec<(&str, &str)> = manifest
+        .lines()
+        .map(|l| l.split_once("  ").unwrap())
+        .collect();
+    assert_eq!(listed.len(), 5 + ran.len(), "{manifest}");
+    for (digest, name) in listed {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(
+            gapsim::audit::manifest::sha256_hex(&bytes),
+            digest,
+            "{name}"
+        );
+    }
+    for r in &ran {
+        assert!(manifest.contains(&format!("  {}/manifest.sha256\n", r["run_folder"])));
     }
 }
 
