@@ -28,6 +28,7 @@ pub mod shard_file;
 pub mod sobol;
 pub mod special;
 pub mod stats;
+pub mod synthetic;
 
 /// The Kent County Council 2024/25 model, embedded so that `gapsim` runs with no arguments.
 pub const DEFAULT_MODEL: &str = include_str!("../models/kent-2024-25.toml");

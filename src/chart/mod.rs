@@ -18,6 +18,7 @@ mod gap_fan;
 mod journey;
 mod layout;
 mod pit;
+mod portfolio;
 mod reserves_curve;
 mod reserves_fan;
 mod rows;
@@ -120,6 +121,11 @@ pub(crate) trait Draw {
     fn has_content(&self) -> bool {
         true
     }
+    /// Its size in pixels: [`SIZE`], unless it grows with what it shows (a row per
+    /// council).
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
     /// Draws onto `root` (already filled white).
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
@@ -149,21 +155,22 @@ fn fonts() -> Result<(), ChartError> {
 
 fn render<C: Draw>(chart: &C) -> Result<Chart, ChartError> {
     fonts()?;
-    let (w, h) = SIZE;
+    let size = chart.size();
+    let (w, h) = size;
     let draw_err = |message| ChartError::Draw {
         chart: C::NAME,
         message,
     };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(msg).map_err(draw_err)?;
         chart.draw(&root).map_err(draw_err)?;
         root.present().map_err(msg).map_err(draw_err)?;
     }
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
         root.fill(&WHITE).map_err(msg).map_err(draw_err)?;
         chart.draw(&root).map_err(draw_err)?;
         root.present().map_err(msg).map_err(draw_err)?;
@@ -250,6 +257,23 @@ pub fn render_comparison(
         &compare_differences::CompareDifferences(comparison),
         &mut out,
     )?;
+    Ok(out)
+}
+
+/// File stem of a portfolio's ranked chart.
+pub const PORTFOLIO: &str = "portfolio";
+
+/// Draws a portfolio's ranked chart: a bar per council that ran, highest chance of an
+/// S114-level year first, with its 95% interval; as tall as the councils need. None when
+/// no council ran.
+///
+/// # Errors
+/// When the font cannot be loaded or plotters fails.
+pub fn render_portfolio(
+    portfolio: &crate::stats::portfolio::Portfolio,
+) -> Result<Vec<Chart>, ChartError> {
+    let mut out = Vec::with_capacity(1);
+    render_if_any(&portfolio::Ranked(portfolio), &mut out)?;
     Ok(out)
 }
 

@@ -1,8 +1,8 @@
 //! When gapsim writes colour: only to a terminal, and never when `NO_COLOR` is set to
 //! anything but the empty string (no-color.org). This is the one place that decides; today
-//! only clap's help and usage errors are coloured (the model's diagnostics, the summary
-//! and every file are plain text, and the progress bar moves the cursor but has no
-//! colour).
+//! only clap's help and usage errors, and the word `failed` in `gapsim batch`'s line for a
+//! model that failed, are coloured (the model's diagnostics, the summary and every file
+//! are plain text, and the progress bar moves the cursor but has no colour).
 
 use std::io::IsTerminal as _;
 

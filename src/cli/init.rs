@@ -1,11 +1,15 @@
-//! `gapsim init [DIR]`: a new council's model to fill in, from the commented template.
+//! `gapsim init [DIR]`: a new council's model to fill in, from the commented template;
+//! `gapsim init --synthetic SIZE [--count N] [--seed S] [DIR]`: synthetic councils, written
+//! by `gapsim::synthetic`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::args::InitArgs;
+use gapsim::synthetic;
+
+use super::args::{InitArgs, SyntheticSize};
 use super::{Failure, print};
 
 /// The file `init` writes.
@@ -15,6 +19,9 @@ pub const FILE_NAME: &str = "council-model.toml";
 /// over an existing file, and says what to do next.
 pub fn init(args: &InitArgs) -> Result<(), Failure> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if let Some(size) = args.synthetic {
+        return synthetic(&dir, size, args.count, args.seed);
+    }
     let path = dir.join(FILE_NAME);
     write_new(&dir, &path, gapsim::MODEL_TEMPLATE.as_bytes())?;
     let shown = display(&path);
@@ -27,6 +34,57 @@ pub fn init(args: &InitArgs) -> Result<(), Failure> {
          gapsim run {shown}       the simulation\n"
     ))?;
     Ok(())
+}
+
+/// Writes synthetic councils 1 to `count` of `size` from `seed` into `dir`, each as
+/// `synthetic-TIER-NNN.toml`. Nothing is written if any of the files exists already; a
+/// file that appears meanwhile stops the writing, and the files written by this call are
+/// removed again.
+fn synthetic(dir: &Path, size: SyntheticSize, count: u32, seed: u64) -> Result<(), Failure> {
+    let files: Vec<(PathBuf, u32)> = (1..=count)
+        .map(|k| (dir.join(synthetic::file_name(size.tier(k), k)), k))
+        .collect();
+    if let Some((path, _)) = files.iter().find(|(p, _)| p.symlink_metadata().is_ok()) {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} already exists, and init never overwrites a model: nothing was written; \
+             move the synthetic models away first, or write them into another folder",
+            display(path)
+        )));
+    }
+    let mut written: Vec<&Path> = Vec::with_capacity(files.len());
+    for (path, k) in &files {
+        let text = synthetic::model(size.tier(*k), seed, *k);
+        if let Err(e) = write_new(dir, path, text.as_bytes()) {
+            for p in written {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+        written.push(path);
+    }
+    let shown = display(dir);
+    let range = match (files.first(), files.last()) {
+        (Some((a, _)), Some((b, _))) if files.len() > 1 => {
+            format!("{} to {}", file_part(a), file_part(b))
+        }
+        (Some((a, _)), _) => file_part(a),
+        _ => String::new(),
+    };
+    print(&format!(
+        "Wrote {count} synthetic council model{} into {shown} ({range}): every figure is \
+         an assumption, plausible for its kind of council, not a real council's.\n\
+         Next:\n  \
+         gapsim batch {shown}     run them all and rank them by their chance of an \
+         S114-level year\n",
+        if count == 1 { "" } else { "s" }
+    ))?;
+    Ok(())
+}
+
+/// A path's file name, for messages.
+fn file_part(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 /// Creates `path` in `dir` with `bytes`, refusing to replace anything that is there.

@@ -7,6 +7,7 @@
 
 mod args;
 mod backtest;
+mod batch;
 mod check;
 mod colour;
 mod compare;
@@ -75,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Backtest(a) => backtest::backtest(&a),
         Command::Merge(a) => shard::merge(&a),
         Command::Collect(a) => shard::collect(&a),
+        Command::Batch(a) => batch::batch(&a),
         Command::Init(a) => init::init(&a),
         Command::Explain(a) => explain::explain(&a),
         Command::Completions(a) => completions::completions(&a),
@@ -279,8 +281,36 @@ pub fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
 /// cannot be written there is nowhere left to say so, and the exit status still tells the
 /// caller how the command went.
 pub fn warn(text: &str) {
+    if let Ok(mut kept) = RECORDED.lock() {
+        if let Some(kept) = kept.as_mut() {
+            if kept.len() < RECORD_AT_MOST {
+                kept.push_str(text);
+            }
+        }
+    }
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// What [`warn`] wrote while [`recording`] ran, besides writing it: `gapsim batch` puts a
+/// model's first error in its row of the table, in the words the person saw.
+static RECORDED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The most text [`recording`] keeps (the first error is at its start).
+const RECORD_AT_MOST: usize = 64 * 1024;
+
+/// Runs `f`, and returns what it had [`warn`] write to stderr with its result.
+pub fn recording<T>(f: impl FnOnce() -> T) -> (T, String) {
+    if let Ok(mut kept) = RECORDED.lock() {
+        *kept = Some(String::new());
+    }
+    let out = f();
+    let kept = RECORDED
+        .lock()
+        .ok()
+        .and_then(|mut k| k.take())
+        .unwrap_or_default();
+    (out, kept)
 }
 
 /// Where runs go by default.

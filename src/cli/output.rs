@@ -25,6 +25,7 @@ use gapsim::audit::manifest;
 use super::staging;
 
 /// Where to put the run.
+#[derive(Debug, Clone)]
 pub enum Target {
     /// A new folder under `parent`, named by date-time and model.
     Auto { parent: PathBuf, model_stem: String },
@@ -122,35 +123,87 @@ pub fn write(
     files: &[(&str, &[u8])],
     stopped: &dyn Fn() -> bool,
 ) -> anyhow::Result<Option<PathBuf>> {
-    // Things may have changed during the run.
-    precheck(target)?;
-    let parent = match target {
-        Target::Exact(dir) => parent_of(dir),
-        Target::Auto { parent, .. } => parent.clone(),
-    };
-    let ancestor = existing_ancestor(&parent)?;
-    fs::create_dir_all(&parent)
-        .with_context(|| format!("could not create the folder {}", parent.display()))?;
-    let staging = staging::path_in(&parent);
-    let outcome = write_all(&staging, files).and_then(|()| {
-        if stopped() {
-            return Ok(None);
-        }
-        let dir = move_into_place(&staging, target)?;
-        // The rename itself made durable, and the folders made for it.
-        for folder in parent.ancestors().map(shown) {
-            staging::sync_dir(folder)
-                .with_context(|| format!("could not sync the folder {}", folder.display()))?;
-            if folder == ancestor {
-                break;
-            }
-        }
-        Ok(Some(dir))
-    });
-    if !matches!(outcome, Ok(Some(_))) {
-        let _ = fs::remove_dir_all(&staging);
+    Staged::begin(target)?.publish(files, &[], stopped)
+}
+
+/// A folder being written: its hidden staging folder, made and owned by this process,
+/// into which a caller may write whole run folders (each through [`write`], with a
+/// [`Target::Exact`] inside [`Staged::path`]) before [`Staged::publish`] adds the files of
+/// its own and the manifest and renames the whole into place (`gapsim batch`). Dropped
+/// unpublished, the staging folder and everything in it is removed.
+pub struct Staged {
+    target: Target,
+    parent: PathBuf,
+    ancestor: PathBuf,
+    staging: PathBuf,
+    published: bool,
+}
+
+impl Staged {
+    /// Checks the target again (things may have changed since [`precheck`]) and makes its
+    /// staging folder.
+    pub fn begin(target: &Target) -> anyhow::Result<Staged> {
+        precheck(target)?;
+        let parent = match target {
+            Target::Exact(dir) => parent_of(dir),
+            Target::Auto { parent, .. } => parent.clone(),
+        };
+        let ancestor = existing_ancestor(&parent)?;
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("could not create the folder {}", parent.display()))?;
+        let staging = staging::path_in(&parent);
+        staging::create(&staging)
+            .with_context(|| format!("could not create the folder {}", staging.display()))?;
+        Ok(Staged {
+            target: target.clone(),
+            parent,
+            ancestor,
+            staging,
+            published: false,
+        })
     }
-    outcome
+
+    /// The staging folder, to write into.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Writes `files` and the manifest (of them and of `listed`, files already in the
+    /// staging folder, by name and bytes), syncs everything and renames the folder into
+    /// place; returns its path, or None if `stopped()` says a stop signal arrived first
+    /// (then nothing is left behind).
+    pub fn publish(
+        mut self,
+        files: &[(&str, &[u8])],
+        listed: &[(&str, &[u8])],
+        stopped: &dyn Fn() -> bool,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let outcome = write_all(&self.staging, files, listed).and_then(|()| {
+            if stopped() {
+                return Ok(None);
+            }
+            let dir = move_into_place(&self.staging, &self.target)?;
+            // The rename itself made durable, and the folders made for it.
+            for folder in self.parent.ancestors().map(shown) {
+                staging::sync_dir(folder)
+                    .with_context(|| format!("could not sync the folder {}", folder.display()))?;
+                if folder == self.ancestor {
+                    break;
+                }
+            }
+            Ok(Some(dir))
+        });
+        self.published = matches!(outcome, Ok(Some(_)));
+        outcome
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 /// Renames the finished `staging` folder to the target's name. An automatic name that
@@ -201,13 +254,16 @@ fn move_into_place(staging: &Path, target: &Target) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Writes every file, then the manifest listing them all, into the new staging folder
-/// `partial`, each synced, then the folder itself.
-fn write_all(partial: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
-    staging::create(partial)
-        .with_context(|| format!("could not create the folder {}", partial.display()))?;
+/// Writes every file, then the manifest listing them all and `listed` (files already
+/// there), into the staging folder `partial`, each synced, then the folder itself.
+fn write_all(
+    partial: &Path,
+    files: &[(&str, &[u8])],
+    listed: &[(&str, &[u8])],
+) -> anyhow::Result<()> {
     let entries: Vec<manifest::Entry> = files
         .iter()
+        .chain(listed)
         .map(|(name, bytes)| manifest::Entry::of(name, bytes))
         .collect();
     let list = manifest::render(&entries);

@@ -225,6 +225,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                 ),
         },
     };
+    run_into(args, &target, &stop, &date, args.output)
+}
+
+/// Reads, checks and simulates the model `args` name, and writes its run folder at
+/// `target`, printing what `printed` asks for: the one path from a model to its run
+/// folder, which `gapsim run` and each model of `gapsim batch` take.
+pub(super) fn run_into(
+    args: &RunArgs,
+    target: &Target,
+    stop: &Stop,
+    date: &gapsim::report::date::Date,
+    printed: super::args::OutputArgs,
+) -> Result<(), Failure> {
     let Simulated {
         source,
         model,
@@ -234,7 +247,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         result,
         elapsed,
         inputs,
-    } = simulate(args, &stop, &|| Ok(output::precheck(&target)?))?;
+    } = simulate(args, stop, &|| Ok(output::precheck(target)?))?;
     let provenance = Provenance {
         file: source.label.clone(),
         sha256: super::sha256_hex(source.text.as_bytes()),
@@ -254,10 +267,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         elapsed,
         merged: None,
         no_charts: args.no_charts,
-        date: &date,
-        target: &target,
-        stop: &stop,
-        output: args.output,
+        date,
+        target,
+        stop,
+        output: printed,
     })
 }
 
@@ -310,8 +323,9 @@ pub(super) fn publish(p: Publish<'_>) -> Result<(), Failure> {
     }
     let json = report::json::serialize(&summary);
     // The tables from the summary as summary.json gives it back, not from the figures in
-    // memory: serde_json may read a probability back one unit in the last place off, and
-    // `gapsim report` checks each table against the summary it reads.
+    // memory: `gapsim report` checks each table against the summary it reads. (With
+    // serde_json's float_roundtrip the two are the same to the bit; without it a
+    // probability could come back one unit in the last place off.)
     let reread = report::json::parse(&json).context("could not read back summary.json")?;
     let tables = report::csv::data_files(&reread);
     let report_start = Instant::now();

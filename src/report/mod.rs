@@ -16,6 +16,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod medium;
+pub mod portfolio;
 pub mod precision;
 pub mod reserves;
 pub mod terminal;

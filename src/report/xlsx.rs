@@ -18,6 +18,7 @@
 //! Drivers sheet shows those; figures are derived in `stats`, not here.
 
 mod compare;
+mod portfolio;
 mod sheet;
 
 use rust_decimal::Decimal;
@@ -25,6 +26,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use thiserror::Error;
 
 pub use compare::comparison;
+pub use portfolio::portfolio;
 pub use sheet::{Cell, Table};
 
 use super::date::Date;

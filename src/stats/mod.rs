@@ -22,7 +22,8 @@
 //! Modules: [`estimate`] (the estimators), [`summary`] (the serialised figures),
 //! `sensitivity`, `tail` and `distributions` (the parts of the summary they name);
 //! [`compare`] (models compared on common random numbers, what `comparison.json` holds
-//! in [`compare_types`]).
+//! in [`compare_types`]); [`portfolio`] (many councils' summaries as one ranked table,
+//! what `portfolio.json` holds).
 
 pub mod backtest;
 pub mod compare;
@@ -35,6 +36,7 @@ pub mod goodness;
 pub mod journey;
 pub mod medium;
 pub mod medium_types;
+pub mod portfolio;
 mod sensitivity;
 pub mod summary;
 mod tail;

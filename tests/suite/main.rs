@@ -5,6 +5,7 @@
 //! constants live in `common` with the reason for each.
 
 mod affine;
+mod batch;
 mod cli;
 mod common;
 mod compare;

@@ -5,6 +5,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use rust_decimal::Decimal;
 
+mod portfolio;
+
+pub use portfolio::{BatchArgs, SyntheticSize};
+
 /// Simulated years in a default run. The 95% interval of the S114-level probability is then
 /// within ±0.1 percentage points whatever the probability (1.96·√(0.25/10⁶) = 0.098 points,
 /// the worst case p = 0.5), well inside the ±0.5 points required, and a probability such as
@@ -28,7 +32,8 @@ pub const DEFAULT_SEED: u64 = 2024;
     gapsim init my-council            write a model to fill in: my-council/council-model.toml\n  \
     gapsim check my-council/council-model.toml\n  \
     gapsim explain my-council/council-model.toml\n  \
-    gapsim run my-council/council-model.toml --json | jq .s114\n\n\
+    gapsim run my-council/council-model.toml --json | jq .s114\n  \
+    gapsim init --synthetic mixed --count 150 portfolio && gapsim batch portfolio\n\n\
     Each command's --help has its own examples; `gapsim man` prints the manual page, \
     `gapsim man COMMAND` each command's.\n\n\
     Colour is used only on a terminal, and never when NO_COLOR is set (no-color.org)."
@@ -68,8 +73,12 @@ pub enum Command {
     Merge(MergeArgs),
     /// The second pass of a sharded run too long to keep every year, shard by shard.
     Collect(CollectArgs),
+    /// Run every model of a portfolio (a folder of models, or several files), each into
+    /// its own run folder, and rank the councils in one table and chart.
+    Batch(BatchArgs),
     /// Write a new council's model to fill in: a commented template whose every figure is
-    /// an assumption to replace, which checks and runs as it is.
+    /// an assumption to replace, which checks and runs as it is; or synthetic councils
+    /// (--synthetic) for a portfolio to try gapsim batch on.
     Init(InitArgs),
     /// Show a model as tables: lines with their budgets and central outturns, savings
     /// with their expected delivery, drivers with their ranges, correlations, reserves.
@@ -641,12 +650,32 @@ pub struct ReportArgs {
     after_long_help = "Examples:\n  gapsim init                 writes ./council-model.toml\n  \
     gapsim init my-council      writes my-council/council-model.toml (the folder is made \
     if need be)\n  gapsim check my-council/council-model.toml && gapsim run \
-    my-council/council-model.toml\n\n\
-    An existing council-model.toml is never overwritten: init stops with status 2."
+    my-council/council-model.toml\n  \
+    gapsim init --synthetic mixed --count 150 portfolio   150 synthetic councils, about \
+    England's mix\n  gapsim init --synthetic county --count 3 --seed 7 counties\n  \
+    gapsim batch portfolio       run them all and rank them\n\n\
+    Synthetic councils (district: net budget £10m to £25m, no social care; unitary: £150m \
+    to £800m; county: £500m to £1.55bn) are written as synthetic-SIZE-NNN.toml; every \
+    figure is a synthetic assumption, and the same size, seed and number give the same \
+    file. An existing file is never overwritten: init stops with status 2, having written \
+    nothing."
 )]
 pub struct InitArgs {
-    /// The folder to write council-model.toml into. Default: the current folder.
+    /// The folder to write into. Default: the current folder.
     pub dir: Option<PathBuf>,
+
+    /// Write synthetic council models instead of the template: district, unitary, county,
+    /// or mixed (about England's mix of the three).
+    #[arg(long, value_enum, value_name = "SIZE")]
+    pub synthetic: Option<SyntheticSize>,
+
+    /// How many synthetic councils to write (1 to 10,000), numbered from 1.
+    #[arg(long, requires = "synthetic", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub count: u32,
+
+    /// Seed of the synthetic councils' figures.
+    #[arg(short, long, requires = "synthetic", default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
