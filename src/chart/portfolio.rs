@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use super::axis::{Ticked, percent_axis};
 use super::layout::{Swatch, draw_text, header_with_note};
 use super::palette::{BLUE, GREY, INK, VERMILLION};
-use super::text::{fit, text_width};
+use super::text::{fit, text_width, wrap};
 use super::{Draw, FONT, SIZE, msg, size};
 use crate::format::percent;
 use crate::stats::portfolio::{Council, Portfolio};
@@ -102,13 +102,24 @@ impl Draw for Ranked<'_> {
         let pitch = Self::pitch(rows.len());
         let label = if pitch < 30 { 18 } else { size::LABEL };
         let (w, _) = body.dim_in_pixel();
-        let name_max = (w as f64 * 0.34) as i32;
-        let names: Vec<String> = rows
+        let name_max = (w as f64 * 0.38) as i32;
+        // Two lines where the rows are tall enough (scenarios' long names), else one.
+        let two_lines = pitch as f64 >= 2.4 * f64::from(label);
+        let names: Vec<Vec<String>> = self
+            .0
+            .names()
             .iter()
-            .map(|c| fit(&c.council, label, name_max))
+            .map(|n| {
+                if two_lines {
+                    wrap(n, label, name_max, 2)
+                } else {
+                    vec![fit(n, label, name_max)]
+                }
+            })
             .collect();
         let name_w = names
             .iter()
+            .flatten()
             .map(|n| text_width(n, label))
             .max()
             .unwrap_or(0);
@@ -149,7 +160,7 @@ fn axis(rows: &[&Council], plot_w: i32, label: u32) -> (Ticked, usize) {
 fn draw_rows<DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
     rows: &[&Council],
-    names: &[String],
+    names: &[Vec<String>],
     (xt, decimals): (Ticked, usize),
     (y_area, label): (i32, u32),
 ) -> Result<(), String> {
@@ -180,14 +191,18 @@ fn draw_rows<DB: DrawingBackend>(
         draw_row(&mut chart, centre, c, label)?;
         let (_, y) = chart.backend_coord(&(0.0, centre));
         let (bx, by) = body.get_base_pixel();
-        draw_text(
-            body,
-            &names[i],
-            (px.start - 10 - bx, y - by),
-            label,
-            INK,
-            HPos::Right,
-        )?;
+        let line_h = (f64::from(label) * 1.2) as i32;
+        let first = y - by - line_h * (names[i].len() as i32 - 1) / 2;
+        for (k, line) in names[i].iter().enumerate() {
+            draw_text(
+                body,
+                line,
+                (px.start - 10 - bx, first + line_h * k as i32),
+                label,
+                INK,
+                HPos::Right,
+            )?;
+        }
     }
     Ok(())
 }

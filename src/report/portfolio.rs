@@ -117,14 +117,14 @@ pub fn terminal(p: &Portfolio, limit: usize) -> String {
         "cover"
     );
     let ran: Vec<&Council> = p.councils.iter().filter(|c| c.ran()).collect();
-    for c in ran.iter().take(limit) {
+    for (c, name) in ran.iter().zip(p.names()).take(limit) {
         let [e, lo, hi] = percent_interval(
             c.p_s114.unwrap_or(0.0),
             c.p_s114_ci95_low.unwrap_or(0.0),
             c.p_s114_ci95_high.unwrap_or(0.0),
         );
         let m = |d: Option<Decimal>| d.map_or_else(|| "—".into(), |d| money(d, "£m"));
-        let name: String = c.council.chars().take(30).collect();
+        let name: String = name.chars().take(30).collect();
         let _ = writeln!(
             out,
             "  {:>4}  {name:<30} {:>10} {:>10} {:>22} {:>10} {:>10} {:>6}",

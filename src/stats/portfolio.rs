@@ -244,6 +244,22 @@ impl Portfolio {
             councils: ran,
         }
     }
+
+    /// What a table or chart calls each council that ran, in rank order: its council, or,
+    /// where several rows are of one council (scenarios of one budget), its model's name.
+    pub fn names(&self) -> Vec<&str> {
+        let ran: Vec<&Council> = self.councils.iter().filter(|c| c.ran()).collect();
+        ran.iter()
+            .map(|c| {
+                let shared = ran.iter().filter(|o| o.council == c.council).count() > 1;
+                if shared && !c.model.is_empty() {
+                    c.model.as_str()
+                } else {
+                    c.council.as_str()
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -332,6 +348,11 @@ mod tests {
         assert_eq!(ranks, [Some(1), Some(2), Some(3), None, None]);
         assert_eq!((p.models, p.failed), (5, 2));
         assert_eq!(p.councils[3].status, "failed: bad.toml:3:1: not valid TOML");
+        // Three rows of one council are told apart by their models' names.
+        assert_eq!(p.names(), [s.model.name.as_str(); 3]);
+        let mut one = p.clone();
+        one.councils.truncate(1);
+        assert_eq!(one.names(), ["Kent County Council"]);
         assert!(p.councils[3].p_s114.is_none() && p.councils[3].net_budget.is_none());
     }
 }
