@@ -298,14 +298,13 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     for (set, what) in [
         (&named_years, "shard"),
         (&shard_set::names(&counts), "shard"),
+        (&shard_set::names(&collected), "collecting shard"),
     ] {
         if !set.is_empty() {
             shard_set::tiling(set, n, what)?;
         }
     }
-    if !collected.is_empty() {
-        shard_set::tiling(&shard_set::names(&collected), n, "collecting shard")?;
-    }
+    let pool = shard_set::pool(args.threads)?;
     let start = Instant::now();
     let result = if years.is_empty() {
         // The parts themselves, not copies: the collected values are most of a merge's
@@ -319,7 +318,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 Payload::Years(_) => {}
             }
         }
-        let pool = shard_set::pool(args.threads)?;
         let merged = pool.install(|| {
             shard_stream::merge_streamed(
                 &run.model,
@@ -366,7 +364,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
             )))
         })?
     };
-    let pool = shard_set::pool(args.threads)?;
     let threads = pool.current_num_threads();
     super::run::publish(super::run::Publish {
         source: &run.source,

@@ -145,9 +145,7 @@ impl Binned {
 
     /// Adds a worker's counts into the run's.
     pub(super) fn merge(&mut self, tally: &Tally) {
-        super::sums::add(&mut self.tally.gap, &tally.gap);
-        super::sums::add(&mut self.tally.shortfall, &tally.shortfall);
-        self.tally.chart.merge(&tally.chart);
+        self.add_counts(&tally.gap, &tally.shortfall, &tally.chart);
     }
 
     /// The edges and bins of the run whose pilot this is, nothing counted yet (for a shard,

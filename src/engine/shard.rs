@@ -114,6 +114,12 @@ pub fn batch_range(iterations: u64, shard: ShardOf) -> Range<u64> {
     ((k * b / n) as u64)..(((k + 1).min(n) * b / n) as u64)
 }
 
+/// `range` cut to a run of `total` batches, as (first, end) with first ≤ end.
+pub(super) fn within(range: &Range<u64>, total: u64) -> (u64, u64) {
+    let first = range.start.min(total);
+    (first, range.end.min(total).max(first))
+}
+
 /// Simulates batches `range` of the run `config` describes, keeping what a merge needs.
 ///
 /// # Errors
@@ -134,7 +140,7 @@ pub fn run_shard(
         });
     }
     let total = batches_in(config.iterations);
-    let (first, end) = (range.start.min(total), range.end.min(total));
+    let (first, end) = within(&range, total);
     // A shard keeps every year of its range, so it never streams.
     let mut sim = Simulation::new(model, config, u64::MAX)?;
     sim.offset = first;

@@ -21,7 +21,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use super::shard::{MergeError, batches_in, tiles};
+use super::shard::{MergeError, batches_in, tiles, within};
 use super::{
     BATCH_SIZE, BatchSummary, ChartCounts, EngineError, PILOT_YEARS, RanksFn, RunConfig, RunResult,
     Simulation, plan, ranks,
@@ -112,10 +112,7 @@ pub fn count_shard(
 ) -> Result<CountedPart, EngineError> {
     let mut sim = streaming(model, config, cancel)?;
     let total = batches_in(config.iterations);
-    let (first, end) = (
-        range.start.min(total),
-        range.end.min(total).max(range.start.min(total)),
-    );
+    let (first, end) = within(&range, total);
     if end > first {
         sim.iterations = first * BATCH_SIZE as u64;
         sim.stream_to(
@@ -226,10 +223,7 @@ pub fn collect_shard(
 ) -> Result<CollectedPart, StreamError> {
     let (sim, _) = counted(model, config, counted_parts, cancel)?;
     let total = batches_in(config.iterations);
-    let (first, end) = (
-        range.start.min(total),
-        range.end.min(total).max(range.start.min(total)),
-    );
+    let (first, end) = within(&range, total);
     let binned = sim.binned.as_ref().expect("a streaming simulation");
     let (gap_wanted, shortfall_wanted) = binned.wanted(&ranks_read(config.iterations));
     let (gap, shortfall) = sim.gather(
