@@ -79,8 +79,14 @@ pub struct RadixScratch {
     counts: Vec<[u32; BUCKETS]>,
     order: Vec<u32>,
     values: Vec<f64>,
-    bucket: Vec<u32>,
+    /// Exact order keys beside the rows being ordered.
+    exact: Vec<u64>,
+    /// Each bucket's next free slot.
     fill: Vec<u32>,
+    /// The bucket map: bucket = ⌊(v − lo)·scale⌋, at most top.
+    lo: f64,
+    scale: f64,
+    top: u32,
 }
 
 /// Sorts floats ascending (total order).
@@ -89,7 +95,23 @@ pub fn sort_floats(v: &mut [f64]) {
 }
 
 /// [`sort_floats`] with reused working space.
+///
+/// Evenly spread values are scattered by bucket as their order keys and put in exact order
+/// in place, with no row indices to carry; crowded ones go through [`argsort`].
 pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
+    if buckets(v, s) {
+        s.keys.clear();
+        s.keys.resize(v.len(), 0);
+        for &x in v.iter() {
+            let slot = s.bucket_next(x) as usize;
+            s.keys[slot] = order_bits(x);
+        }
+        insert_keys(&mut s.keys);
+        for (x, &k) in v.iter_mut().zip(&s.keys) {
+            *x = from_order_bits(k);
+        }
+        return;
+    }
     let mut order = std::mem::take(&mut s.order);
     argsort(v, &mut order, s);
     s.values.clear();
@@ -98,20 +120,36 @@ pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
     s.order = order;
 }
 
+/// The f64 whose [`order_bits`] are `k`.
+#[inline]
+fn from_order_bits(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 /// The rows of `x` in ascending total order of their values, ties in row order, into
 /// `order`.
 ///
 /// Most columns here are smooth draws of one driver, so a counting sort on a linear map of
 /// [min, max] into n buckets places nearly every row with one histogram pass and one
-/// scatter; an insertion pass then puts each bucket (a handful of rows) in exact order.
-/// Where the values crowd into a few buckets (a skewed or discrete law) the rows are
-/// radix-sorted on 32-bit keys (the values rounded to f32, which keeps their order but may
-/// tie distinct values) before the same insertion pass. Either way the result is the exact
-/// order, so the method chosen never shows in a figure.
+/// scatter; an insertion pass over the scattered rows' exact keys (contiguous, beside the
+/// rows) then puts each bucket (a handful of rows) in exact order. Where the values crowd
+/// into a few buckets (a skewed or discrete law) the rows are radix-sorted on 32-bit keys
+/// (the values rounded to f32, which keeps their order but may tie distinct values) before
+/// the same insertion pass. Either way the result is the exact order, so the method chosen
+/// never shows in a figure.
 pub fn argsort(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) {
     let n = x.len();
     order.clear();
-    if !bucket_order(x, order, s) {
+    order.resize(n, 0);
+    s.exact.clear();
+    s.exact.resize(n, 0);
+    if buckets(x, s) {
+        for (i, &v) in x.iter().enumerate() {
+            let slot = s.bucket_next(v) as usize;
+            order[slot] = i as u32;
+            s.exact[slot] = order_bits(v);
+        }
+    } else {
         s.keys.clear();
         s.keys.extend(
             x.iter()
@@ -119,31 +157,95 @@ pub fn argsort(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) {
                 .map(|(i, &v)| u64::from(order_bits32(v)) << 32 | i as u64),
         );
         sort_bits(&mut s.keys, &mut s.buf, &mut s.counts, 32, 64);
-        order.clear();
-        order.extend(s.keys.iter().map(|&k| k as u32));
+        for ((o, e), &k) in order.iter_mut().zip(s.exact.iter_mut()).zip(&s.keys) {
+            *o = k as u32;
+            *e = order_bits(x[*o as usize]);
+        }
     }
-    let before = |a: u32, b: u32| {
-        x[a as usize]
-            .total_cmp(&x[b as usize])
-            .then(a.cmp(&b))
-            .is_lt()
-    };
-    for i in 1..n {
+    insert_pairs(&mut s.exact, order);
+}
+
+/// Puts `keys` in ascending order, stably, by insertion: cheap when each key is already
+/// within a few places of its own (as after the bucket scatter). A branch-free bubble pass
+/// first settles most out-of-order neighbours (a bucket of two, the common case), whose
+/// branches the insertion would mispredict.
+fn insert_keys(keys: &mut [u64]) {
+    if let Some(&first) = keys.first() {
+        let mut high = first;
+        for i in 1..keys.len() {
+            let k = keys[i];
+            keys[i - 1] = k.min(high);
+            high = k.max(high);
+        }
+        let last = keys.len() - 1;
+        keys[last] = high;
+    }
+    for i in 1..keys.len() {
+        let k = keys[i];
+        if k >= keys[i - 1] {
+            continue;
+        }
         let mut j = i;
-        while j > 0 && before(order[j], order[j - 1]) {
-            order.swap(j, j - 1);
+        while j > 0 && k < keys[j - 1] {
+            keys[j] = keys[j - 1];
             j -= 1;
         }
+        keys[j] = k;
     }
 }
 
-/// Most rows a bucket of [`bucket_order`] may hold before the radix sort is used instead
+/// [`insert_keys`] carrying `rows` along: equal keys keep their rows' order (the bubble
+/// pass swaps only a strictly smaller key forward).
+fn insert_pairs(keys: &mut [u64], rows: &mut [u32]) {
+    if let (Some(&k0), Some(&r0)) = (keys.first(), rows.first()) {
+        let (mut hk, mut hr) = (k0, r0);
+        for i in 1..keys.len() {
+            let (k, r) = (keys[i], rows[i]);
+            let lt = k < hk;
+            keys[i - 1] = if lt { k } else { hk };
+            rows[i - 1] = if lt { r } else { hr };
+            hk = if lt { hk } else { k };
+            hr = if lt { hr } else { r };
+        }
+        let last = keys.len() - 1;
+        keys[last] = hk;
+        rows[last] = hr;
+    }
+    for i in 1..keys.len() {
+        let (k, r) = (keys[i], rows[i]);
+        if k >= keys[i - 1] {
+            continue;
+        }
+        let mut j = i;
+        while j > 0 && k < keys[j - 1] {
+            keys[j] = keys[j - 1];
+            rows[j] = rows[j - 1];
+            j -= 1;
+        }
+        keys[j] = k;
+        rows[j] = r;
+    }
+}
+
+/// Most rows a bucket of [`buckets`] may hold before the radix sort is used instead
 /// (the insertion pass costs the square of a bucket's size).
 const CROWDED: u32 = 48;
 
-/// Rows in order of their bucket on a linear map of [min, max] (ties in row order); false,
-/// with `order` untouched, when the values are not finite or crowd into some bucket.
-fn bucket_order(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) -> bool {
+impl RadixScratch {
+    /// The next free slot of `v`'s bucket, as laid out by [`buckets`] (rows scattered in
+    /// row order, so ties keep it).
+    #[inline]
+    fn bucket_next(&mut self, v: f64) -> u32 {
+        let b = (((v - self.lo) * self.scale) as u32).min(self.top) as usize;
+        let slot = self.fill[b];
+        self.fill[b] = slot + 1;
+        slot
+    }
+}
+
+/// Lays out n buckets on a linear map of [min, max] of `x`, each bucket's first slot in
+/// `s.fill`; false when the values are not finite or crowd into some bucket.
+fn buckets(x: &[f64], s: &mut RadixScratch) -> bool {
     let n = x.len();
     if n < 64 {
         return false;
@@ -159,16 +261,14 @@ fn bucket_order(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) -> bool {
     }
     // Rounded subtraction and multiplication by a positive number never reverse an order,
     // so buckets are in the values' order.
-    let scale = (n - 1) as f64 / range;
-    s.bucket.clear();
-    s.bucket.extend(
-        x.iter()
-            .map(|&v| (((v - lo) * scale) as u32).min(n as u32 - 1)),
-    );
+    s.lo = lo;
+    s.scale = (n - 1) as f64 / range;
+    s.top = n as u32 - 1;
     s.fill.clear();
     s.fill.resize(n, 0);
-    for &k in &s.bucket {
-        s.fill[k as usize] += 1;
+    for &v in x {
+        let b = (((v - lo) * s.scale) as u32).min(s.top) as usize;
+        s.fill[b] += 1;
     }
     if s.fill.iter().any(|&c| c > CROWDED) {
         return false;
@@ -178,12 +278,6 @@ fn bucket_order(x: &[f64], order: &mut Vec<u32>, s: &mut RadixScratch) -> bool {
         let here = *c;
         *c = offset;
         offset += here;
-    }
-    order.resize(n, 0);
-    for (i, &k) in s.bucket.iter().enumerate() {
-        let slot = &mut s.fill[k as usize];
-        order[*slot as usize] = i as u32;
-        *slot += 1;
     }
     true
 }
@@ -241,6 +335,35 @@ mod tests {
             let mut expected: Vec<u32> = (0..x.len() as u32).collect();
             expected.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]).then(a.cmp(&b)));
             assert_eq!(order, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn evenly_spread_floats_sort_exactly_by_bucket() {
+        // Even values (the bucket path) with both zeros, ties and neighbours one ulp apart.
+        let mut rng = crate::sample::stream(8, 0, "even floats");
+        let mut v: Vec<f64> = (0..4000)
+            .map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+            .collect();
+        v.extend([
+            -0.0,
+            0.0,
+            -0.0,
+            0.1,
+            0.1,
+            f64::from_bits(0.1f64.to_bits() + 1),
+        ]);
+        let mut w = v.clone();
+        let mut s = RadixScratch::default();
+        assert!(buckets(&v, &mut s), "the case must take the bucket path");
+        sort_floats_with(&mut v, &mut s);
+        w.sort_by(f64::total_cmp);
+        assert_eq!(
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            w.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+        for x in [-0.0, 0.0, -1.5, 2.5e-300, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(from_order_bits(order_bits(x)).to_bits(), x.to_bits());
         }
     }
 
