@@ -25,10 +25,18 @@ use super::chart::ChartCounts;
 /// values, few enough that the counts (two per edge) stay in a core's cache.
 pub const EDGES: usize = 1 << 16;
 
+/// Cells of the guide that narrows [`Edges::class`]'s search (64 KB of `u32`).
+const GUIDE: usize = 1 << 14;
+
 /// Fine edges of one quantity, from the pilot.
 #[derive(Debug, Clone)]
 pub(super) struct Edges {
     edges: Vec<f64>,
+    /// A guide to the search: cell g of a linear map of [first edge, last edge] holds the
+    /// edges from `guide[g]` to `guide[g + 1]` (empty when the edges are not finite).
+    guide: Vec<u32>,
+    lo: f64,
+    scale: f64,
 }
 
 impl Edges {
@@ -46,7 +54,44 @@ impl Edges {
                 edges.push(x);
             }
         }
-        Edges { edges }
+        Edges::with_guide(edges)
+    }
+
+    /// The edges with their guide: `guide[g]` is the number of edges whose cell is below
+    /// g, so a value in cell g, being above every edge of a lower cell (the cell map never
+    /// reverses an order) and below every edge of a higher one, has its place among
+    /// `edges[guide[g]..guide[g + 1]]`.
+    fn with_guide(edges: Vec<f64>) -> Edges {
+        let (lo, hi) = match (edges.first(), edges.last()) {
+            (Some(&lo), Some(&hi)) => (lo, hi),
+            _ => (0.0, 0.0),
+        };
+        let range = hi - lo;
+        let mut e = Edges {
+            edges,
+            guide: Vec::new(),
+            lo,
+            scale: 0.0,
+        };
+        if !(range.is_finite() && range > 0.0) {
+            return e;
+        }
+        e.scale = GUIDE as f64 / range;
+        let mut guide = vec![0u32; GUIDE + 1];
+        for &x in &e.edges {
+            guide[e.cell(x) + 1] += 1;
+        }
+        for g in 1..=GUIDE {
+            guide[g] += guide[g - 1];
+        }
+        e.guide = guide;
+        e
+    }
+
+    /// The guide cell of a finite `x`: non-decreasing in x.
+    #[inline]
+    fn cell(&self, x: f64) -> usize {
+        (((x - self.lo) * self.scale).max(0.0) as usize).min(GUIDE - 1)
     }
 
     /// How many classes: one between each pair of neighbours and beyond each end, one per
@@ -59,7 +104,14 @@ impl Edges {
     /// j − 1 and j. In `total_cmp` order, the order the values are sorted in, so −0 and
     /// +0 are different values, as they are in a sorted run.
     pub(super) fn class(&self, x: f64) -> usize {
-        let j = self.edges.partition_point(|e| e.total_cmp(&x).is_lt());
+        let below = |e: &f64| e.total_cmp(&x).is_lt();
+        let j = if self.guide.is_empty() || !x.is_finite() {
+            self.edges.partition_point(below)
+        } else {
+            let g = self.cell(x);
+            let (a, b) = (self.guide[g] as usize, self.guide[g + 1] as usize);
+            a + self.edges[a..b].partition_point(below)
+        };
         if self
             .edges
             .get(j)
@@ -337,6 +389,53 @@ mod tests {
         sorted.sort_unstable_by(f64::total_cmp);
         for (&r, &v) in ranks.iter().zip(&got.values) {
             assert_eq!(v.to_bits(), sorted[r as usize].to_bits(), "rank {r}");
+        }
+    }
+
+    #[test]
+    fn the_guide_finds_the_class_a_full_search_finds() {
+        // Smooth, skewed (a long right tail crowding the edges near 0), atoms, both zeros,
+        // and values beyond either end or between neighbouring floats.
+        let mut rng = crate::sample::stream(11, 0, "guide");
+        let mut u = || (rand::Rng::next_u64(&mut rng) >> 11) as f64 / (1u64 << 53) as f64;
+        let smooth: Vec<f64> = (0..200_000).map(|_| u() - 0.5).collect();
+        let skewed: Vec<f64> = (0..200_000).map(|_| (12.0 * u()).exp() - 1.0).collect();
+        let atoms: Vec<f64> = (0..200_000)
+            .map(|i| {
+                if i % 4 == 0 {
+                    0.0
+                } else {
+                    (u() * 5.0).floor() - 2.0
+                }
+            })
+            .collect();
+        for (name, pilot) in [("smooth", smooth), ("skewed", skewed), ("atoms", atoms)] {
+            let e = Edges::from_pilot(&pilot);
+            assert!(!e.guide.is_empty(), "{name}: the guide is in use");
+            let full = |x: f64| {
+                let j = e.edges.partition_point(|v| v.total_cmp(&x).is_lt());
+                2 * j + usize::from(e.edges.get(j).is_some_and(|v| v.to_bits() == x.to_bits()))
+            };
+            let mut probes: Vec<f64> = pilot.iter().step_by(7).copied().collect();
+            for &x in e.edges.iter().step_by(97) {
+                probes.extend([
+                    x,
+                    f64::from_bits(x.to_bits().wrapping_add(1)),
+                    f64::from_bits(x.to_bits().wrapping_sub(1)),
+                ]);
+            }
+            probes.extend([
+                -0.0,
+                0.0,
+                -1e300,
+                1e300,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NAN,
+            ]);
+            for x in probes {
+                assert_eq!(e.class(x), full(x), "{name}: {x:e}");
+            }
         }
     }
 }
