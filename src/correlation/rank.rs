@@ -1,5 +1,6 @@
 //! Rank and product-moment correlations of samples.
 
+use crate::lanes;
 use crate::radix::{RadixScratch, argsort};
 
 /// Spearman rank correlation of two equally long samples (average ranks for ties).
@@ -10,16 +11,16 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 }
 
 /// Pearson correlation.
+///
+/// Of ranks (multiples of ½ below 2²⁰) every sum here is exact, so the lanes' order of
+/// addition cannot change the result.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;
-    let mx = x.iter().sum::<f64>() / n;
-    let my = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
+    let mx = lanes::sum(x) / n;
+    let my = lanes::sum(y) / n;
+    let sxy = lanes::co_deviations(x, mx, y, my);
+    let sxx = lanes::squared_deviations(x, mx);
+    let syy = lanes::squared_deviations(y, my);
     if sxx == 0.0 || syy == 0.0 {
         0.0
     } else {

@@ -3,6 +3,7 @@
 use std::collections::TryReserveError;
 
 use crate::correlation::{pearson, ranks_with};
+use crate::lanes;
 use crate::model::DriverId;
 use crate::order::quantile_sorted;
 use crate::radix::{RadixScratch, sort_floats_with};
@@ -121,7 +122,7 @@ pub(super) fn run_batch(
     sum.n = n as u64;
     let total = |terms: &[Vec<f64>], out: &mut [f64]| {
         for (o, t) in out.iter_mut().zip(terms) {
-            *o = t.iter().sum();
+            *o = lanes::sum(t);
         }
     };
     total(&e.line_terms, &mut sum.line_outturn);
@@ -130,7 +131,7 @@ pub(super) fn run_batch(
     total(&e.mitigation_terms, &mut sum.mitigation_capacity);
     let spread = |terms: &[Vec<f64>], out: &mut [f64]| {
         for (o, t) in out.iter_mut().zip(terms) {
-            *o = m2(t.iter().copied());
+            *o = lanes::m2(t);
         }
     };
     spread(&e.line_terms, &mut sum.line_m2);
@@ -190,16 +191,16 @@ pub(super) fn run_batch(
         s.term[i] = excess;
         s.used[i] = used;
     }
-    sum.m2_gap = m2(e.gap.iter().copied());
-    sum.m2_shortfall = m2(shortfall_out.iter().copied());
-    sum.m2_excess = m2(s.term.iter().copied());
+    sum.m2_gap = lanes::m2(&e.gap);
+    sum.m2_shortfall = lanes::m2(shortfall_out);
+    sum.m2_excess = lanes::m2(&s.term);
     sum.m2_breach_excess = m2(breach_rows.iter().map(|&i| s.term[i]));
-    sum.m2_savings = m2(e.savings.iter().copied());
-    sum.m2_mitigation_used = m2(s.used.iter().copied());
+    sum.m2_savings = lanes::m2(&e.savings);
+    sum.m2_mitigation_used = lanes::m2(&s.used);
 
     // What the years that breach look like.
     for (d, col) in cols.iter().enumerate() {
-        sum.driver_sum[d] = col.iter().sum();
+        sum.driver_sum[d] = lanes::sum(col);
         sum.breach_driver_sum[d] = breach_rows.iter().map(|&i| col[i]).sum();
     }
     for (k, line) in plan.lines.iter().enumerate() {
@@ -283,9 +284,9 @@ fn sensitivity(
     }
     let nf = n as f64;
     out.n = n as u64;
-    out.gap = gap.iter().sum();
+    out.gap = lanes::sum(gap);
     let mean_gap = out.gap / nf;
-    out.m2_gap = gap.iter().map(|g| (g - mean_gap) * (g - mean_gap)).sum();
+    out.m2_gap = lanes::squared_deviations(gap, mean_gap);
     let tenth = n / 10;
     out.tenth_n = tenth as u64;
     ranks_with(gap, &mut w.gap, &mut w.radix, &mut w.order);
@@ -303,19 +304,15 @@ fn sensitivity(
         if let Some(k) = correlated.iter().position(|c| c.0 == d) {
             w.correlated[k].clone_from(&w.driver);
         }
-        out.driver_sum[d] = col.iter().sum();
+        out.driver_sum[d] = lanes::sum(col);
         let mean = out.driver_sum[d] / nf;
-        out.comoment[d] = col
-            .iter()
-            .zip(gap)
-            .map(|(x, g)| (x - mean) * (g - mean_gap))
-            .sum();
+        out.comoment[d] = lanes::co_deviations(col, mean, gap, mean_gap);
         (out.low_sum[d], out.high_sum[d]) = tenths(col, tenth, &w.order);
     }
     if !plan.savings.is_empty() {
         ranks_with(savings, &mut w.driver, &mut w.radix, &mut w.order);
         out.savings_spearman = pearson(&w.driver, &w.gap) * nf;
-        out.savings_sum = savings.iter().sum();
+        out.savings_sum = lanes::sum(savings);
         (out.savings_low, out.savings_high) = tenths(savings, tenth, &w.order);
     }
     let mut k = 0;

@@ -21,7 +21,7 @@ use crate::model::{Model, Path, PathKind, f64_of};
 use crate::sample::{SampleScratch, Sampler, Sampling};
 
 use super::plan::{Evaluation, Plan, culprit, evaluate};
-use super::sums::{chan, m2};
+use super::sums::chan;
 use super::{BATCH_SIZE, EngineError, LARGEST};
 
 /// Count, sum and sum of squared deviations of one quantity: merged with Chan's formula.
@@ -40,8 +40,8 @@ impl Moments {
     pub(super) fn of(values: &[f64]) -> Moments {
         Moments {
             n: values.len() as u64,
-            sum: values.iter().sum(),
-            m2: m2(values.iter().copied()),
+            sum: crate::lanes::sum(values),
+            m2: crate::lanes::m2(values),
         }
     }
 
