@@ -17,6 +17,7 @@ pub mod correlation;
 pub mod dist;
 pub mod engine;
 pub mod format;
+pub mod inplace_sort;
 pub mod lanes;
 pub mod model;
 pub mod order;

@@ -97,6 +97,19 @@ pub fn sort_floats(v: &mut [f64]) {
 /// Evenly spread values are scattered by bucket as their order keys and put in exact order
 /// in place, with no row indices to carry; crowded ones go through [`argsort`].
 pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
+    if !sort_evenly(v, s) {
+        let mut order = std::mem::take(&mut s.order);
+        argsort(v, &mut order, s);
+        s.values.clear();
+        s.values.extend(order.iter().map(|&i| v[i as usize]));
+        v.copy_from_slice(&s.values);
+        s.order = order;
+    }
+}
+
+/// [`sort_floats_with`]'s bucket path alone: sorts `v` and returns true when its values
+/// spread evenly enough, else leaves it as it was and returns false.
+pub fn sort_evenly(v: &mut [f64], s: &mut RadixScratch) -> bool {
     if buckets(v, s) {
         s.keys.clear();
         s.keys.resize(v.len(), 0);
@@ -108,14 +121,9 @@ pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
         for (x, &k) in v.iter_mut().zip(&s.keys) {
             *x = from_order_bits(k);
         }
-        return;
+        return true;
     }
-    let mut order = std::mem::take(&mut s.order);
-    argsort(v, &mut order, s);
-    s.values.clear();
-    s.values.extend(order.iter().map(|&i| v[i as usize]));
-    v.copy_from_slice(&s.values);
-    s.order = order;
+    false
 }
 
 /// The f64 whose [`order_bits`] are `k`.
@@ -242,7 +250,7 @@ fn next_slot(fill: &mut [u32], b: u32) -> usize {
 /// waits on each comparison before the next. Which of −0 and +0 comes out does not matter:
 /// any `lo` below and `hi` above the values gives buckets in their order, and the insertion
 /// pass makes the order exact.
-fn min_max(x: &[f64]) -> (f64, f64) {
+pub(crate) fn min_max(x: &[f64]) -> (f64, f64) {
     const L: usize = 8;
     let mut lo = [f64::INFINITY; L];
     let mut hi = [f64::NEG_INFINITY; L];

@@ -18,8 +18,7 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// copies them into keys and a buffer tripled the peak of a long run. The total order makes
 /// the result unique, so it does not depend on the thread count.
 pub fn sort_in_place(values: &mut [f64]) {
-    use rayon::slice::ParallelSliceMut as _;
-    values.par_sort_unstable_by(f64::total_cmp);
+    crate::inplace_sort::sort_in_place(values);
 }
 
 /// A distribution-free 95% interval for the p-quantile: the order statistics whose ranks
