@@ -94,6 +94,20 @@ pub struct SampleScratch {
     groups: std::collections::BTreeMap<usize, Vec<u32>>,
 }
 
+impl SampleScratch {
+    /// Whether the next fill keeps each correlated column's ascending rows
+    /// ([`SampleScratch::ascending_rows`]).
+    pub fn keep_orders(&mut self, keep: bool) {
+        self.ic.keep = keep;
+    }
+
+    /// Correlated driver `j`'s rows (`j` indexing [`Sampler::correlated`]) in ascending order
+    /// of its values after the last fill, when it kept them and they are unique.
+    pub fn ascending_rows(&self, j: usize) -> Option<&[u32]> {
+        self.ic.ascending_rows(j)
+    }
+}
+
 /// SplitMix64's finaliser: a bijective mixer that spreads nearby inputs far apart.
 #[inline]
 pub fn splitmix64(mut z: u64) -> u64 {

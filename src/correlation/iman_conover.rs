@@ -51,6 +51,23 @@ pub struct IcScratch {
     order: Vec<u32>,
     sorted: Vec<f64>,
     radix: RadixScratch,
+    /// Keep each reordered column's rows in ascending order of its values (for a batch
+    /// whose ranks are wanted again: sensitivity's).
+    pub keep: bool,
+    /// Per column: its rows in ascending order, valid where `distinct` says so.
+    kept: Vec<Vec<u32>>,
+    /// Per column: reordered in the last [`ImanConover::apply`], with `keep` set, and no
+    /// two of its values equal (so its ascending order is unique).
+    distinct: Vec<bool>,
+}
+
+impl IcScratch {
+    /// Column `j`'s rows in ascending order of its values, as the last
+    /// [`ImanConover::apply`] left them, when it kept them and no two values are equal:
+    /// then they are exactly the rows a sort of the column would give.
+    pub fn ascending_rows(&self, j: usize) -> Option<&[u32]> {
+        (self.keep && *self.distinct.get(j)?).then(|| self.kept[j].as_slice())
+    }
 }
 
 /// Standardised van der Waerden scores Φ⁻¹(i/(n+1)), i = 1..n.
@@ -158,6 +175,9 @@ impl ImanConover {
     /// column's own scrambled Sobol points: each row's rank is still uniform, and the
     /// ranks carry the points' joint structure into the scores (`crate::sample`).
     pub fn apply(&self, columns: &mut [&mut [f64]], permutations: &[Vec<u32>], w: &mut IcScratch) {
+        w.distinct.clear();
+        w.distinct.resize(columns.len(), false);
+        w.kept.resize_with(columns.len(), Vec::new);
         let Some(n) = columns.first().map(|c| c.len()) else {
             return;
         };
@@ -229,6 +249,12 @@ impl Block {
             for (&row, &x) in w.order.iter().zip(&w.sorted) {
                 column[row as usize] = x;
             }
+            // Row order[k] now holds the k-th smallest value: with no two values equal,
+            // that is the column's unique ascending order (NaN and ±0 count as ties).
+            if w.keep && w.sorted.windows(2).all(|p| p[0] < p[1]) {
+                w.kept[c].clone_from(&w.order);
+                w.distinct[c] = true;
+            }
         }
     }
 }
@@ -281,5 +307,46 @@ mod tests {
         let b: Vec<f64> = (0..11).map(|i| f64::from(i % 3) - 1.0).collect();
         let want: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert_eq!(dot(&a, &b), want);
+    }
+
+    #[test]
+    fn kept_orders_are_the_sorts_of_the_reordered_columns() {
+        use rand::Rng as _;
+        // Three correlated columns and one free one; column 1 has a tie, so it keeps none.
+        let mut m = Matrix::identity(4);
+        m.set_sym(0, 1, 0.5);
+        m.set_sym(1, 2, 0.4);
+        let ic = ImanConover::new(&m).unwrap();
+        let n = 2000;
+        let mut rng = crate::sample::stream(5, 0, "kept orders");
+        let mut cols: Vec<Vec<f64>> = (0..4)
+            .map(|_| {
+                (0..n)
+                    .map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+                    .collect()
+            })
+            .collect();
+        cols[1][7] = cols[1][8];
+        let perms: Vec<Vec<u32>> = (0..4)
+            .map(|j| crate::sample::permutation(&mut crate::sample::stream(5, j, "p"), n))
+            .collect();
+        let mut w = IcScratch {
+            keep: true,
+            ..IcScratch::default()
+        };
+        let mut views: Vec<&mut [f64]> = cols.iter_mut().map(Vec::as_mut_slice).collect();
+        ic.apply(&mut views, &perms, &mut w);
+        for j in [0, 2] {
+            let mut want = Vec::new();
+            crate::radix::argsort(&cols[j], &mut want, &mut RadixScratch::default());
+            assert_eq!(w.ascending_rows(j), Some(want.as_slice()), "column {j}");
+        }
+        assert_eq!(w.ascending_rows(1), None, "a tie: no kept order");
+        assert_eq!(w.ascending_rows(3), None, "not reordered");
+        // Without `keep`, nothing is kept.
+        w.keep = false;
+        let mut views: Vec<&mut [f64]> = cols.iter_mut().map(Vec::as_mut_slice).collect();
+        ic.apply(&mut views, &perms, &mut w);
+        assert_eq!(w.ascending_rows(0), None);
     }
 }

@@ -114,6 +114,8 @@ pub(super) fn run_batch(
     let n = gap_out.len();
     s.reserve(plan, n)?;
     sized(&mut s.columns, plan.drivers, n);
+    // Sensitivity ranks every driver again: Iman–Conover's orders spare it the correlated ones.
+    s.sample.keep_orders(b < SENSITIVITY_BATCHES);
     sampler.fill_with(config.seed, b, &mut s.columns, &mut s.sample);
     evaluate(plan, &s.columns, n, &mut s.eval);
     let (cols, e) = (&s.columns, &s.eval);
@@ -236,9 +238,15 @@ pub(super) fn run_batch(
 
     if b < SENSITIVITY_BATCHES {
         sum.sensitivity = SensitivitySums::new(plan.drivers, plan.correlated.len());
+        let (sample, ids) = (&s.sample, sampler.correlated());
+        let ascending = |d: usize| {
+            let j = ids.iter().position(|c| c.0 == d)?;
+            sample.ascending_rows(j)
+        };
         sensitivity(
             plan,
             cols,
+            &ascending,
             &e.gap,
             &e.savings,
             &mut s.ranking,
@@ -269,10 +277,12 @@ pub(super) fn run_batch(
 ///
 /// The same for the savings programme's total delivery (`savings`), which the report ranks
 /// as one factor beside the drivers: it is split over one driver per saving and field, none
-/// of which is large alone.
-fn sensitivity(
+/// of which is large alone. `ascending(d)` gives driver d's rows in ascending order where
+/// Iman–Conover already has them (a correlated driver with no two values equal).
+fn sensitivity<'a>(
     plan: &Plan,
     cols: &[Vec<f64>],
+    ascending: &dyn Fn(usize) -> Option<&'a [u32]>,
     gap: &[f64],
     savings: &[f64],
     w: &mut Ranking,
@@ -299,7 +309,19 @@ fn sensitivity(
         if !plan.varying[d] {
             continue;
         }
-        ranks_with(col, &mut w.driver, &mut w.radix, &mut w.order);
+        match ascending(d) {
+            // Distinct values: each row's rank is its place in the order, as `ranks_with`
+            // would find by sorting again.
+            Some(rows) => {
+                w.order.clear();
+                w.order.extend_from_slice(rows);
+                w.driver.resize(n, 0.0);
+                for (k, &row) in rows.iter().enumerate() {
+                    w.driver[row as usize] = (k + 1) as f64;
+                }
+            }
+            None => ranks_with(col, &mut w.driver, &mut w.radix, &mut w.order),
+        }
         out.spearman[d] = pearson(&w.driver, &w.gap) * nf;
         if let Some(k) = correlated.iter().position(|c| c.0 == d) {
             w.correlated[k].clone_from(&w.driver);
