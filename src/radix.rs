@@ -97,7 +97,7 @@ pub fn sort_floats(v: &mut [f64]) {
 /// Evenly spread values are scattered by bucket as their order keys and put in exact order
 /// in place, with no row indices to carry; crowded ones go through [`argsort`].
 pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
-    if !sort_evenly(v, s) {
+    if !sort_evenly(v, s) && !sort_around_zeros(v, s) {
         let mut order = std::mem::take(&mut s.order);
         argsort(v, &mut order, s);
         s.values.clear();
@@ -105,6 +105,35 @@ pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
         v.copy_from_slice(&s.values);
         s.order = order;
     }
+}
+
+/// Sorts `v` when what crowded its buckets was a mass of +0 (a shortfall's or an excess's
+/// years with none): the other values by [`sort_evenly`], the zeros then put in their
+/// place. Else returns false, with `v`'s values (not their order) unchanged.
+fn sort_around_zeros(v: &mut [f64], s: &mut RadixScratch) -> bool {
+    let zero = 0.0f64.to_bits();
+    let n = v.len();
+    let mut kept = 0;
+    for i in 0..n {
+        let x = v[i];
+        if x.to_bits() != zero {
+            v[kept] = x;
+            kept += 1;
+        }
+    }
+    if kept == n {
+        return false;
+    }
+    let sorted = sort_evenly(&mut v[..kept], s);
+    if sorted {
+        // +0 comes after every value the total order puts below it (−0 and negatives).
+        let at = v[..kept].partition_point(|x| x.total_cmp(&0.0).is_lt());
+        v.copy_within(at..kept, at + n - kept);
+        v[at..at + n - kept].fill(0.0);
+    } else {
+        v[kept..].fill(0.0);
+    }
+    sorted
 }
 
 /// [`sort_floats_with`]'s bucket path alone: sorts `v` and returns true when its values
@@ -391,6 +420,43 @@ mod tests {
         );
         for x in [-0.0, 0.0, -1.5, 2.5e-300, f64::INFINITY, f64::NEG_INFINITY] {
             assert_eq!(from_order_bits(order_bits(x)).to_bits(), x.to_bits());
+        }
+    }
+
+    #[test]
+    fn a_mass_of_zeros_is_set_aside_and_put_back_in_its_place() {
+        let mut rng = crate::sample::stream(10, 0, "zeros");
+        let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        // A shortfall (a fifth of the years +0), then the same with −0, negatives and a NaN
+        // beside the zeros; then only zeros and ones (the rest does not spread: the
+        // general path).
+        let shortfall: Vec<f64> = (0..5000).map(|_| (u() - 0.2).max(0.0)).collect();
+        let mut mixed = shortfall.clone();
+        for (i, x) in [-0.0, -0.5, -1e-300, f64::NAN, -0.0]
+            .into_iter()
+            .enumerate()
+        {
+            mixed[i * 101 + 1] = x;
+        }
+        let zeros_and_ones: Vec<f64> = (0..5000).map(|i| f64::from(i % 3 == 0)).collect();
+        for (what, mut v) in [
+            ("shortfall", shortfall),
+            ("mixed", mixed),
+            ("zeros and ones", zeros_and_ones),
+        ] {
+            let mut s = RadixScratch::default();
+            assert!(
+                !buckets(&v, &mut s),
+                "{what}: the zeros must crowd a bucket"
+            );
+            let mut w = v.clone();
+            sort_floats_with(&mut v, &mut s);
+            w.sort_by(f64::total_cmp);
+            assert_eq!(
+                v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                w.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                "{what}"
+            );
         }
     }
 
