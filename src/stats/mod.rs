@@ -343,8 +343,9 @@ pub fn summarize(
     let (gap_ordered, shortfall_ordered) = match &result.collected {
         Some(c) => (ordered(&c.gap), ordered(&c.shortfall)),
         None => {
-            sort_in_place(&mut result.gap);
-            sort_in_place(&mut result.shortfall);
+            // Side by side: each sort's bucket pass runs on one thread.
+            let (gap, shortfall) = (&mut result.gap, &mut result.shortfall);
+            rayon::join(|| sort_in_place(gap), || sort_in_place(shortfall));
             (ordered(&result.gap[..]), ordered(&result.shortfall[..]))
         }
     };
