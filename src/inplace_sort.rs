@@ -112,13 +112,14 @@ fn bucket_count(n: usize) -> usize {
     (n / PER_BUCKET).clamp(1 << 8, 1 << 12)
 }
 
-/// The working space [`sort_in_place`] takes for `n` values beyond the values themselves,
-/// but for each thread's [`SCRATCH_BYTES`]: two counts per bucket.
+/// The working space of the summary's sorts of `n` values each beyond the values
+/// themselves, but for each thread's [`SCRATCH_BYTES`]: two counts per bucket, for the gap's
+/// and the shortfall's sorts, which run side by side.
 pub fn working_bytes(n: u64) -> u64 {
     if n < SMALL as u64 {
         return 0;
     }
-    bucket_count(n.min(usize::MAX as u64) as usize) as u64 * 2 * size_of::<usize>() as u64
+    2 * bucket_count(n.min(usize::MAX as u64) as usize) as u64 * 2 * size_of::<usize>() as u64
 }
 
 #[cfg(test)]
