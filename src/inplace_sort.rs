@@ -88,7 +88,11 @@ pub fn sort_in_place(v: &mut [f64]) {
             let mut from = 0;
             for &end in g {
                 let b = &mut slice[from..end - first];
-                if b.len() > LARGEST_EVEN || !sort_evenly(b, s) {
+                if b.len() > LARGEST_EVEN {
+                    // Most of a column in one bucket (a heavy tail stretching the range):
+                    // by comparisons, on every thread the pool has free.
+                    b.par_sort_unstable_by(f64::total_cmp);
+                } else if !sort_evenly(b, s) {
                     b.sort_unstable_by(f64::total_cmp);
                 }
                 from = end - first;
