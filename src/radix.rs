@@ -97,7 +97,7 @@ pub fn sort_floats(v: &mut [f64]) {
 /// Evenly spread values are scattered by bucket as their order keys and put in exact order
 /// in place, with no row indices to carry; crowded ones go through [`argsort`].
 pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
-    if !sort_evenly(v, s) && !sort_around_zeros(v, s) {
+    if !sort_evenly(v, s) && !sort_around_least(v, s) {
         let mut order = std::mem::take(&mut s.order);
         argsort(v, &mut order, s);
         s.values.clear();
@@ -107,16 +107,18 @@ pub fn sort_floats_with(v: &mut [f64], s: &mut RadixScratch) {
     }
 }
 
-/// Sorts `v` when what crowded its buckets was a mass of +0 (a shortfall's or an excess's
-/// years with none): the other values by [`sort_evenly`], the zeros then put in their
-/// place. Else returns false, with `v`'s values (not their order) unchanged.
-fn sort_around_zeros(v: &mut [f64], s: &mut RadixScratch) -> bool {
-    let zero = 0.0f64.to_bits();
+/// Sorts `v` when what crowded its buckets was a mass at its least value (a quantity cut
+/// off below, as a shortfall's or an excess's years with none are at 0): the other values
+/// by [`sort_evenly`], the mass then put in its place. Else returns false, with `v`'s values
+/// (not their order) unchanged.
+fn sort_around_least(v: &mut [f64], s: &mut RadixScratch) -> bool {
+    let (least, _) = min_max(v);
+    let bits = least.to_bits();
     let n = v.len();
     let mut kept = 0;
     for i in 0..n {
         let x = v[i];
-        if x.to_bits() != zero {
+        if x.to_bits() != bits {
             v[kept] = x;
             kept += 1;
         }
@@ -126,12 +128,12 @@ fn sort_around_zeros(v: &mut [f64], s: &mut RadixScratch) -> bool {
     }
     let sorted = sort_evenly(&mut v[..kept], s);
     if sorted {
-        // +0 comes after every value the total order puts below it (−0 and negatives).
-        let at = v[..kept].partition_point(|x| x.total_cmp(&0.0).is_lt());
+        // After every value the total order puts below it (the other zero, a −NaN).
+        let at = v[..kept].partition_point(|x| x.total_cmp(&least).is_lt());
         v.copy_within(at..kept, at + n - kept);
-        v[at..at + n - kept].fill(0.0);
+        v[at..at + n - kept].fill(least);
     } else {
-        v[kept..].fill(0.0);
+        v[kept..].fill(least);
     }
     sorted
 }
@@ -424,39 +426,44 @@ mod tests {
     }
 
     #[test]
-    fn a_mass_of_zeros_is_set_aside_and_put_back_in_its_place() {
+    fn a_mass_at_the_least_value_is_set_aside_and_put_back_in_its_place() {
         let mut rng = crate::sample::stream(10, 0, "zeros");
         let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        // A shortfall (a fifth of the years +0), then the same with −0, negatives and a NaN
-        // beside the zeros; then only zeros and ones (the rest does not spread: the
-        // general path).
-        let shortfall: Vec<f64> = (0..5000).map(|_| (u() - 0.2).max(0.0)).collect();
-        let mut mixed = shortfall.clone();
-        for (i, x) in [-0.0, -0.5, -1e-300, f64::NAN, -0.0]
-            .into_iter()
-            .enumerate()
-        {
-            mixed[i * 101 + 1] = x;
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        // Masses at the least value, which the set-aside sorts: a shortfall (a fifth of the
+        // years +0, a NaN among the rest) and a quantity cut off at 3.5. Then masses it
+        // cannot serve, left to the general path: +0 with a few values below it (the least
+        // is not the mass), and zeros and ones (the rest does not spread).
+        let mut shortfall: Vec<f64> = (0..5000).map(|_| (u() - 0.2).max(0.0)).collect();
+        shortfall[77] = f64::NAN;
+        let clipped: Vec<f64> = (0..5000).map(|_| (10.0 * u()).max(3.5)).collect();
+        let mut below = shortfall.clone();
+        for (i, x) in [-0.5, -1e-300, -0.25].into_iter().enumerate() {
+            below[i * 101 + 1] = x;
         }
         let zeros_and_ones: Vec<f64> = (0..5000).map(|i| f64::from(i % 3 == 0)).collect();
-        for (what, mut v) in [
-            ("shortfall", shortfall),
-            ("mixed", mixed),
-            ("zeros and ones", zeros_and_ones),
+        for (what, v, served) in [
+            ("shortfall", shortfall, true),
+            ("clipped", clipped, true),
+            ("below", below, false),
+            ("zeros and ones", zeros_and_ones, false),
         ] {
             let mut s = RadixScratch::default();
-            assert!(
-                !buckets(&v, &mut s),
-                "{what}: the zeros must crowd a bucket"
-            );
-            let mut w = v.clone();
+            assert!(!buckets(&v, &mut s), "{what}: the mass must crowd a bucket");
+            let mut want = v.clone();
+            want.sort_by(f64::total_cmp);
+            let mut tried = v.clone();
+            assert_eq!(sort_around_least(&mut tried, &mut s), served, "{what}");
+            if served {
+                assert_eq!(bits(&tried), bits(&want), "{what}");
+            } else {
+                // Refused: the same values, for the general path to sort.
+                tried.sort_by(f64::total_cmp);
+                assert_eq!(bits(&tried), bits(&want), "{what}: values changed");
+            }
+            let mut v = v;
             sort_floats_with(&mut v, &mut s);
-            w.sort_by(f64::total_cmp);
-            assert_eq!(
-                v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-                w.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-                "{what}"
-            );
+            assert_eq!(bits(&v), bits(&want), "{what}");
         }
     }
 

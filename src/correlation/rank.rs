@@ -35,6 +35,15 @@ pub fn ranks(x: &[f64]) -> Vec<f64> {
     r
 }
 
+/// The ranks 1..=n of a column whose rows in ascending order are `rows` and whose values
+/// are all distinct, into `r`: what [`ranks_with`] finds for it, without sorting again.
+pub fn ranks_of_distinct(rows: &[u32], r: &mut Vec<f64>) {
+    r.resize(rows.len(), 0.0);
+    for (k, &row) in rows.iter().enumerate() {
+        r[row as usize] = (k + 1) as f64;
+    }
+}
+
 /// [`ranks`] into `r`, with reused working space.
 pub fn ranks_with(x: &[f64], r: &mut Vec<f64>, s: &mut RadixScratch, order: &mut Vec<u32>) {
     argsort(x, order, s);
@@ -51,5 +60,21 @@ pub fn ranks_with(x: &[f64], r: &mut Vec<f64>, s: &mut RadixScratch, order: &mut
             r[k as usize] = avg;
         }
         i = j + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_ranks_from_an_order_are_the_sorted_ranks() {
+        let x = [0.3, -1.0, 2.5, 0.0, 7.0, -0.5];
+        let mut order = Vec::new();
+        argsort(&x, &mut order, &mut RadixScratch::default());
+        let mut r = vec![9.0; 2];
+        ranks_of_distinct(&order, &mut r);
+        assert_eq!(r, ranks(&x));
+        assert_eq!(r, [4.0, 1.0, 5.0, 3.0, 6.0, 2.0]);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::TryReserveError;
 
-use crate::correlation::{pearson, ranks_with};
+use crate::correlation::{pearson, ranks_of_distinct, ranks_with};
 use crate::lanes;
 use crate::model::DriverId;
 use crate::order::quantile_sorted;
@@ -310,15 +310,10 @@ fn sensitivity<'a>(
             continue;
         }
         match ascending(d) {
-            // Distinct values: each row's rank is its place in the order, as `ranks_with`
-            // would find by sorting again.
             Some(rows) => {
                 w.order.clear();
                 w.order.extend_from_slice(rows);
-                w.driver.resize(n, 0.0);
-                for (k, &row) in rows.iter().enumerate() {
-                    w.driver[row as usize] = (k + 1) as f64;
-                }
+                ranks_of_distinct(rows, &mut w.driver);
             }
             None => ranks_with(col, &mut w.driver, &mut w.radix, &mut w.order),
         }
