@@ -71,16 +71,18 @@ pub fn sort_in_place(v: &mut [f64]) {
         }
     }
     drop(heads);
-    // Runs of consecutive buckets as disjoint slices, sorted in parallel, each bucket of a
+    // Runs of consecutive buckets as disjoint slices of about n / GROUPS values each (a
+    // bell-shaped column crowds its middle buckets), sorted in parallel, each bucket of a
     // run on its own.
-    let per_group = buckets.div_ceil(GROUPS);
-    let mut groups = Vec::with_capacity(GROUPS);
-    let (mut rest, mut start) = (v, 0);
-    for g in ends.chunks(per_group) {
-        let end = g[g.len() - 1];
-        let (head, tail) = rest.split_at_mut(end - start);
-        groups.push((head, start, g));
-        (rest, start) = (tail, end);
+    let per_group = n.div_ceil(GROUPS);
+    let mut groups = Vec::with_capacity(GROUPS + 1);
+    let (mut rest, mut start, mut first) = (v, 0, 0);
+    for (b, &end) in ends.iter().enumerate() {
+        if end - start >= per_group || b + 1 == buckets {
+            let (head, tail) = rest.split_at_mut(end - start);
+            groups.push((head, start, &ends[first..=b]));
+            (rest, start, first) = (tail, end, b + 1);
+        }
     }
     groups
         .into_par_iter()
