@@ -28,7 +28,7 @@ mod rank;
 use std::fmt::Write as _;
 
 pub use iman_conover::{IcScratch, ImanConover};
-pub use rank::{pearson, ranks, ranks_of_distinct, ranks_with, spearman};
+pub use rank::{Ranked, pearson, ranks, ranks_of_distinct, ranks_with, spearman};
 
 use crate::portable::Portable as _;
 

@@ -2,7 +2,7 @@
 
 use std::collections::TryReserveError;
 
-use crate::correlation::{pearson, ranks_of_distinct, ranks_with};
+use crate::correlation::{Ranked, ranks_of_distinct, ranks_with};
 use crate::lanes;
 use crate::model::DriverId;
 use crate::order::quantile_sorted;
@@ -131,15 +131,24 @@ pub(super) fn run_batch(
     total(&e.saving_terms, &mut sum.saving_delivered);
     total(&e.funding_terms, &mut sum.funding_actual);
     total(&e.mitigation_terms, &mut sum.mitigation_capacity);
-    let spread = |terms: &[Vec<f64>], out: &mut [f64]| {
-        for (o, t) in out.iter_mut().zip(terms) {
-            *o = lanes::m2(t);
+    // lanes::m2 would add each column up again: its deviations are from the same mean.
+    let spread = |terms: &[Vec<f64>], sums: &[f64], out: &mut [f64]| {
+        for ((o, t), &total) in out.iter_mut().zip(terms).zip(sums) {
+            *o = if n == 0 {
+                0.0
+            } else {
+                lanes::squared_deviations(t, total / n as f64)
+            };
         }
     };
-    spread(&e.line_terms, &mut sum.line_m2);
-    spread(&e.saving_terms, &mut sum.saving_m2);
-    spread(&e.funding_terms, &mut sum.funding_m2);
-    spread(&e.mitigation_terms, &mut sum.mitigation_m2);
+    spread(&e.line_terms, &sum.line_outturn, &mut sum.line_m2);
+    spread(&e.saving_terms, &sum.saving_delivered, &mut sum.saving_m2);
+    spread(&e.funding_terms, &sum.funding_actual, &mut sum.funding_m2);
+    spread(
+        &e.mitigation_terms,
+        &sum.mitigation_capacity,
+        &mut sum.mitigation_m2,
+    );
 
     // The first year's threshold: the opening usable reserves and the year's planned
     // movement (reserves are never negative, so adding a planned 0 leaves their bits).
@@ -300,6 +309,7 @@ fn sensitivity<'a>(
     let tenth = n / 10;
     out.tenth_n = tenth as u64;
     ranks_with(gap, &mut w.gap, &mut w.radix, &mut w.order);
+    let gap_ranks = Ranked::new(&w.gap);
     let correlated: &[DriverId] = &plan.correlated;
     w.correlated.resize_with(correlated.len(), Vec::new);
     for r in &mut w.correlated {
@@ -317,7 +327,7 @@ fn sensitivity<'a>(
             }
             None => ranks_with(col, &mut w.driver, &mut w.radix, &mut w.order),
         }
-        out.spearman[d] = pearson(&w.driver, &w.gap) * nf;
+        out.spearman[d] = Ranked::new(&w.driver).pearson(&gap_ranks) * nf;
         if let Some(k) = correlated.iter().position(|c| c.0 == d) {
             w.correlated[k].clone_from(&w.driver);
         }
@@ -328,16 +338,20 @@ fn sensitivity<'a>(
     }
     if !plan.savings.is_empty() {
         ranks_with(savings, &mut w.driver, &mut w.radix, &mut w.order);
-        out.savings_spearman = pearson(&w.driver, &w.gap) * nf;
+        out.savings_spearman = Ranked::new(&w.driver).pearson(&gap_ranks) * nf;
         out.savings_sum = lanes::sum(savings);
         (out.savings_low, out.savings_high) = tenths(savings, tenth, &w.order);
     }
+    let ranked: Vec<Option<Ranked<'_>>> = w
+        .correlated
+        .iter()
+        .map(|r| (!r.is_empty()).then(|| Ranked::new(r)))
+        .collect();
     let mut k = 0;
-    for i in 0..w.correlated.len() {
-        for j in i + 1..w.correlated.len() {
-            let (a, b) = (&w.correlated[i], &w.correlated[j]);
-            if !a.is_empty() && !b.is_empty() {
-                out.pairs[k] = pearson(a, b) * nf;
+    for i in 0..ranked.len() {
+        for j in i + 1..ranked.len() {
+            if let (Some(a), Some(b)) = (&ranked[i], &ranked[j]) {
+                out.pairs[k] = a.pearson(b) * nf;
             }
             k += 1;
         }
