@@ -210,5 +210,96 @@ fn horizon(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, horizon);
+/// A synthetic model of a given size, the same text as `benches/models/generate.py LINES
+/// SAVINGS CORRELATED` writes (keep the two alike): each line with its own PERT growth
+/// driver, the first `correlated` drivers correlated in blocks of 5, each saving with PERT
+/// delivery and slippage. Every figure is an assumption: it is a benchmark, not a council.
+fn generated(lines: usize, savings: usize, correlated: usize) -> Model {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "[meta]\nname = \"Synthetic {lines} lines, {savings} savings\"\ncouncil = \"Synthetic\"\n\
+         year = \"2024/25\"\nunit = \"£m\"\nnet_budget = {}\n",
+        lines * 10
+    );
+    for i in 0..lines {
+        let base = 5 + i % 11;
+        let _ = writeln!(
+            t,
+            "[drivers.g{i}]\ndist = \"pert\"\nmin = -0.01\nmode = {:.3}\nmax = 0.12\n\
+             source = \"assumption: benchmark\"\n\n[lines.l{i}]\nkind = \"simple\"\n\
+             base = {base}\ngrowth = \"g{i}\"\nbudget = {base}.2\n\
+             source = \"assumption: benchmark\"\n",
+            0.02 + (i % 7) as f64 * 0.005
+        );
+    }
+    for j in 0..savings {
+        let _ = writeln!(
+            t,
+            "[savings.s{j}]\namount = {:.1}\nrecurring = true\nprobability = 0.9\n\
+             delivered = {{ dist = \"pert\", min = 0.4, mode = 0.9, max = 1.0 }}\n\
+             slippage = {{ dist = \"pert\", min = 0, mode = 1, max = 6 }}\n\
+             source = \"assumption: benchmark\"\n",
+            0.5 + (j % 5) as f64 * 0.3
+        );
+    }
+    for b in 0..correlated / 5 {
+        let names: Vec<String> = (0..5).map(|k| format!("\"g{}\"", b * 5 + k)).collect();
+        let _ = writeln!(
+            t,
+            "[correlations.block{b}]\ndrivers = [{}]\nrank = 0.4\n\
+             source = \"assumption: benchmark\"\n",
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(
+        t,
+        "[reserves.general_fund]\nkind = \"general_fund\"\namount = {:.1}\n\
+         source = \"assumption: benchmark\"",
+        lines as f64 * 0.6
+    );
+    Model::from_toml("generated", &t)
+        .expect("the generated model is valid")
+        .model
+}
+
+/// Cost against model size: a model of 50 lines, 20 savings and 5 correlated drivers (110
+/// random variates a year) and one ten times larger (500, 200, 50: 1,100 variates), each
+/// at 100,000 and 300,000 years on one thread. A year beyond the ten sensitivity batches
+/// costs (t(300,000) − t(100,000)) / 200,000; the target is that it grows no worse than
+/// linearly with the model (at most 10 times for the larger).
+fn model_size(c: &mut Criterion) {
+    let cancel = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    let mut group = c.benchmark_group("model size");
+    group.sample_size(10);
+    for (name, model) in [
+        ("50 lines", generated(50, 20, 5)),
+        ("500 lines", generated(500, 200, 50)),
+    ] {
+        for iterations in [100_000, 300_000] {
+            let config = RunConfig {
+                seed: 1,
+                iterations,
+                reserves: 30.0,
+                sampling: Sampling::MonteCarlo,
+            };
+            group.bench_function(format!("{name}/{iterations} years"), |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        let r = engine::run(&model, &config, &|_| {}, &cancel).expect("runs");
+                        black_box(r.total.sum_shortfall)
+                    })
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, horizon, model_size);
 criterion_main!(benches);
