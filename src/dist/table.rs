@@ -8,7 +8,9 @@
 //! f_max,k is the density's largest value on the cell. A point under the density's
 //! smallest value on the cell (f_min,k) is accepted without evaluating the density: for
 //! these smooth, unimodal (or U-shaped) laws the density varies little across a cell, so
-//! nearly every draw costs two 64-bit draws and a few flops. A rejected point is retried
+//! nearly every draw costs one 64-bit draw and a few flops: its bits pick the cell, place
+//! the point and give the top bits of its height, which decide alone whether it is under
+//! f_min,k (the height's lower bits are drawn only when they do not). A rejected point is retried
 //! in the same cell, never a new cell: the cell was chosen with exactly its probability, and
 //! rejection within it gives Z's law restricted to it, so the mixture is Z's law exactly.
 //!
@@ -41,6 +43,16 @@ const MIN_SQUEEZE: f64 = 1.0 / 16.0;
 
 /// 2⁻⁵³, turning 53 random bits into a double in [0, 1).
 const UNIT: f64 = 1.0 / (1u64 << 53) as f64;
+
+/// Bits of a draw that place a point within its cell: 2⁴⁵ places in a cell of probability
+/// 2⁻⁸, as fine as a double's resolution of probabilities near 1.
+const Z_BITS: u32 = 45;
+const Z_MASK: u64 = (1 << Z_BITS) - 1;
+const Z_UNIT: f64 = 1.0 / (1u64 << Z_BITS) as f64;
+/// The next 11 bits: the top of the point's uniform height, which decides acceptance alone
+/// under the squeeze.
+const C_MASK: u64 = (1 << 11) - 1;
+const SURE_SCALE: f64 = (1u64 << 11) as f64;
 
 /// The law of a standard variable, in the terms the table needs.
 #[derive(Debug, Clone, Copy)]
@@ -89,8 +101,9 @@ struct Cell {
     lo: f64,
     /// q_{k+1} − q_k; negative marks a cell sampled by the inverse CDF.
     width: f64,
-    /// f_min,k / f_max,k: a uniform below this accepts at once.
-    squeeze: f64,
+    /// ⌊2¹¹ · f_min,k / f_max,k⌋: a point whose uniform's top 11 bits (c) are below this
+    /// lies under the squeeze whatever its lower bits, and is accepted at once.
+    sure: u64,
     /// ln f_max,k.
     ln_max: f64,
 }
@@ -192,7 +205,7 @@ impl Table {
                 let inverse = Cell {
                     lo: a,
                     width: -1.0,
-                    squeeze: 0.0,
+                    sure: 0,
                     ln_max: 0.0,
                 };
                 if !(a.is_finite() && b.is_finite()) {
@@ -211,7 +224,8 @@ impl Table {
                 Cell {
                     lo: a,
                     width: b - a,
-                    squeeze,
+                    // Exact: a power of two times a double, then its floor.
+                    sure: (squeeze * SURE_SCALE) as u64,
                     ln_max,
                 }
             })
@@ -266,13 +280,19 @@ impl Table {
             let u = ((r & ((1 << 53) - 1)) as f64 + 0.5) * UNIT;
             return quantile(((k as f64 + u) / CELLS as f64).min(super::BELOW_ONE));
         }
+        // One 64-bit draw serves a point that falls under the squeeze (nearly all): its low
+        // 45 bits place z in the cell, the next 11 are the top bits c of the uniform y. Then
+        // y = (c + v)/2¹¹ for a v uniform on [0, 1) drawn only when c alone cannot decide:
+        // c < sure means y < (c + 1)/2¹¹ ≤ f_min/f_max whatever v is.
         let mut bits = r;
         loop {
-            let z = cell.lo + ((bits & ((1 << 53) - 1)) as f64 * UNIT) * cell.width;
-            let y = (rng.next_u64() >> 11) as f64 * UNIT;
-            if y < cell.squeeze {
+            let z = cell.lo + ((bits & Z_MASK) as f64 * Z_UNIT) * cell.width;
+            let c = (bits >> Z_BITS) & C_MASK;
+            if c < cell.sure {
                 return z;
             }
+            let v = (rng.next_u64() >> 11) as f64 * UNIT;
+            let y = (c as f64 + v) / SURE_SCALE;
             // y·f_max < f(z), in logs.
             if y.pln() < self.shape.ln_density(z) - cell.ln_max {
                 return z;
@@ -318,7 +338,7 @@ mod tests {
         for (k, c) in t.cells.iter().enumerate().skip(1).take(CELLS - 2) {
             let mass = phi(c.lo + c.width) - phi(c.lo);
             assert!((mass * CELLS as f64 - 1.0).abs() < 1e-9, "cell {k}: {mass}");
-            assert!(c.squeeze > 0.0 && c.squeeze <= 1.0);
+            assert!(c.sure > 0 && c.sure <= 1 << 11);
         }
         // Only the two unbounded outer cells go by the inverse CDF.
         let inverse: Vec<usize> = (0..CELLS).filter(|&k| t.cells[k].width < 0.0).collect();
