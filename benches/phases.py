@@ -12,7 +12,7 @@ import sys
 
 # Checked in this order against each frame, innermost first.
 PHASES = [
-    ("sensitivity", ["sensitivity"]),
+    ("sensitivity", ["sensitivity", "ranks_with", "Ranked"]),
     ("Iman-Conover (permutations, score products, ranking T, sorting draws)",
      ["iman_conover", "ImanConover", "Sampler::fill_with"]),
     ("sampling (cell sampler, logarithms, Beta end cells, Bernoulli)",

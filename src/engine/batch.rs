@@ -288,6 +288,8 @@ pub(super) fn run_batch(
 /// as one factor beside the drivers: it is split over one driver per saving and field, none
 /// of which is large alone. `ascending(d)` gives driver d's rows in ascending order where
 /// Iman–Conover already has them (a correlated driver with no two values equal).
+// Never inlined: a profile then names it (it runs on ten batches, so the call costs nothing).
+#[inline(never)]
 fn sensitivity<'a>(
     plan: &Plan,
     cols: &[Vec<f64>],
