@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gapsim::dist::Distribution;
-use gapsim::radix::{RadixScratch, argsort, sort_floats_with};
+use gapsim::radix::{RadixScratch, argsort, select_ranks, sort_floats_with};
 use gapsim::sample::stream;
 
 const N: usize = 10_000;
@@ -76,6 +76,17 @@ fn sorts(c: &mut Criterion) {
             v.copy_from_slice(&x);
             sort_floats_with(&mut v, &mut s);
             black_box(v[0])
+        })
+    });
+    // A batch's percentiles read 14 ranks: selected from the buckets that hold them.
+    let ranks = [
+        499, 500, 999, 1000, 2499, 2500, 4999, 5000, 7499, 7500, 8999, 9000, 9499, 9500,
+    ];
+    let mut out = Vec::new();
+    g.bench_function("select 14 ranks (radix buckets)", |b| {
+        b.iter(|| {
+            select_ranks(&x, &ranks, &mut out, &mut s);
+            black_box(out[0])
         })
     });
     g.bench_function("sort floats (std unstable)", |b| {

@@ -5,8 +5,8 @@ use std::collections::TryReserveError;
 use crate::correlation::{Ranked, ranks_of_distinct, ranks_with};
 use crate::lanes;
 use crate::model::DriverId;
-use crate::order::quantile_sorted;
-use crate::radix::{RadixScratch, sort_floats_with};
+use crate::order::{Collected, quantile, quantile_ranks};
+use crate::radix::{RadixScratch, select_ranks};
 use crate::sample::{SampleScratch, Sampler};
 
 use super::plan::{Evaluation, Plan, culprit, evaluate, sized};
@@ -236,13 +236,32 @@ pub(super) fn run_batch(
         (&mut sum.gap_percentiles, &*gap_out),
         (&mut sum.shortfall_percentiles, &*shortfall_out),
     ] {
-        s.sorted.clear();
-        s.sorted.extend_from_slice(values);
-        sort_floats_with(&mut s.sorted, &mut s.radix);
+        // Only the ranks the percentiles interpolate between, selected, not sorted.
+        let n = values.len() as u64;
+        let p = |k: &u32| f64::from(*k) / 100.0;
+        let mut ranks: Vec<u64> = BATCH_PERCENTILES
+            .iter()
+            .flat_map(|k| {
+                let (lo, hi, _) = quantile_ranks(n, p(k));
+                [lo, hi]
+            })
+            .collect();
+        ranks.dedup();
+        if n == 0 {
+            ranks.clear();
+        }
+        let wanted: Vec<usize> = ranks.iter().map(|&r| r as usize).collect();
+        select_ranks(values, &wanted, &mut s.sorted, &mut s.radix);
+        let picked = Collected {
+            n,
+            ranks,
+            values: std::mem::take(&mut s.sorted),
+        };
         *out = BATCH_PERCENTILES
             .iter()
-            .map(|&p| quantile_sorted(&s.sorted, f64::from(p) / 100.0))
+            .map(|k| quantile(&picked, p(k)))
             .collect();
+        s.sorted = picked.values;
     }
 
     if b < SENSITIVITY_BATCHES {

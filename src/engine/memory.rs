@@ -195,10 +195,11 @@ fn per_thread_bytes(s: &Shape) -> u64 {
     // Sensitivity, in the first batches: the gap's ranks, the ranks of each correlated
     // driver (kept to compare pairs), and one driver's ranks with their sort keys.
     let sensitivity = n * F64 + k * n * F64 + n * (16 + 8 + 8);
-    // Kept beside both: the radix sort's bucket of each row (u32), and from the first
-    // batches on, Iman–Conover's ascending rows of each correlated driver (u32), which
-    // sensitivity reads.
-    let kept = n * 4 + k * n * 4;
+    // Kept beside both: the radix sort's bucket of each row (u32) and the batch
+    // percentiles' mark of each bucket (a byte), and from the first batches on,
+    // Iman–Conover's ascending rows of each correlated driver (u32), which sensitivity
+    // reads.
+    let kept = n * 4 + n + k * n * 4;
     // A multi-year model's later years: a second batch of driver columns for the year's
     // draws (and the yearly values of compounded AR(1) drivers), a second evaluation, and
     // each row's balance, cumulative draw, largest draw and breach mark.
