@@ -17,6 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::correlation::{CorrelationError, IcScratch, ImanConover};
 use crate::dist::open01;
+use crate::lanes;
 use crate::model::{Driver, DriverId, Model};
 use crate::qmc;
 
@@ -92,6 +93,10 @@ pub struct SampleScratch {
     shuffled: Vec<u32>,
     /// Quasi-Monte Carlo: each reuse group's row order in this batch.
     groups: std::collections::BTreeMap<usize, Vec<u32>>,
+    /// Whether the next fill adds each column up ([`SampleScratch::column_sum`]).
+    sum_columns: bool,
+    /// Per driver, its column's sum after the last fill, when taken.
+    sums: Vec<Option<f64>>,
 }
 
 impl SampleScratch {
@@ -99,6 +104,18 @@ impl SampleScratch {
     /// ([`SampleScratch::ascending_rows`]).
     pub fn keep_orders(&mut self, keep: bool) {
         self.ic.keep = keep;
+    }
+
+    /// Whether the next fill adds up each driver's final column ([`lanes::sum`]) as it
+    /// finishes it, while the column is in cache: a large model's batch of columns is far
+    /// beyond the caches, and a later pass would read each of them from memory again.
+    pub fn sum_columns(&mut self, sum: bool) {
+        self.sum_columns = sum;
+    }
+
+    /// Driver `d`'s column's [`lanes::sum`] after the last fill, when it was taken.
+    pub fn column_sum(&self, d: usize) -> Option<f64> {
+        self.sums.get(d).copied().flatten()
     }
 
     /// Correlated driver `j`'s rows (`j` indexing [`Sampler::correlated`]) in ascending order
@@ -281,6 +298,14 @@ impl<'m> Sampler<'m> {
             w.perms.resize_with(ids.len(), Vec::new);
         }
         w.groups.clear();
+        w.sums.clear();
+        w.sums.resize(self.drivers.len(), None);
+        // A column Iman–Conover does not reorder is final once drawn.
+        let sum_now = |w: &mut SampleScratch, d: usize, column: &[f64]| {
+            if w.sum_columns && self.reordered[d].is_none() {
+                w.sums[d] = Some(lanes::sum(column));
+            }
+        };
         for (d, (driver, column)) in self.drivers.iter().zip(columns.iter_mut()).enumerate() {
             let name = if self.year_streams.is_empty() {
                 &driver.name
@@ -292,6 +317,7 @@ impl<'m> Sampler<'m> {
             };
             if driver.dist.is_fixed() {
                 column.fill(driver.dist.quantile(0.5));
+                sum_now(w, d, column);
                 continue;
             }
             let mut rng = stream(seed, batch, name);
@@ -328,6 +354,7 @@ impl<'m> Sampler<'m> {
                     }
                 }
             }
+            sum_now(w, d, column);
         }
         let Some((ic, ids)) = &self.correlation else {
             return;
@@ -354,6 +381,9 @@ impl<'m> Sampler<'m> {
             ic.apply(&mut views, &w.perms, &mut w.ic);
         }
         for (d, col) in ids.iter().zip(w.taken.drain(..)) {
+            if w.sum_columns && self.reordered[d.0].is_some() {
+                w.sums[d.0] = Some(lanes::sum(&col));
+            }
             columns[d.0] = col;
         }
     }

@@ -9,7 +9,7 @@ use crate::order::{Collected, quantile, quantile_ranks};
 use crate::radix::{RadixScratch, select_ranks};
 use crate::sample::{SampleScratch, Sampler};
 
-use super::plan::{Evaluation, Plan, culprit, evaluate, sized};
+use super::plan::{Evaluation, Moments, Plan, culprit, evaluate, sized};
 use super::sums::{BatchSummary, SensitivitySums, m2};
 use super::years::{YearScratch, Years};
 use super::{
@@ -116,37 +116,34 @@ pub(super) fn run_batch(
     sized(&mut s.columns, plan.drivers, n);
     // Sensitivity ranks every driver again: Iman–Conover's orders spare it the correlated ones.
     s.sample.keep_orders(b < SENSITIVITY_BATCHES);
+    s.sample.sum_columns(true);
     sampler.fill_with(config.seed, b, &mut s.columns, &mut s.sample);
+    s.eval.moments = true;
     evaluate(plan, &s.columns, n, &mut s.eval);
     let (cols, e) = (&s.columns, &s.eval);
 
     let mut sum = BatchSummary::new(plan);
     sum.n = n as u64;
-    let total = |terms: &[Vec<f64>], out: &mut [f64]| {
-        for (o, t) in out.iter_mut().zip(terms) {
-            *o = lanes::sum(t);
+    // Each term's sum and spread, taken by `evaluate` as it finished the column.
+    let moments = |m: &[Moments], sums: &mut [f64], m2s: &mut [f64]| {
+        for ((m, s), q) in m.iter().zip(sums.iter_mut()).zip(m2s.iter_mut()) {
+            (*s, *q) = (m.sum, m.m2);
         }
     };
-    total(&e.line_terms, &mut sum.line_outturn);
-    total(&e.saving_terms, &mut sum.saving_delivered);
-    total(&e.funding_terms, &mut sum.funding_actual);
-    total(&e.mitigation_terms, &mut sum.mitigation_capacity);
-    // lanes::m2 would add each column up again: its deviations are from the same mean.
-    let spread = |terms: &[Vec<f64>], sums: &[f64], out: &mut [f64]| {
-        for ((o, t), &total) in out.iter_mut().zip(terms).zip(sums) {
-            *o = if n == 0 {
-                0.0
-            } else {
-                lanes::squared_deviations(t, total / n as f64)
-            };
-        }
-    };
-    spread(&e.line_terms, &sum.line_outturn, &mut sum.line_m2);
-    spread(&e.saving_terms, &sum.saving_delivered, &mut sum.saving_m2);
-    spread(&e.funding_terms, &sum.funding_actual, &mut sum.funding_m2);
-    spread(
-        &e.mitigation_terms,
-        &sum.mitigation_capacity,
+    moments(&e.line_moments, &mut sum.line_outturn, &mut sum.line_m2);
+    moments(
+        &e.saving_moments,
+        &mut sum.saving_delivered,
+        &mut sum.saving_m2,
+    );
+    moments(
+        &e.funding_moments,
+        &mut sum.funding_actual,
+        &mut sum.funding_m2,
+    );
+    moments(
+        &e.mitigation_moments,
+        &mut sum.mitigation_capacity,
         &mut sum.mitigation_m2,
     );
 
@@ -211,7 +208,7 @@ pub(super) fn run_batch(
 
     // What the years that breach look like.
     for (d, col) in cols.iter().enumerate() {
-        sum.driver_sum[d] = lanes::sum(col);
+        sum.driver_sum[d] = s.sample.column_sum(d).unwrap_or_else(|| lanes::sum(col));
         sum.breach_driver_sum[d] = breach_rows.iter().map(|&i| col[i]).sum();
     }
     for (k, line) in plan.lines.iter().enumerate() {

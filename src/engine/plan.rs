@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use crate::lanes;
 use crate::model::{DriverId, LineKind, Model, UnitCost};
 
 use super::{LARGEST, TOLERANCE};
@@ -249,6 +250,35 @@ pub(super) struct Evaluation {
     pub(super) funding_terms: Vec<Vec<f64>>,
     /// Each mitigation's capacity.
     pub(super) mitigation_terms: Vec<Vec<f64>>,
+    /// Whether [`evaluate`] takes each term column's [`Moments`] as it finishes it (while
+    /// it is in cache: a large model's batch of columns is far beyond the caches, and a
+    /// second pass over it would read every column from memory again).
+    pub(super) moments: bool,
+    /// Each line's, saving's, funding stream's and mitigation's moments, when `moments`.
+    pub(super) line_moments: Vec<Moments>,
+    pub(super) saving_moments: Vec<Moments>,
+    pub(super) funding_moments: Vec<Moments>,
+    pub(super) mitigation_moments: Vec<Moments>,
+}
+
+/// A column's sum and sum of squared deviations from its mean, as [`lanes::sum`] and
+/// [`lanes::m2`] give them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Moments {
+    pub(super) sum: f64,
+    pub(super) m2: f64,
+}
+
+impl Moments {
+    fn of(x: &[f64]) -> Moments {
+        let sum = lanes::sum(x);
+        let m2 = if x.is_empty() {
+            0.0
+        } else {
+            lanes::squared_deviations(x, sum / x.len() as f64)
+        };
+        Moments { sum, m2 }
+    }
 }
 
 /// `k` columns of `n` rows, their contents left as they were: for columns that are wholly
@@ -271,6 +301,14 @@ impl Evaluation {
         for v in [&mut self.gap, &mut self.savings, &mut self.capacity] {
             v.clear();
             v.resize(n, 0.0);
+        }
+        for m in [
+            &mut self.line_moments,
+            &mut self.saving_moments,
+            &mut self.funding_moments,
+            &mut self.mitigation_moments,
+        ] {
+            m.clear();
         }
     }
 }
@@ -320,6 +358,9 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
         for (gap, t) in e.gap.iter_mut().zip(terms.iter()) {
             *gap += t - budget;
         }
+        if e.moments {
+            e.line_moments.push(Moments::of(terms));
+        }
     }
     for (sv, terms) in plan.savings.iter().zip(e.saving_terms.iter_mut()) {
         let happens = &cols[sv.happens.0];
@@ -342,6 +383,9 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
                 e.gap[i] += sv.amount - d;
             }
         }
+        if e.moments {
+            e.saving_moments.push(Moments::of(terms));
+        }
     }
     for (fu, terms) in plan.funding.iter().zip(e.funding_terms.iter_mut()) {
         terms.fill(fu.budget);
@@ -353,11 +397,17 @@ pub(super) fn evaluate(plan: &Plan, cols: &[Vec<f64>], n: usize, e: &mut Evaluat
         for (gap, t) in e.gap.iter_mut().zip(terms.iter()) {
             *gap -= t - fu.budget;
         }
+        if e.moments {
+            e.funding_moments.push(Moments::of(terms));
+        }
     }
     for (m, terms) in plan.mitigations.iter().zip(e.mitigation_terms.iter_mut()) {
         for ((t, c), x) in terms.iter_mut().zip(e.capacity.iter_mut()).zip(&cols[m.0]) {
             *t = floor0(*x);
             *c += *t;
+        }
+        if e.moments {
+            e.mitigation_moments.push(Moments::of(terms));
         }
     }
 }
