@@ -76,12 +76,12 @@ pub fn sort_in_place(v: &mut [f64]) {
     // run on its own.
     let per_group = n.div_ceil(GROUPS);
     let mut groups = Vec::with_capacity(GROUPS + 1);
-    let (mut rest, mut start, mut first) = (v, 0, 0);
+    let (mut rest, mut start, mut first_bucket) = (v, 0, 0);
     for (b, &end) in ends.iter().enumerate() {
         if end - start >= per_group || b + 1 == buckets {
             let (head, tail) = rest.split_at_mut(end - start);
-            groups.push((head, start, &ends[first..=b]));
-            (rest, start, first) = (tail, end, b + 1);
+            groups.push((head, start, &ends[first_bucket..=b]));
+            (rest, start, first_bucket) = (tail, end, b + 1);
         }
     }
     groups

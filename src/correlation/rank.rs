@@ -12,8 +12,9 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 
 /// Pearson correlation.
 ///
-/// Of ranks of at most [`EXACT_RANKS`] values every sum here is exact, so the lanes' order
-/// of addition cannot change the result.
+/// Of ranks of at most 2¹⁷ values every sum here is exact (each product of deviations is a
+/// multiple of ¼ below n²/4, n of them below n³/4 < 2⁵³ quarters), so the lanes' order of
+/// addition cannot change the result.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;
     let mx = lanes::sum(x) / n;
@@ -28,10 +29,9 @@ pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     }
 }
 
-/// The most values whose ranks' sums are exact: ranks and their mean are multiples of ½, so
-/// each product of deviations is a multiple of ¼ below n²/4, and n of them add up below
-/// n³/4, which needs n³ < 2⁵³ quarters.
-pub const EXACT_RANKS: usize = 1 << 17;
+/// The most values whose ranks [`pearson`] adds up exactly: ranks are multiples of ½, so
+/// every partial sum is one below n(n + 1)/2, exact while that is below 2⁵³ halves.
+pub const EXACT_RANKS: usize = 1 << 26;
 
 /// A column of ranks 1..=n (ties averaged, as [`ranks_with`] gives) with the sum of its
 /// squared deviations, computed once for all the correlations it enters.
@@ -45,13 +45,17 @@ impl<'a> Ranked<'a> {
     /// `r` must hold ranks of n values: then their sum is n(n + 1)/2 whatever the ties, so
     /// their mean is (n + 1)/2 exactly.
     pub fn new(r: &'a [f64]) -> Ranked<'a> {
+        debug_assert!(
+            r.len() > EXACT_RANKS || lanes::sum(r) == (r.len() * (r.len() + 1)) as f64 / 2.0,
+            "not ranks"
+        );
         let m2 = lanes::squared_deviations(r, rank_mean(r.len()));
         Ranked { r, m2 }
     }
 
-    /// [`pearson`] of the two columns, bit for bit, in one pass instead of five: below
-    /// [`EXACT_RANKS`] each of its sums is exact, so the mean and spreads known already are
-    /// the ones it would find again.
+    /// [`pearson`] of the two columns, bit for bit, in one pass instead of five: up to
+    /// [`EXACT_RANKS`] values the mean it would find, `Σ r / n`, is exactly (n + 1)/2, and
+    /// with it the same spreads and co-deviations, computed the same way, as here.
     pub fn pearson(&self, o: &Ranked<'_>) -> f64 {
         let n = self.r.len();
         if n > EXACT_RANKS || o.r.len() != n {

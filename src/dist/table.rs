@@ -10,8 +10,8 @@
 //! these smooth, unimodal (or U-shaped) laws the density varies little across a cell, so
 //! nearly every draw costs one 64-bit draw and a few flops: its bits pick the cell, place
 //! the point and give the top bits of its height, which decide alone whether it is under
-//! f_min,k (the height's lower bits are drawn only when they do not). A rejected point is retried
-//! in the same cell, never a new cell: the cell was chosen with exactly its probability, and
+//! f_min,k (the height's lower bits are drawn only when they do not). A rejected point is
+//! retried in the same cell, never a new cell: the cell was chosen with exactly its probability, and
 //! rejection within it gives Z's law restricted to it, so the mixture is Z's law exactly.
 //!
 //! A cell that is unbounded (a normal's outer cells), where the density is unbounded (a
@@ -51,8 +51,12 @@ const Z_MASK: u64 = (1 << Z_BITS) - 1;
 const Z_UNIT: f64 = 1.0 / (1u64 << Z_BITS) as f64;
 /// The next 11 bits: the top of the point's uniform height, which decides acceptance alone
 /// under the squeeze.
-const C_MASK: u64 = (1 << 11) - 1;
-const SURE_SCALE: f64 = (1u64 << 11) as f64;
+const C_BITS: u32 = 11;
+const C_MASK: u64 = (1 << C_BITS) - 1;
+const SURE_SCALE: f64 = (1u64 << C_BITS) as f64;
+/// The top bits pick the cell: 2⁸ = [`CELLS`] of them.
+const CELL_SHIFT: u32 = Z_BITS + C_BITS;
+const _: () = assert!(CELL_SHIFT + 8 == 64 && 1 << 8 == CELLS);
 
 /// The law of a standard variable, in the terms the table needs.
 #[derive(Debug, Clone, Copy)]
@@ -269,7 +273,7 @@ impl Table {
     #[inline]
     pub(super) fn draw<R: Rng + ?Sized>(&self, rng: &mut R, quantile: &impl Fn(f64) -> f64) -> f64 {
         let r = rng.next_u64();
-        let k = (r >> 56) as usize;
+        let k = (r >> CELL_SHIFT) as usize;
         let cell = self.cells[k];
         if cell.width < 0.0 {
             if let Some(e) = self.edge(k, cell.width) {
@@ -281,9 +285,9 @@ impl Table {
             return quantile(((k as f64 + u) / CELLS as f64).min(super::BELOW_ONE));
         }
         // One 64-bit draw serves a point that falls under the squeeze (nearly all): its low
-        // 45 bits place z in the cell, the next 11 are the top bits c of the uniform y. Then
-        // y = (c + v)/2¹¹ for a v uniform on [0, 1) drawn only when c alone cannot decide:
-        // c < sure means y < (c + 1)/2¹¹ ≤ f_min/f_max whatever v is.
+        // 45 bits place z in the cell, the next 11 are the top bits c of the 53-bit uniform
+        // height y, whose lower 42 bits are drawn only when c alone cannot decide: c < sure
+        // means y < (c + 1)/2¹¹ ≤ f_min/f_max whatever they are.
         let mut bits = r;
         loop {
             let z = cell.lo + ((bits & Z_MASK) as f64 * Z_UNIT) * cell.width;
@@ -291,8 +295,8 @@ impl Table {
             if c < cell.sure {
                 return z;
             }
-            let v = (rng.next_u64() >> 11) as f64 * UNIT;
-            let y = (c as f64 + v) / SURE_SCALE;
+            // A 53-bit uniform whose top 11 bits are c: exact, and below 1.
+            let y = ((c << (53 - C_BITS)) | (rng.next_u64() >> (64 - 53 + C_BITS))) as f64 * UNIT;
             // y·f_max < f(z), in logs.
             if y.pln() < self.shape.ln_density(z) - cell.ln_max {
                 return z;

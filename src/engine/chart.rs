@@ -38,6 +38,7 @@ impl ChartCounts {
     /// [`super::PILOT_YEARS`]), every year counted.
     pub(super) fn of_kept(gap: &[f64], shortfall: &[f64]) -> ChartCounts {
         let pilot = gap.len().min(super::PILOT_YEARS as usize);
+        debug_assert_eq!(gap.len(), shortfall.len(), "a year each");
         let bins = ChartCounts::from_pilot(&gap[..pilot], &shortfall[..pilot]);
         // Counted in parallel chunks: counts add exactly, so the chunking never shows.
         use rayon::prelude::*;
