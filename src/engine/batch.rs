@@ -9,9 +9,9 @@ use crate::order::{Collected, quantile, quantile_ranks};
 use crate::radix::{RadixScratch, select_ranks};
 use crate::sample::{SampleScratch, Sampler};
 
-use super::plan::{Evaluation, Moments, Plan, culprit, evaluate, sized};
+use super::plan::{Evaluation, Plan, culprit, evaluate, sized};
 use super::sums::{BatchSummary, SensitivitySums, m2};
-use super::years::{YearScratch, Years};
+use super::years::{Moments, YearScratch, Years};
 use super::{
     BATCH_PERCENTILES, BATCH_SIZE, EngineError, LARGEST, RunConfig, SAVINGS_BINS,
     SENSITIVITY_BATCHES,

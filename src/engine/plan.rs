@@ -5,9 +5,9 @@
 
 use std::ops::Range;
 
-use crate::lanes;
 use crate::model::{DriverId, LineKind, Model, UnitCost};
 
+use super::years::Moments;
 use super::{LARGEST, TOLERANCE};
 use crate::model::f64_of as f;
 
@@ -259,26 +259,6 @@ pub(super) struct Evaluation {
     pub(super) saving_moments: Vec<Moments>,
     pub(super) funding_moments: Vec<Moments>,
     pub(super) mitigation_moments: Vec<Moments>,
-}
-
-/// A column's sum and sum of squared deviations from its mean, as [`lanes::sum`] and
-/// [`lanes::m2`] give them.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(super) struct Moments {
-    pub(super) sum: f64,
-    pub(super) m2: f64,
-}
-
-impl Moments {
-    fn of(x: &[f64]) -> Moments {
-        let sum = lanes::sum(x);
-        let m2 = if x.is_empty() {
-            0.0
-        } else {
-            lanes::squared_deviations(x, sum / x.len() as f64)
-        };
-        Moments { sum, m2 }
-    }
 }
 
 /// `k` columns of `n` rows, their contents left as they were: for columns that are wholly

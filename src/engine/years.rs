@@ -36,12 +36,19 @@ pub struct Moments {
 }
 
 impl Moments {
-    /// The moments of a batch's values.
+    /// The moments of a batch's values: the sum as [`crate::lanes::sum`] and the spread as
+    /// [`crate::lanes::m2`] give them, the values added up once.
     pub(super) fn of(values: &[f64]) -> Moments {
+        let sum = crate::lanes::sum(values);
+        let m2 = if values.is_empty() {
+            0.0
+        } else {
+            crate::lanes::squared_deviations(values, sum / values.len() as f64)
+        };
         Moments {
             n: values.len() as u64,
-            sum: crate::lanes::sum(values),
-            m2: crate::lanes::m2(values),
+            sum,
+            m2,
         }
     }
 
