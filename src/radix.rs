@@ -85,72 +85,41 @@ pub struct RadixScratch {
     fill: Vec<u32>,
     /// Each row's bucket, from the counting pass, for the scatter.
     bucket: Vec<u32>,
-    /// [`select_ranks`]: which buckets hold a wanted rank, and their values.
+    /// [`select_ranks`]: which buckets hold a wanted rank (all false between calls), and
+    /// their values.
     wanted: Vec<bool>,
     picked: Vec<(u32, f64)>,
 }
 
-/// The values at `ranks` (0-based, ascending) of `v` in ascending total order, into `out`:
-/// what a sort of `v` would hold there, bit for bit, without sorting it.
-///
-/// The counting pass of the bucket sort lays out where each bucket's ranks start; only the
-/// few buckets that hold a wanted rank are gathered and sorted. A column crowded by a mass
-/// at its least value (a shortfall's years with none) is selected among its other values,
-/// the mass put in its place; any other crowded column is sorted.
-pub fn select_ranks(v: &[f64], ranks: &[usize], out: &mut Vec<f64>, s: &mut RadixScratch) {
+/// The values at `ranks` (0-based) of `v` in ascending total order, into `out`: what a
+/// sort of `v` would hold there, bit for bit, without sorting it where its values spread
+/// evenly: the counting pass of the bucket sort lays out where each bucket's ranks start,
+/// and only the few buckets that hold a wanted rank are gathered and sorted. A crowded
+/// column (a shortfall's mass at 0, a discrete law) or one with a NaN (which shares bucket
+/// 0 with the least values) is sorted as [`sort_floats_with`] sorts it.
+pub fn select_ranks(v: &[f64], ranks: &[u64], out: &mut Vec<f64>, s: &mut RadixScratch) {
     out.clear();
     if ranks.is_empty() {
         return;
     }
-    // A NaN shares bucket 0 with the least values (the sort's insertion pass moves it), so
-    // the buckets' ranks would not be its.
-    let nan = v.iter().any(|x| x.is_nan());
-    if !nan && buckets(v, s) {
+    if !v.iter().any(|x| x.is_nan()) && buckets(v, s) {
         pick(v, ranks, out, s);
         return;
     }
-    let (least, _) = min_max(v);
-    let bits = least.to_bits();
-    let mut rest = std::mem::take(&mut s.values);
-    rest.clear();
-    rest.extend(v.iter().copied().filter(|x| x.to_bits() != bits));
-    let mass = v.len() - rest.len();
-    if !nan && mass > 0 && buckets(&rest, s) {
-        // In the total order the mass follows any value below it (the other zero, a −NaN).
-        let below = rest.iter().filter(|x| x.total_cmp(&least).is_lt()).count();
-        let in_mass = |r: usize| (below..below + mass).contains(&r);
-        let shifted: Vec<usize> = ranks
-            .iter()
-            .filter(|&&r| !in_mass(r))
-            .map(|&r| if r < below { r } else { r - mass })
-            .collect();
-        let mut picked = Vec::with_capacity(shifted.len());
-        pick(&rest, &shifted, &mut picked, s);
-        let mut picked = picked.into_iter();
-        for &r in ranks {
-            let x = if in_mass(r) {
-                Some(least)
-            } else {
-                picked.next()
-            };
-            out.extend(x);
-        }
-    } else {
-        rest.clear();
-        rest.extend_from_slice(v);
-        sort_floats_with(&mut rest, s);
-        out.extend(ranks.iter().map(|&r| rest[r]));
-    }
-    s.values = rest;
+    let mut sorted = std::mem::take(&mut s.values);
+    sorted.clear();
+    sorted.extend_from_slice(v);
+    sort_floats_with(&mut sorted, s);
+    out.extend(ranks.iter().map(|&r| sorted[r as usize]));
+    s.values = sorted;
 }
 
 /// The values at `ranks` among `x`, whose buckets [`buckets`] has just laid out, into
 /// `out`: the buckets holding them gathered and put in exact order.
-fn pick(x: &[f64], ranks: &[usize], out: &mut Vec<f64>, s: &mut RadixScratch) {
+fn pick(x: &[f64], ranks: &[u64], out: &mut Vec<f64>, s: &mut RadixScratch) {
     // The bucket of rank r: the last whose first slot is at most r (an empty bucket's first
     // slot is the next one's).
-    let bucket_of = |fill: &[u32], r: usize| fill.partition_point(|&f| f as usize <= r) - 1;
-    s.wanted.clear();
+    let bucket_of = |fill: &[u32], r: u64| fill.partition_point(|&f| u64::from(f) <= r) - 1;
     s.wanted.resize(x.len(), false);
     for &r in ranks {
         s.wanted[bucket_of(&s.fill, r)] = true;
@@ -165,8 +134,10 @@ fn pick(x: &[f64], ranks: &[usize], out: &mut Vec<f64>, s: &mut RadixScratch) {
         .sort_unstable_by(|p, q| p.0.cmp(&q.0).then(p.1.total_cmp(&q.1)));
     for &r in ranks {
         let b = bucket_of(&s.fill, r);
+        // The marks are cleared as they are read, so the next call starts from none.
+        s.wanted[b] = false;
         let first = s.picked.partition_point(|p| (p.0 as usize) < b);
-        out.push(s.picked[first + r - s.fill[b] as usize].1);
+        out.push(s.picked[first + (r - u64::from(s.fill[b])) as usize].1);
     }
 }
 
@@ -565,6 +536,8 @@ mod tests {
         nan[9] = -f64::NAN;
         let ties: Vec<f64> = (0..n).map(|i| f64::from(i as u32 % 7)).collect();
         let ranks = [0, 1, 499, 500, 2999, 3000, 3001, 5000, 9499, 9998, 9999];
+        let all_ranks: Vec<u64> = (0..n as u64).collect();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         let mut s = RadixScratch::default();
         for (what, v) in [
             ("even", even),
@@ -577,9 +550,15 @@ mod tests {
             sorted.sort_by(f64::total_cmp);
             let mut out = Vec::new();
             select_ranks(&v, &ranks, &mut out, &mut s);
-            let want: Vec<u64> = ranks.iter().map(|&r| sorted[r].to_bits()).collect();
+            let want: Vec<u64> = ranks
+                .iter()
+                .map(|&r| sorted[r as usize].to_bits())
+                .collect();
             let got: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
             assert_eq!(got, want, "{what}");
+            // Every rank at once: the marks of one call must not leak into the next.
+            select_ranks(&v, &all_ranks, &mut out, &mut s);
+            assert_eq!(bits(&out), bits(&sorted), "{what}: every rank");
         }
         let mut out = vec![1.0];
         select_ranks(&[2.0, 1.0], &[], &mut out, &mut s);

@@ -11,8 +11,9 @@
 //! nearly every draw costs one 64-bit draw and a few flops: its bits pick the cell, place
 //! the point and give the top bits of its height, which decide alone whether it is under
 //! f_min,k (the height's lower bits are drawn only when they do not). A rejected point is
-//! retried in the same cell, never a new cell: the cell was chosen with exactly its probability, and
-//! rejection within it gives Z's law restricted to it, so the mixture is Z's law exactly.
+//! retried in the same cell, never a new cell: the cell was chosen with exactly its
+//! probability, and rejection within it gives Z's law restricted to it, so the mixture is
+//! Z's law exactly.
 //!
 //! A cell that is unbounded (a normal's outer cells), where the density is unbounded (a
 //! Beta with α < 1 near 0), or where the density varies by more than 16 to 1 (a Beta's

@@ -26,6 +26,8 @@ pub(super) struct Scratch {
     pub(super) term: Vec<f64>,
     /// Each year's mitigation used.
     pub(super) used: Vec<f64>,
+    /// Each batch's percentiles: the ranks they read, and those ranks' values.
+    pub(super) percentile_ranks: Vec<u64>,
     pub(super) sorted: Vec<f64>,
     /// The sampler's permutations and Iman–Conover matrices.
     pub(super) sample: SampleScratch,
@@ -236,19 +238,16 @@ pub(super) fn run_batch(
         // Only the ranks the percentiles interpolate between, selected, not sorted.
         let n = values.len() as u64;
         let p = |k: &u32| f64::from(*k) / 100.0;
-        let mut ranks: Vec<u64> = BATCH_PERCENTILES
-            .iter()
-            .flat_map(|k| {
+        let mut ranks = std::mem::take(&mut s.percentile_ranks);
+        ranks.clear();
+        if n > 0 {
+            for k in &BATCH_PERCENTILES {
                 let (lo, hi, _) = quantile_ranks(n, p(k));
-                [lo, hi]
-            })
-            .collect();
-        ranks.dedup();
-        if n == 0 {
-            ranks.clear();
+                ranks.extend([lo, hi]);
+            }
+            ranks.dedup();
         }
-        let wanted: Vec<usize> = ranks.iter().map(|&r| r as usize).collect();
-        select_ranks(values, &wanted, &mut s.sorted, &mut s.radix);
+        select_ranks(values, &ranks, &mut s.sorted, &mut s.radix);
         let picked = Collected {
             n,
             ranks,
@@ -258,7 +257,7 @@ pub(super) fn run_batch(
             .iter()
             .map(|k| quantile(&picked, p(k)))
             .collect();
-        s.sorted = picked.values;
+        (s.percentile_ranks, s.sorted) = (picked.ranks, picked.values);
     }
 
     if b < SENSITIVITY_BATCHES {
