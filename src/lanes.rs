@@ -71,6 +71,40 @@ pub fn co_deviations(x: &[f64], mx: f64, y: &[f64], my: f64) -> f64 {
     fold(acc) + tail
 }
 
+/// Each column's Σ (column[i] − offset(k)) over `rows`, into `out[k]`: the bits of a plain
+/// sum taken row by row from −0 (as `Iterator::sum`), but several columns at once, so that
+/// their additions overlap instead of each waiting on the one before (a breach-heavy batch
+/// of a large model reads nearly every row of every column here).
+pub fn sums_at_rows(
+    rows: &[usize],
+    columns: &[Vec<f64>],
+    offset: impl Fn(usize) -> f64,
+    out: &mut [f64],
+) {
+    const K: usize = 4;
+    let out = &mut out[..columns.len()];
+    let mut groups = columns.chunks_exact(K);
+    let mut outs = out.chunks_exact_mut(K);
+    let mut k0 = 0;
+    for (g, o) in (&mut groups).zip(&mut outs) {
+        let off: [f64; K] = std::array::from_fn(|k| offset(k0 + k));
+        let cols: [&[f64]; K] = std::array::from_fn(|k| g[k].as_slice());
+        let mut acc = [-0.0; K];
+        for &i in rows {
+            for k in 0..K {
+                acc[k] += cols[k][i] - off[k];
+            }
+        }
+        o.copy_from_slice(&acc);
+        k0 += K;
+    }
+    for (c, o) in groups.remainder().iter().zip(outs.into_remainder()) {
+        let off = offset(k0);
+        *o = rows.iter().map(|&i| c[i] - off).sum();
+        k0 += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +130,42 @@ mod tests {
         assert_eq!(m2(&[]), 0.0);
         // 1, 2, 3, 4: mean 2.5, deviations ±0.5, ±1.5.
         assert_eq!(m2(&[1.0, 2.0, 3.0, 4.0]), 5.0);
+    }
+
+    #[test]
+    fn sums_at_rows_are_the_bits_of_a_plain_sum_over_the_rows() {
+        // Values whose sums round (not small integers), so a different order of addition
+        // would show in the bits; every count of columns around the group of four; the
+        // empty sum and a column of −0 keep the plain sum's sign of zero.
+        let value = |c: usize, i: usize| {
+            let u = ((c * 10_007 + i) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+            u as f64 / (1u64 << 53) as f64 * 1e3 - 300.0
+        };
+        let rows: Vec<usize> = (0..500).filter(|i| i % 3 != 1).collect();
+        for k in [0, 1, 3, 4, 5, 9] {
+            let mut columns: Vec<Vec<f64>> = (0..k)
+                .map(|c| (0..500).map(|i| value(c, i)).collect())
+                .collect();
+            if k > 2 {
+                columns[2].fill(-0.0);
+            }
+            let offset = |c: usize| {
+                if c % 2 == 0 {
+                    0.0
+                } else {
+                    1.0 / 3.0 + c as f64
+                }
+            };
+            for rows in [&rows[..], &[]] {
+                let mut out = vec![f64::NAN; k + 1];
+                sums_at_rows(rows, &columns, offset, &mut out);
+                for (c, col) in columns.iter().enumerate() {
+                    let want: f64 = rows.iter().map(|&i| col[i] - offset(c)).sum();
+                    assert_eq!(out[c].to_bits(), want.to_bits(), "{k} columns, column {c}");
+                }
+                assert!(out[k].is_nan(), "nothing written beyond the columns");
+            }
+        }
     }
 
     #[test]

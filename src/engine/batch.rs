@@ -211,24 +211,25 @@ pub(super) fn run_batch(
     // What the years that breach look like.
     for (d, col) in cols.iter().enumerate() {
         sum.driver_sum[d] = s.sample.column_sum(d).unwrap_or_else(|| lanes::sum(col));
-        sum.breach_driver_sum[d] = breach_rows.iter().map(|&i| col[i]).sum();
     }
-    for (k, line) in plan.lines.iter().enumerate() {
-        let budget = line.budget();
-        sum.breach_line_variance[k] = breach_rows
-            .iter()
-            .map(|&i| e.line_terms[k][i] - budget)
-            .sum();
-    }
-    for (k, terms) in e.saving_terms.iter().enumerate() {
-        sum.breach_saving_delivered[k] = breach_rows.iter().map(|&i| terms[i]).sum();
-    }
-    for (k, fu) in plan.funding.iter().enumerate() {
-        sum.breach_funding_variance[k] = breach_rows
-            .iter()
-            .map(|&i| e.funding_terms[k][i] - fu.budget)
-            .sum();
-    }
+    let rows = &breach_rows;
+    lanes::sums_at_rows(rows, cols, |_| 0.0, &mut sum.breach_driver_sum);
+    let budget = |k: usize| plan.lines[k].budget();
+    lanes::sums_at_rows(rows, &e.line_terms, budget, &mut sum.breach_line_variance);
+    let none = |_| 0.0;
+    lanes::sums_at_rows(
+        rows,
+        &e.saving_terms,
+        none,
+        &mut sum.breach_saving_delivered,
+    );
+    let budget = |k: usize| plan.funding[k].budget;
+    lanes::sums_at_rows(
+        rows,
+        &e.funding_terms,
+        budget,
+        &mut sum.breach_funding_variance,
+    );
 
     // This batch's own percentiles, for batch-means standard errors.
     for (out, values) in [
