@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gapsim::dist::Distribution;
 use gapsim::radix::{RadixScratch, argsort, select_ranks, sort_floats_with};
-use gapsim::sample::stream;
+use gapsim::sample::{permutation_into, stream};
 
 const N: usize = 10_000;
 
@@ -87,6 +87,14 @@ fn sorts(c: &mut Criterion) {
         b.iter(|| {
             select_ranks(&x, &ranks, &mut out, &mut s);
             black_box(out[0])
+        })
+    });
+    // Iman–Conover's row order for a correlated driver: a Fisher–Yates shuffle.
+    let mut perm = Vec::new();
+    g.bench_function("permutation (Fisher-Yates)", |b| {
+        b.iter(|| {
+            permutation_into(&mut stream(1, 0, "p"), N, &mut perm);
+            black_box(perm[0])
         })
     });
     g.bench_function("sort floats (std unstable)", |b| {

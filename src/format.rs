@@ -188,7 +188,22 @@ pub fn percent(p: f64) -> String {
 /// A probability and its 95% interval, with the decimals needed to tell them apart: one
 /// (two below 1%, as [`percent`]), and more while the interval is narrower than two units of
 /// the last digit, up to three. "1.3% (1.2% to 1.3%)" becomes "1.27% (1.25% to 1.29%)".
+///
+/// A risk whose whole interval is below 0.01% (a rare event over a very long run), which
+/// would read "<0.01% (<0.01% to <0.01%)", is given to two significant figures instead:
+/// "0.00031% (0.00029% to 0.00034%)", its lower end "0%" when no simulation had it.
 pub fn percent_interval(estimate: f64, low: f64, high: f64) -> [String; 3] {
+    if estimate > 0.0 && high < 0.000_05 {
+        let dp = (1 - (estimate * 100.0).log10().floor() as i32).clamp(3, 12) as usize;
+        let f = |p: f64| {
+            if p == 0.0 {
+                "0%".to_string()
+            } else {
+                format!("{:.*}%", dp, p * 100.0)
+            }
+        };
+        return [f(estimate), f(low), f(high)];
+    }
     let plain = [percent(estimate), percent(low), percent(high)];
     if plain
         .iter()
@@ -401,6 +416,20 @@ mod tests {
         assert_eq!(
             percent_interval(0.0029, 0.0020, 0.0040),
             ["0.29%", "0.20%", "0.40%"]
+        );
+        // A whole interval below 0.01%: two significant figures, not "<0.01%" three times.
+        assert_eq!(
+            percent_interval(3.1e-6, 2.9e-6, 3.4e-6),
+            ["0.00031%", "0.00029%", "0.00034%"]
+        );
+        assert_eq!(
+            percent_interval(4e-5, 0.0, 4.9e-5),
+            ["0.0040%", "0%", "0.0049%"]
+        );
+        // An interval that reaches 0.01% keeps the plain form.
+        assert_eq!(
+            percent_interval(3e-5, 1e-5, 6e-5),
+            ["<0.01%", "<0.01%", "0.01%"]
         );
     }
 

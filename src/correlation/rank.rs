@@ -15,7 +15,11 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 /// Of ranks of at most 2¹⁷ values every sum here is exact (each product of deviations is a
 /// multiple of ¼ below n²/4, n of them below n³/4 < 2⁵³ quarters), so the lanes' order of
 /// addition cannot change the result.
+///
+/// # Panics
+/// When `x` and `y` differ in length (a caller's mistake: the pairs would not line up).
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    assert_eq!(x.len(), y.len(), "pearson of samples of different lengths");
     let n = x.len() as f64;
     let mx = lanes::sum(x) / n;
     let my = lanes::sum(y) / n;
@@ -56,6 +60,9 @@ impl<'a> Ranked<'a> {
     /// [`pearson`] of the two columns, bit for bit, in one pass instead of five: up to
     /// [`EXACT_RANKS`] values the mean it would find, `Σ r / n`, is exactly (n + 1)/2, and
     /// with it the same spreads and co-deviations, computed the same way, as here.
+    ///
+    /// # Panics
+    /// As [`pearson`], when the columns differ in length.
     pub fn pearson(&self, o: &Ranked<'_>) -> f64 {
         let n = self.r.len();
         if n > EXACT_RANKS || o.r.len() != n {
@@ -142,6 +149,14 @@ mod tests {
             0.0
         );
         assert!(Ranked::new(&columns[0]).pearson(&Ranked::new(&columns[2])) > 0.5);
+    }
+
+    #[test]
+    #[should_panic(expected = "different lengths")]
+    fn pearson_refuses_samples_that_do_not_pair() {
+        // Unequal lengths would pair the shorter's values with part of the longer's while
+        // each mean ran over its own: a number, but not a correlation.
+        pearson(&[1.0, 2.0, 3.0], &[1.0, 2.0]);
     }
 
     #[test]
