@@ -16,7 +16,6 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::correlation::{CorrelationError, IcScratch, ImanConover};
-use crate::dist::open01;
 use crate::lanes;
 use crate::model::{Driver, DriverId, Model};
 use crate::qmc;
@@ -325,10 +324,7 @@ impl<'m> Sampler<'m> {
                 Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
                 Sampling::LatinHypercube => {
                     permutation_into(&mut rng, n, &mut w.strata);
-                    for (x, &k) in column.iter_mut().zip(&w.strata) {
-                        let u = (f64::from(k) + open01(&mut rng)) / n as f64;
-                        *x = driver.dist.quantile(u);
-                    }
+                    driver.dist.fill_strata(&mut rng, &w.strata, column);
                 }
                 Sampling::QuasiMonteCarlo => {
                     let (coordinate, group) = qmc::place(self.year * self.drivers.len() + d);
@@ -385,6 +381,19 @@ impl<'m> Sampler<'m> {
                 w.sums[d.0] = Some(lanes::sum(&col));
             }
             columns[d.0] = col;
+        }
+    }
+
+    /// Builds the tables the sampling method keeps for each driver (the Latin hypercube's
+    /// strata, [`crate::dist::Distribution::prepare_strata`]) on the current thread pool,
+    /// so that the first batches do not build them one after another. Changes no value.
+    pub fn prepare(&self) {
+        use rayon::prelude::*;
+        if self.sampling == Sampling::LatinHypercube {
+            self.drivers
+                .par_iter()
+                .filter(|d| !d.dist.is_fixed())
+                .for_each(|d| d.dist.prepare_strata());
         }
     }
 

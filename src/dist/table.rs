@@ -194,9 +194,21 @@ impl Table {
     /// Cuts the support at `quantile(k/256)` (k = 1..255; the ends are `lo` and `hi`, the
     /// support's bounds, possibly infinite).
     pub(super) fn new(shape: Shape, lo: f64, hi: f64, quantile: impl Fn(f64) -> f64) -> Self {
-        let mut edges = Vec::with_capacity(CELLS + 1);
+        Table::with_cells(shape, lo, hi, CELLS, quantile)
+    }
+
+    /// [`Table::new`] with `count` cells (at least 2): a Latin hypercube's strata, one cell
+    /// each ([`Table::draw_in`]).
+    pub(super) fn with_cells(
+        shape: Shape,
+        lo: f64,
+        hi: f64,
+        count: usize,
+        quantile: impl Fn(f64) -> f64,
+    ) -> Self {
+        let mut edges = Vec::with_capacity(count + 1);
         edges.push(lo);
-        edges.extend((1..CELLS).map(|k| quantile(k as f64 / CELLS as f64).clamp(lo, hi)));
+        edges.extend((1..count).map(|k| quantile(k as f64 / count as f64).clamp(lo, hi)));
         edges.push(hi);
         // Quantiles are monotone; a last-bit wobble must not make a cell's width negative.
         for k in 1..edges.len() {
@@ -274,16 +286,43 @@ impl Table {
     #[inline]
     pub(super) fn draw<R: Rng + ?Sized>(&self, rng: &mut R, quantile: &impl Fn(f64) -> f64) -> f64 {
         let r = rng.next_u64();
-        let k = (r >> CELL_SHIFT) as usize;
+        self.draw_cell((r >> CELL_SHIFT) as usize, r, rng, quantile)
+    }
+
+    /// One draw of the standard variable restricted to cell `k` (of a table of strata,
+    /// [`Table::with_cells`]): the variable's law conditioned on falling in the cell, as
+    /// the inverse CDF at a uniform probability within the cell gives it. The draw's top
+    /// bits, which pick the cell in [`Table::draw`], go unused.
+    #[inline]
+    pub(super) fn draw_in<R: Rng + ?Sized>(
+        &self,
+        k: usize,
+        rng: &mut R,
+        quantile: &impl Fn(f64) -> f64,
+    ) -> f64 {
+        let r = rng.next_u64();
+        self.draw_cell(k, r, rng, quantile)
+    }
+
+    /// [`Table::draw`] in cell `k`, from the draw `r` (its low 56 bits are read).
+    #[inline(always)]
+    fn draw_cell<R: Rng + ?Sized>(
+        &self,
+        k: usize,
+        r: u64,
+        rng: &mut R,
+        quantile: &impl Fn(f64) -> f64,
+    ) -> f64 {
         let cell = self.cells[k];
         if cell.width < 0.0 {
             if let Some(e) = self.edge(k, cell.width) {
                 return e.draw(rng);
             }
-            // (k + u)/256 with u inside (0, 1), from the low 53 bits; the top draw's u
+            // (k + u)/cells with u inside (0, 1), from the low 53 bits; the top draw's u
             // rounds to 1, so the probability is kept below 1, where the inverse is finite.
             let u = ((r & ((1 << 53) - 1)) as f64 + 0.5) * UNIT;
-            return quantile(((k as f64 + u) / CELLS as f64).min(super::BELOW_ONE));
+            let count = self.cells.len() as f64;
+            return quantile(((k as f64 + u) / count).min(super::BELOW_ONE));
         }
         // One 64-bit draw serves a point that falls under the squeeze (nearly all): its low
         // 45 bits place z in the cell, the next 11 are the top bits c of the 53-bit uniform

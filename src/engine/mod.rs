@@ -50,6 +50,8 @@ pub use years::{Moments, PER_YEAR, YearSums, kept_per_row};
 /// Iterations per batch. Part of the definition of a run's random numbers: changing it
 /// changes results, so it is fixed rather than tuned to the machine.
 pub const BATCH_SIZE: usize = 10_000;
+// The Latin hypercube keeps its strata tables for a batch of this length.
+const _: () = assert!(BATCH_SIZE == crate::dist::STRATA_ROWS);
 
 /// Bins of the histogram of savings delivered (over 0 .. planned total).
 pub const SAVINGS_BINS: usize = 1000;
@@ -537,6 +539,7 @@ impl<'m> Simulation<'m> {
         self.gap.resize(end, 0.0);
         self.shortfall.resize(end, 0.0);
         self.paths.resize(end * per_row, 0.0);
+        self.sampler.prepare();
         let setup = Setup {
             sampler: &self.sampler,
             plan: &self.plan,
@@ -675,6 +678,7 @@ impl<'m> Simulation<'m> {
 
     /// What a batch is simulated with.
     fn setup(&self) -> Setup<'_, 'm> {
+        self.sampler.prepare();
         Setup {
             sampler: &self.sampler,
             plan: &self.plan,
