@@ -100,7 +100,9 @@ fn a_run_to_a_precision_streams_to_the_same_files() {
     // on the sum of three normals).
     for (model, sampling, precision) in [
         ("mitigated-normal.toml", "mc", "0.0012"),
-        ("normal-sum.toml", "lhs", "0.002"),
+        // 0.002 stops at the pilot's 100,000 with the strata sampler's draws (it went
+        // past with the inverse CDF's): where it stops depends on the batches' spread.
+        ("normal-sum.toml", "lhs", "0.0015"),
     ] {
         same_both_ways(
             Some(&fixture(model)),
