@@ -148,6 +148,21 @@ fn bench(c: &mut Criterion) {
             })
         });
     });
+    // Latin hypercube on the same model: its strata tables are built in the first
+    // iteration and kept by the model's laws after it, so this is the cost a year
+    // without them (about 0.06 s once a run on Kent).
+    let lhs = RunConfig {
+        sampling: Sampling::LatinHypercube,
+        ..config.clone()
+    };
+    group.bench_function("engine, lhs/1 thread", |b| {
+        b.iter(|| {
+            one.install(|| {
+                let r = engine::run(&model, &lhs, &|_| {}, &cancel).expect("runs");
+                black_box(r.total.sum_shortfall)
+            })
+        });
+    });
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
