@@ -191,13 +191,18 @@ pub fn percent(p: f64) -> String {
 ///
 /// A risk whose whole interval is below 0.01% (a rare event over a very long run), which
 /// would read "<0.01% (<0.01% to <0.01%)", is given to two significant figures instead:
-/// "0.00031% (0.00029% to 0.00034%)", its lower end "0%" when no simulation had it.
+/// "0.00031% (0.00029% to 0.00034%)", its lower end "0%" when no simulation had it and
+/// "<0.00001%" when it is positive but below the last digit shown.
 pub fn percent_interval(estimate: f64, low: f64, high: f64) -> [String; 3] {
     if estimate > 0.0 && high < 0.000_05 {
         let dp = (1 - (estimate * 100.0).log10().floor() as i32).clamp(3, 12) as usize;
         let f = |p: f64| {
+            let unit = 10f64.powi(-(dp as i32));
             if p == 0.0 {
                 "0%".to_string()
+            } else if p * 100.0 < unit / 2.0 {
+                // Positive but below the last digit shown: never written as zeros.
+                format!("<{unit:.dp$}%")
             } else {
                 format!("{:.*}%", dp, p * 100.0)
             }
@@ -425,6 +430,10 @@ mod tests {
         assert_eq!(
             percent_interval(4e-5, 0.0, 4.9e-5),
             ["0.0040%", "0%", "0.0049%"]
+        );
+        assert_eq!(
+            percent_interval(3e-6, 4e-9, 6e-6),
+            ["0.00030%", "<0.00001%", "0.00060%"]
         );
         // An interval that reaches 0.01% keeps the plain form.
         assert_eq!(
