@@ -22,6 +22,7 @@ use anyhow::bail;
 use gapsim::engine::memory::{self as estimate, MemoryEstimate};
 use gapsim::engine::{BYTES_PER_ITERATION, MAX_ITERATIONS};
 use gapsim::model::Model;
+use gapsim::sample::Sampling;
 use rust_decimal::Decimal;
 
 use super::{Failure, notice};
@@ -41,18 +42,23 @@ pub struct Available {
 /// thread when the cap asked for does not (the run may well stop long before it, and
 /// refusing it would contradict the advice to use --precision). Says so on stderr; the
 /// summary then records that the target was not reached if the lowered cap comes first.
-pub fn precision_cap(model: &Model, cap: u64, keep_up_to: u64) -> Result<u64, Failure> {
+pub fn precision_cap(
+    model: &Model,
+    cap: u64,
+    keep_up_to: u64,
+    sampling: Sampling,
+) -> Result<u64, Failure> {
     let Some(room) = available()? else {
         return Ok(cap);
     };
     if cap > MAX_ITERATIONS
-        || estimate::estimate_keeping(model, cap, keep_up_to).total(1) <= room.bytes
+        || estimate::estimate_keeping(model, cap, keep_up_to, sampling).total(1) <= room.bytes
     {
         return Ok(cap);
     }
     // Whole batches, so the run ends where a check could.
     let round = gapsim::engine::BATCH_SIZE as u64;
-    let most = estimate::max_iterations(model, 1, room.bytes);
+    let most = estimate::max_iterations(model, 1, room.bytes, sampling);
     let lowered = if most >= round {
         most / round * round
     } else {
@@ -80,17 +86,18 @@ pub fn fit(
     model: &Model,
     iterations: u64,
     keep_up_to: u64,
+    sampling: Sampling,
     threads: usize,
     chosen: bool,
 ) -> Result<usize, Failure> {
     let available = available()?;
     if iterations > MAX_ITERATIONS {
-        return Err(too_many(model, iterations, available.as_ref()));
+        return Err(too_many(model, iterations, available.as_ref(), sampling));
     }
     let Some(room) = available else {
         return Ok(threads);
     };
-    let e = estimate::estimate_keeping(model, iterations, keep_up_to);
+    let e = estimate::estimate_keeping(model, iterations, keep_up_to, sampling);
     if e.total(threads) <= room.bytes {
         return Ok(threads);
     }
@@ -113,12 +120,17 @@ pub fn fit(
         ));
         return Ok(fewer);
     }
-    Err(Failure::Other(refusal(model, &e, &room)))
+    Err(Failure::Other(refusal(model, &e, &room, sampling)))
 }
 
 /// The error for a run that does not fit even on one thread.
-fn refusal(model: &Model, e: &MemoryEstimate, room: &Available) -> anyhow::Error {
-    let most = estimate::max_iterations(model, 1, room.bytes);
+fn refusal(
+    model: &Model,
+    e: &MemoryEstimate,
+    room: &Available,
+    sampling: Sampling,
+) -> anyhow::Error {
+    let most = estimate::max_iterations(model, 1, room.bytes, sampling);
     let results = if e.streams {
         format!(
             "the values kept of {} simulated years take {} (the first {} years, and about \
@@ -166,9 +178,14 @@ fn refusal(model: &Model, e: &MemoryEstimate, room: &Available) -> anyhow::Error
 }
 
 /// The error for more simulated years than any run may have, with the real limit.
-fn too_many(model: &Model, iterations: u64, room: Option<&Available>) -> Failure {
+fn too_many(
+    model: &Model,
+    iterations: u64,
+    room: Option<&Available>,
+    sampling: Sampling,
+) -> Failure {
     let here = room.map_or_else(String::new, |r| {
-        let most = estimate::max_iterations(model, 1, r.bytes);
+        let most = estimate::max_iterations(model, 1, r.bytes, sampling);
         if most < MAX_ITERATIONS {
             format!(
                 "; in the {} of memory available here ({}), at most {} of this model fit",

@@ -109,7 +109,9 @@ pub(super) fn simulate_loaded(
     let keep_up_to = keep_years_up_to()?;
     let reserves = args.reserves.unwrap_or_else(|| model.usable_reserves());
     let mut iterations = match args.precision {
-        Some(_) => memory::precision_cap(&model, args.iterations, keep_up_to)?,
+        Some(_) => {
+            memory::precision_cap(&model, args.iterations, keep_up_to, sampling(args.sampling))?
+        }
         None => args.iterations,
     };
     // A multi-year run keeps every path: at most what a run keeps.
@@ -145,6 +147,7 @@ pub(super) fn simulate_loaded(
         &model,
         config.iterations,
         keep_up_to,
+        config.sampling,
         threads,
         args.threads.is_some(),
     )?;

@@ -15,6 +15,9 @@ use crate::special::{BetaSolver, beta_quantile};
 /// Cells of the table, equal in probability.
 const CELLS: usize = 1024;
 
+/// Bytes of a table's nodes (each a quantile and a slope).
+pub(super) const TABLE_BYTES: u64 = ((CELLS + 1) * 16) as u64;
+
 /// True when u falls in a cell the table serves (not the two outer ones), so that a
 /// quantile asked only in the tails (a model check's extremes) never builds a table.
 pub fn interior(u: f64) -> bool {

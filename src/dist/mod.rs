@@ -7,7 +7,9 @@
 //!   lognormals and Betas (PERT) by rejection within 256 equal-probability cells
 //!   ([`table`]), Bernoulli by one integer comparison, the others by their inverse CDF;
 //! - [`Distribution::quantile`], the inverse CDF, used where the uniform input must be chosen
-//!   (Latin hypercube, copulas).
+//!   (quasi-Monte Carlo, a model check's extremes);
+//! - [`Distribution::fill_strata`], a Latin hypercube column: each value drawn within its
+//!   stratum, by the cell sampler's rejection for the table families.
 //!
 //! Parameters are the ones a finance user thinks in (see `docs/model-format.md`): a
 //! lognormal by its median and 90th percentile, a PERT by its three-point estimate.
@@ -101,7 +103,7 @@ pub const NEGLIGIBLE: f64 = 1e-12;
 
 /// The largest shape parameter (α or β) of a beta or PERT. Beyond it the distribution is a
 /// spike of relative width below 0.3% (sd ≤ range/632 at mean ½), which is a fixed
-/// value in all but name, and the inverse CDF (Latin hypercube) slows like √shape;
+/// value in all but name, and the inverse CDF (quasi-Monte Carlo) slows like √shape;
 /// at shapes near 10^150 it would overflow to NaN.
 pub const MAX_BETA_SHAPE: f64 = 1e5;
 
@@ -178,7 +180,8 @@ pub struct Distribution {
     /// A Beta's inverse-CDF table ([`inverse`]), built on the first quantile asked for.
     inverse: std::sync::OnceLock<inverse::BetaInverse>,
     /// The Latin hypercube's table of [`STRATA_ROWS`] strata of a truncated normal or
-    /// lognormal, or a Beta ([`Distribution::fill_strata`]), built on the first such fill.
+    /// lognormal, or a Beta ([`Distribution::fill_strata`]), built by
+    /// [`Distribution::prepare_strata`] before a run's first batch (or on the first fill).
     strata: std::sync::OnceLock<Table>,
 }
 
@@ -731,17 +734,18 @@ impl Distribution {
     /// applies after, as in [`Distribution::fill`].
     pub fn fill_strata<R: Rng + ?Sized>(&self, rng: &mut R, rows: &[u32], out: &mut [f64]) {
         let n = rows.len();
-        let table = self.strata_table(n);
+        // A stratum of one or none is the whole law: the inverse CDF serves it.
+        let table = if n >= 2 { self.strata_table(n) } else { None };
         let strata = rows.iter().map(|&r| r as usize).enumerate();
         match (&self.kind, table) {
             (Kind::Normal { mean, sd, trunc }, Some(table)) => {
-                let (_, z) = self.standard(trunc);
+                let z = standard_quantile(*trunc);
                 for (k, row) in strata {
                     out[row] = mean + sd * table.draw_in(k, rng, &z);
                 }
             }
             (Kind::LogNormal { mu, sigma, trunc }, Some(table)) => {
-                let (_, z) = self.standard(trunc);
+                let z = standard_quantile(*trunc);
                 for (k, row) in strata {
                     out[row] = (mu + sigma * table.draw_in(k, rng, &z)).pexp();
                 }
@@ -771,6 +775,30 @@ impl Distribution {
                 *x = a.apply(*x);
             }
         }
+    }
+
+    /// The most memory, in bytes, of the sampling tables this law keeps once it has been
+    /// sampled: the cell sampler's 256 cells of a Beta or a truncated normal or lognormal,
+    /// a Beta's inverse-CDF table and, under Latin hypercube (`latin_hypercube`), the table
+    /// of [`STRATA_ROWS`] strata. An untruncated normal's tables are shared by every such
+    /// law, so none counts them.
+    pub fn table_bytes(&self, latin_hypercube: bool) -> u64 {
+        let (own, beta) = match &self.kind {
+            Kind::Beta { .. } => (true, true),
+            Kind::Normal { trunc, .. } | Kind::LogNormal { trunc, .. } => (trunc.is_some(), false),
+            _ => (false, false),
+        };
+        if !own {
+            return 0;
+        }
+        let cells = |n: usize| (n * table::CELL_BYTES) as u64;
+        let strata = if latin_hypercube {
+            cells(STRATA_ROWS)
+        } else {
+            0
+        };
+        let inverse = if beta { inverse::TABLE_BYTES } else { 0 };
+        cells(table::CELLS) + inverse + strata
     }
 
     /// Builds the table [`Distribution::fill_strata`] keeps, if this law has one, so that a
@@ -825,12 +853,15 @@ impl Distribution {
                 .table
                 .get_or_init(|| Table::new(Shape::Normal, t.a, t.b, |u| t.z(u))),
         };
-        let trunc = *trunc;
-        let z = move |u: f64| match trunc {
-            None => normal_quantile(u),
-            Some(t) => t.z(u),
-        };
-        (table, z)
+        (table, standard_quantile(*trunc))
+    }
+}
+
+/// The inverse CDF of the standard normal restricted to `trunc` (all of it for `None`).
+fn standard_quantile(trunc: Option<Trunc>) -> impl Fn(f64) -> f64 {
+    move |u: f64| match trunc {
+        None => normal_quantile(u),
+        Some(t) => t.z(u),
     }
 }
 

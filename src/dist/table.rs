@@ -15,10 +15,15 @@
 //! probability, and rejection within it gives Z's law restricted to it, so the mixture is
 //! Z's law exactly.
 //!
+//! The same table cut into n cells at Q(k/n) ([`Table::with_cells`]) serves a Latin
+//! hypercube: a batch's n strata are its cells, and [`Table::draw_in`] draws Z restricted
+//! to a given one by the same rejection.
+//!
 //! A cell that is unbounded (a normal's outer cells), where the density is unbounded (a
 //! Beta with α < 1 near 0), or where the density varies by more than 16 to 1 (a Beta's
 //! cell that ends where its density is 0; a tiny shape; a far truncation) is sampled by
-//! the inverse CDF instead, at probability (k + u)/256: 2 draws in 256 for a normal. A
+//! the inverse CDF instead, at probability (k + u)/256 (k + u over the number of cells):
+//! 2 draws in 256 for a normal. A
 //! Beta's end cell of that kind (the density vanishing or unbounded at 0 or 1) is sampled
 //! by rejection from the power law the density follows there ([`Edge`]) when the rest of
 //! the density varies little across it, as it does for every PERT: an incomplete-beta
@@ -113,6 +118,9 @@ struct Cell {
     ln_max: f64,
 }
 
+/// Bytes a cell of a table takes.
+pub(super) const CELL_BYTES: usize = std::mem::size_of::<Cell>();
+
 /// `Cell::width` of a Beta's end cell sampled by [`Edge`]; any other negative width means
 /// the inverse CDF.
 const EDGE: f64 = -2.0;
@@ -181,7 +189,8 @@ impl Edge {
     }
 }
 
-/// The 256 cells of one standard variable.
+/// The cells of one standard variable: 256 of them for Monte Carlo, or a Latin
+/// hypercube's strata.
 #[derive(Debug, Clone)]
 pub(super) struct Table {
     shape: Shape,
@@ -197,8 +206,9 @@ impl Table {
         Table::with_cells(shape, lo, hi, CELLS, quantile)
     }
 
-    /// [`Table::new`] with `count` cells (at least 2): a Latin hypercube's strata, one cell
-    /// each ([`Table::draw_in`]).
+    /// [`Table::new`] with `count` cells: a Latin hypercube's strata, one cell each
+    /// ([`Table::draw_in`]). A count of 0 or 1 makes one cell, the whole support, drawn by
+    /// the inverse CDF unless rejection serves it.
     pub(super) fn with_cells(
         shape: Shape,
         lo: f64,
@@ -262,7 +272,8 @@ impl Table {
         let Shape::Beta { a1, b1 } = self.shape else {
             return;
         };
-        if lo != 0.0 || hi != 1.0 {
+        // One cell (a table of one stratum) has no end cell apart from the rest.
+        if lo != 0.0 || hi != 1.0 || self.cells.len() < 2 {
             return;
         }
         let last = self.cells.len() - 1;

@@ -19,13 +19,15 @@
 //!   batch, in chunks of [`SLOPE_CHUNK`] drivers, and freed before the results are made.
 //!
 //! plus a fixed allowance for the program, the model, the summary, the report and the
-//! charts. The estimate is meant to be a little above what the system measures as the
+//! charts, and the sampling tables the model's laws keep (the cell sampler's, a Beta's
+//! inverse-CDF table, and under Latin hypercube a table of 10,000 strata: 320 KB a driver). The estimate is meant to be a little above what the system measures as the
 //! process's peak resident memory (see the figures in ARCHITECTURE.md), never far below.
 //! Pure: the caller finds out how much memory there is.
 
 use std::mem::size_of;
 
 use crate::model::Model;
+use crate::sample::Sampling;
 
 use super::sums::{BatchSummary, SensitivitySums};
 use super::{BATCH_PERCENTILES, BATCH_SIZE, BYTES_PER_ITERATION, MAX_ITERATIONS, SAVINGS_BINS};
@@ -232,12 +234,21 @@ fn setup_bytes(s: &Shape, varying: u64) -> u64 {
 /// The memory a run of `iterations` simulated years of `model` needs (see
 /// [`MemoryEstimate::total`] for a thread count), keeping every year up to
 /// [`KEEP_YEARS_UP_TO`] and streaming beyond.
+/// (by plain Monte Carlo; [`estimate_keeping`] for another sampling method).
 pub fn estimate(model: &Model, iterations: u64) -> MemoryEstimate {
-    estimate_keeping(model, iterations, KEEP_YEARS_UP_TO)
+    estimate_keeping(model, iterations, KEEP_YEARS_UP_TO, Sampling::MonteCarlo)
 }
 
-/// [`estimate`] for a run that keeps every year up to `years_up_to` and streams beyond.
-pub fn estimate_keeping(model: &Model, iterations: u64, years_up_to: u64) -> MemoryEstimate {
+/// [`estimate`] for a run by `sampling` that keeps every year up to `years_up_to` and
+/// streams beyond.
+pub fn estimate_keeping(
+    model: &Model,
+    iterations: u64,
+    years_up_to: u64,
+    sampling: Sampling,
+) -> MemoryEstimate {
+    let lhs = sampling == Sampling::LatinHypercube;
+    let tables: u64 = model.drivers.iter().map(|d| d.dist.table_bytes(lhs)).sum();
     let s = Shape::of(model);
     let streams = iterations > years_up_to;
     let varying = model.drivers.iter().filter(|d| !d.dist.is_fixed()).count() as u64;
@@ -266,7 +277,7 @@ pub fn estimate_keeping(model: &Model, iterations: u64, years_up_to: u64) -> Mem
                 crate::inplace_sort::SCRATCH_BYTES
             },
         setup: setup_bytes(&s, varying),
-        fixed: FIXED_BYTES + s.items() * BYTES_PER_ITEM,
+        fixed: FIXED_BYTES + s.items() * BYTES_PER_ITEM + tables,
     }
 }
 
@@ -274,8 +285,9 @@ pub fn estimate_keeping(model: &Model, iterations: u64, years_up_to: u64) -> Mem
 /// every smaller number, fit in `available` bytes on `threads` workers; 0 if not even one
 /// year does. (A streaming run can need less than a shorter run that keeps every year, so
 /// "or fewer" holds only below the first count that does not fit.)
-pub fn max_iterations(model: &Model, threads: usize, available: u64) -> u64 {
-    let fits = |n: u64| estimate(model, n).total(threads) <= available;
+pub fn max_iterations(model: &Model, threads: usize, available: u64, sampling: Sampling) -> u64 {
+    let fits =
+        |n: u64| estimate_keeping(model, n, KEEP_YEARS_UP_TO, sampling).total(threads) <= available;
     if !fits(1) {
         return 0;
     }
@@ -333,6 +345,43 @@ mod tests {
     }
 
     #[test]
+    fn latin_hypercube_counts_each_beta_drivers_strata_table() {
+        // Lines grown by a PERT each: each PERT keeps a 256-cell table and its inverse-CDF
+        // table under any method, and under Latin hypercube a table of 10,000 strata
+        // (32 bytes a cell); the untruncated normals of `model` share theirs and count none.
+        let pert = |lines: usize| {
+            let mut text = String::from(
+                "[meta]\nname = \"T\"\ncouncil = \"T\"\nyear = \"2024/25\"\nunit = \"£m\"\n\n",
+            );
+            for i in 0..lines {
+                text += &format!(
+                    "[lines.l{i}]\nkind = \"simple\"\nbase = 10\ngrowth = {{ dist = \"pert\", \
+                     min = 0, mode = 0.02, max = 0.1 }}\nbudget = 10\nsource = \"assumption: test\"\n\n"
+                );
+            }
+            text += "[reserves.general_fund]\nkind = \"general_fund\"\namount = 1\nsource = \
+                     \"assumption: test\"\n";
+            Model::from_toml("t.toml", &text).unwrap().model
+        };
+        let lhs =
+            |m: &Model| estimate_keeping(m, 100_000, KEEP_YEARS_UP_TO, Sampling::LatinHypercube);
+        let (m, normals) = (pert(40), model(40));
+        assert_eq!(
+            lhs(&m).fixed - estimate(&m, 100_000).fixed,
+            40 * 10_000 * 32
+        );
+        assert_eq!(lhs(&normals).fixed, estimate(&normals, 100_000).fixed);
+        assert_eq!(
+            estimate(&m, 100_000).fixed - estimate(&normals, 100_000).fixed,
+            40 * (256 * 32 + 1025 * 16)
+        );
+        // And the one-thread limit of years falls with it.
+        let room = estimate(&m, 1_000_000).total(1);
+        let most = |s| max_iterations(&m, 1, room, s);
+        assert!(most(Sampling::LatinHypercube) < most(Sampling::MonteCarlo));
+    }
+
+    #[test]
     fn results_are_sixteen_bytes_a_year_and_scratch_grows_with_drivers() {
         let small = model(2);
         let e = estimate(&small, 1_000_000);
@@ -382,13 +431,13 @@ mod tests {
         // most that fit "or fewer" is below the in-memory limit.
         let room = estimate(&m, 100_000_000).total(1);
         assert!(room < estimate(&m, KEEP_YEARS_UP_TO).total(1));
-        let most = max_iterations(&m, 1, room);
+        let most = max_iterations(&m, 1, room, Sampling::MonteCarlo);
         assert!(most < KEEP_YEARS_UP_TO, "{most}");
         assert!(estimate(&m, most).total(1) <= room);
         assert!(estimate(&m, most + 1).total(1) > room);
         // With room for 2×10^7 kept, streaming runs up to their own limit.
         let room = estimate(&m, KEEP_YEARS_UP_TO).total(1);
-        let most = max_iterations(&m, 1, room);
+        let most = max_iterations(&m, 1, room, Sampling::MonteCarlo);
         assert!(most > KEEP_YEARS_UP_TO, "{most}");
         assert!(estimate(&m, most).total(1) <= room);
     }
@@ -397,12 +446,15 @@ mod tests {
     fn the_limits_are_the_largest_that_fit() {
         let m = model(20);
         let available = 300_000_000;
-        let n = max_iterations(&m, 2, available);
+        let n = max_iterations(&m, 2, available, Sampling::MonteCarlo);
         assert!(n > 0 && n < MAX_ITERATIONS);
         assert!(estimate(&m, n).total(2) <= available);
         assert!(estimate(&m, n + 1).total(2) > available);
-        assert_eq!(max_iterations(&m, 2, 1000), 0);
-        assert_eq!(max_iterations(&m, 2, u64::MAX), MAX_ITERATIONS);
+        assert_eq!(max_iterations(&m, 2, 1000, Sampling::MonteCarlo), 0);
+        assert_eq!(
+            max_iterations(&m, 2, u64::MAX, Sampling::MonteCarlo),
+            MAX_ITERATIONS
+        );
 
         let e = estimate(&m, 1_000_000);
         let room = e.total(3);
