@@ -477,7 +477,11 @@ pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
     if p <= 0.5 {
         solve_lower(a, b, p).0
     } else {
-        1.0 - solve_lower(b, a, 1.0 - p).0
+        // From the upper tail (no cancellation in 1 − p), unless the root is so near 0
+        // that 1 − y keeps too few of its digits (a tiny α: Beta(0.002, 1)'s upper half
+        // lies below 1e-23, where 1 − y is 0): then solved directly.
+        let x = 1.0 - solve_lower(b, a, 1.0 - p).0;
+        if x < 1e-3 { solve_lower(a, b, p).0 } else { x }
     }
 }
 
@@ -510,7 +514,13 @@ impl BetaSolver {
         if p <= 0.5 {
             solve_from(&self.lower, p, guess).0
         } else {
-            1.0 - solve_from(&self.upper, 1.0 - p, 1.0 - guess).0
+            // As in [`beta_quantile`]: directly when 1 − y would keep too few digits.
+            let x = 1.0 - solve_from(&self.upper, 1.0 - p, 1.0 - guess).0;
+            if x < 1e-3 {
+                solve_from(&self.lower, p, guess).0
+            } else {
+                x
+            }
         }
     }
 }
@@ -1488,6 +1498,25 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_quantile_near_0_in_the_upper_half_keeps_its_digits() {
+        // Beta(a, 1) has Q(p) = p^(1/a): for a = 0.002 the upper half of the law is still
+        // within 1e-23 of 0, which 1 − (the upper quantile of Beta(1, a)) loses entirely.
+        for p in [0.6, 0.9, 0.98, 0.999] {
+            let want = f64::powf(p, 500.0);
+            let got = beta_quantile(0.002, 1.0, p);
+            assert!(
+                ((got - want) / want).abs() < 1e-9,
+                "Q({p}) = {got}, want {want}"
+            );
+            let fast = BetaSolver::new(0.002, 1.0).quantile_from(p, want * 1.5);
+            assert!(
+                ((fast - want) / want).abs() < 1e-9,
+                "from a start: Q({p}) = {fast}, want {want}"
+            );
         }
     }
 }
