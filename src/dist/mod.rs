@@ -734,37 +734,16 @@ impl Distribution {
     /// applies after, as in [`Distribution::fill`].
     pub fn fill_strata<R: Rng + ?Sized>(&self, rng: &mut R, rows: &[u32], out: &mut [f64]) {
         let n = rows.len();
-        // A stratum of one or none is the whole law: the inverse CDF serves it.
-        let table = if n >= 2 { self.strata_table(n) } else { None };
         let strata = rows.iter().map(|&r| r as usize).enumerate();
-        match (&self.kind, table) {
-            (Kind::Normal { mean, sd, trunc }, Some(table)) => {
-                let z = standard_quantile(*trunc);
+        // A stratum of one or none is the whole law: the inverse CDF serves it.
+        match (n >= 2).then(|| self.strata_table(n)).flatten() {
+            Some(table) => {
+                let q = self.standard_inverse();
                 for (k, row) in strata {
-                    out[row] = mean + sd * table.draw_in(k, rng, &z);
+                    out[row] = self.scaled_standard(table.draw_in(k, rng, &q));
                 }
             }
-            (Kind::LogNormal { mu, sigma, trunc }, Some(table)) => {
-                let z = standard_quantile(*trunc);
-                for (k, row) in strata {
-                    out[row] = (mu + sigma * table.draw_in(k, rng, &z)).pexp();
-                }
-            }
-            (
-                Kind::Beta {
-                    alpha,
-                    beta,
-                    min,
-                    scale,
-                },
-                Some(table),
-            ) => {
-                let q = |u: f64| self.standard_beta_quantile(*alpha, *beta, u);
-                for (k, row) in strata {
-                    out[row] = min + scale * table.draw_in(k, rng, &q);
-                }
-            }
-            _ => {
+            None => {
                 for (k, row) in strata {
                     out[row] = self.base_quantile((k as f64 + open01(rng)) / n as f64);
                 }
@@ -830,6 +809,30 @@ impl Distribution {
                 }))
             }
             _ => None,
+        }
+    }
+
+    /// A table family's value (before the affine map) for a draw `z` of its standard
+    /// variable: a normal's mean + sd·z, a lognormal's exp(μ + σ·z), a Beta's min + scale·z.
+    #[inline(always)]
+    fn scaled_standard(&self, z: f64) -> f64 {
+        match &self.kind {
+            Kind::Normal { mean, sd, .. } => mean + sd * z,
+            Kind::LogNormal { mu, sigma, .. } => (mu + sigma * z).pexp(),
+            Kind::Beta { min, scale, .. } => min + scale * z,
+            _ => z,
+        }
+    }
+
+    /// The inverse CDF of a table family's standard variable (the one its table cuts), for
+    /// the cells the table leaves to it.
+    fn standard_inverse(&self) -> impl Fn(f64) -> f64 + '_ {
+        move |u| match &self.kind {
+            Kind::Normal { trunc, .. } | Kind::LogNormal { trunc, .. } => {
+                standard_quantile(*trunc)(u)
+            }
+            Kind::Beta { alpha, beta, .. } => self.standard_beta_quantile(*alpha, *beta, u),
+            _ => u,
         }
     }
 

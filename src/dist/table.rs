@@ -440,19 +440,14 @@ mod tests {
         let cdf = |x: f64| crate::special::beta_reg(a, b, x);
         let (f_lo, mass) = (cdf(lo), cdf(hi) - cdf(lo));
         let mut rng = crate::sample::stream(3, k as u64, "edge cell");
-        let mut x: Vec<f64> = (0..n).map(|_| e.draw(&mut rng)).collect();
-        x.sort_by(f64::total_cmp);
-        let nf = n as f64;
-        x.iter()
-            .enumerate()
-            .map(|(i, &v)| {
+        let mut places: Vec<f64> = (0..n)
+            .map(|_| {
+                let v = e.draw(&mut rng);
                 assert!((lo..=hi).contains(&v), "{v} outside [{lo}, {hi}]");
-                let f = (cdf(v) - f_lo) / mass;
-                (f - i as f64 / nf)
-                    .abs()
-                    .max(((i + 1) as f64 / nf - f).abs())
+                (cdf(v) - f_lo) / mass
             })
-            .fold(0.0, f64::max)
+            .collect();
+        crate::dist::tests::ks_from_uniform(&mut places)
     }
 
     #[test]

@@ -468,14 +468,6 @@ fn latin_hypercube_values_follow_the_law_within_each_stratum() {
     // (2.6 to 11 times, when written).
     let (n, fills) = (16usize, 8000);
     let critical = 1.95 / ((n * fills) as f64).sqrt();
-    let ks = |mut u: Vec<f64>| {
-        u.sort_by(f64::total_cmp);
-        let m = u.len() as f64;
-        u.iter()
-            .enumerate()
-            .map(|(i, &v)| (v - i as f64 / m).abs().max(((i + 1) as f64 / m - v).abs()))
-            .fold(0.0, f64::max)
-    };
     for (name, d) in strata_cases() {
         let mut rng = crate::sample::stream(3, 0, name);
         let mut strata = Vec::new();
@@ -499,7 +491,7 @@ fn latin_hypercube_values_follow_the_law_within_each_stratum() {
                 naive.push((d.cdf(y) * n as f64 - f64::from(k)).clamp(0.0, 1.0));
             }
         }
-        let (got, wrong) = (ks(places), ks(naive));
+        let (got, wrong) = (ks_from_uniform(&mut places), ks_from_uniform(&mut naive));
         assert!(got < critical, "{name}: KS {got} ≥ {critical}");
         assert!(wrong > 2.0 * critical, "{name}: no power ({wrong})");
     }
@@ -601,27 +593,21 @@ fn latin_hypercube_columns_of_zero_to_three_rows_stay_in_their_strata() {
     }
 }
 
-/// One value of stratum `k` of the kept table of `d` (a table family, no affine map).
+/// One value of stratum `k` of the kept table of `d` (a table family, no affine map), as
+/// [`Distribution::fill_strata`] draws it.
 fn draw_in_kept_stratum(d: &Distribution, k: usize, rng: &mut impl Rng) -> f64 {
     let table = d.strata_table(STRATA_ROWS).expect("a table family");
-    match &d.kind {
-        Kind::Normal { mean, sd, trunc } => {
-            mean + sd * table.draw_in(k, rng, &standard_quantile(*trunc))
-        }
-        Kind::LogNormal { mu, sigma, trunc } => {
-            (mu + sigma * table.draw_in(k, rng, &standard_quantile(*trunc))).pexp()
-        }
-        Kind::Beta {
-            alpha,
-            beta,
-            min,
-            scale,
-        } => {
-            let q = |u: f64| d.standard_beta_quantile(*alpha, *beta, u);
-            min + scale * table.draw_in(k, rng, &q)
-        }
-        _ => unreachable!("{d:?} has no table"),
-    }
+    d.scaled_standard(table.draw_in(k, rng, &d.standard_inverse()))
+}
+
+/// The Kolmogorov–Smirnov distance of `u` (values in [0, 1]) from the uniform law.
+pub(super) fn ks_from_uniform(u: &mut [f64]) -> f64 {
+    u.sort_by(f64::total_cmp);
+    let m = u.len() as f64;
+    u.iter()
+        .enumerate()
+        .map(|(i, &v)| (v - i as f64 / m).abs().max(((i + 1) as f64 / m - v).abs()))
+        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -666,13 +652,7 @@ fn the_kept_strata_follow_the_law_within_each_stratum() {
                     place.clamp(0.0, 1.0)
                 })
                 .collect();
-            places.sort_by(f64::total_cmp);
-            let m = places.len() as f64;
-            let ks = places
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| (v - i as f64 / m).abs().max(((i + 1) as f64 / m - v).abs()))
-                .fold(0.0, f64::max);
+            let ks = ks_from_uniform(&mut places);
             assert!(ks < critical, "{name}, stratum {k}: KS {ks} ≥ {critical}");
         }
     }

@@ -212,24 +212,21 @@ pub(super) fn run_batch(
     for (d, col) in cols.iter().enumerate() {
         sum.driver_sum[d] = s.sample.column_sum(d).unwrap_or_else(|| lanes::sum(col));
     }
-    let rows = &breach_rows;
-    lanes::sums_at_rows(rows, cols, |_| 0.0, &mut sum.breach_driver_sum);
-    let budget = |k: usize| plan.lines[k].budget();
-    lanes::sums_at_rows(rows, &e.line_terms, budget, &mut sum.breach_line_variance);
-    let none = |_| 0.0;
+    // Each driver, each saving's delivery, each line's and funding stream's variance.
+    let (rows, zero) = (&breach_rows, |_| 0.0);
+    lanes::sums_at_rows(rows, cols, zero, &mut sum.breach_driver_sum);
+    let delivered = &mut sum.breach_saving_delivered;
+    lanes::sums_at_rows(rows, &e.saving_terms, zero, delivered);
+    let line_budget = |k: usize| plan.lines[k].budget();
     lanes::sums_at_rows(
         rows,
-        &e.saving_terms,
-        none,
-        &mut sum.breach_saving_delivered,
+        &e.line_terms,
+        line_budget,
+        &mut sum.breach_line_variance,
     );
-    let budget = |k: usize| plan.funding[k].budget;
-    lanes::sums_at_rows(
-        rows,
-        &e.funding_terms,
-        budget,
-        &mut sum.breach_funding_variance,
-    );
+    let funding_budget = |k: usize| plan.funding[k].budget;
+    let funding = &mut sum.breach_funding_variance;
+    lanes::sums_at_rows(rows, &e.funding_terms, funding_budget, funding);
 
     // This batch's own percentiles, for batch-means standard errors.
     for (out, values) in [

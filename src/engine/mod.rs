@@ -646,6 +646,7 @@ impl<'m> Simulation<'m> {
         progress: &(dyn Fn(u64) + Sync),
         cancel: &AtomicBool,
     ) -> Result<Vec<R>, EngineError> {
+        self.sampler.prepare();
         let setup = self.setup();
         let failed = AtomicU64::new(u64::MAX);
         range
@@ -678,7 +679,6 @@ impl<'m> Simulation<'m> {
 
     /// What a batch is simulated with.
     fn setup(&self) -> Setup<'_, 'm> {
-        self.sampler.prepare();
         Setup {
             sampler: &self.sampler,
             plan: &self.plan,
