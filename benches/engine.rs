@@ -115,6 +115,33 @@ fn sampling_only(model: &Model, iterations: u64) -> f64 {
     total
 }
 
+/// [`sampling_only`] with the other random input the engine draws: each reordered driver's
+/// random permutation of the batch's rows (Fisher–Yates, from its "rank-order:NAME"
+/// stream), which Iman–Conover needs as much as the values. Returns the values' sum plus
+/// one entry of each permutation.
+fn sampling_and_permutations(model: &Model, iterations: u64) -> f64 {
+    let ic = gapsim::correlation::ImanConover::new(&model.correlation.spearman)
+        .expect("the shipped model's correlations hold");
+    let reordered: Vec<String> = (model.correlation.drivers.iter().enumerate())
+        .filter(|&(j, _)| ic.reorders(j))
+        .map(|(_, d)| format!("rank-order:{}", model.drivers[d.0].name))
+        .collect();
+    let mut perm = Vec::new();
+    let mut total = sampling_only(model, iterations);
+    let batches = iterations.div_ceil(engine::BATCH_SIZE as u64);
+    for b in 0..batches {
+        for name in &reordered {
+            gapsim::sample::permutation_into(
+                &mut stream(1, b, name),
+                engine::BATCH_SIZE,
+                &mut perm,
+            );
+            total += f64::from(perm[0]);
+        }
+    }
+    total
+}
+
 fn bench(c: &mut Criterion) {
     let model = kent();
     let config = RunConfig {
@@ -130,6 +157,9 @@ fn bench(c: &mut Criterion) {
 
     group.bench_function("sampling only/1 thread", |b| {
         b.iter(|| black_box(sampling_only(&model, ITERATIONS)));
+    });
+    group.bench_function("sampling and permutations/1 thread", |b| {
+        b.iter(|| black_box(sampling_and_permutations(&model, ITERATIONS)));
     });
     group.bench_function("naive/1 thread", |b| {
         b.iter(|| black_box(naive(&model, ITERATIONS)));

@@ -228,7 +228,7 @@ pub(super) fn explain(e: &MergeError, shards: &[Named], iterations: u64, what: &
                 named(*first, *end)
             )
         }
-        MergeError::Collected { .. } => {
+        MergeError::Collected { .. } | MergeError::Misplaced(_) => {
             format!("{e}; run the collecting shards again (gapsim collect SHARD… --shard K/N)")
         }
         MergeError::Empty => e.to_string(),

@@ -24,6 +24,7 @@ mod chart;
 pub mod memory;
 mod plan;
 mod ranks;
+pub use ranks::Misplaced;
 pub mod shard;
 pub mod shard_stream;
 mod sums;
@@ -212,6 +213,14 @@ pub enum EngineError {
         /// Bytes asked for on one thread.
         bytes: u64,
     },
+    /// A streaming run's second pass kept other values than its first pass counted (a
+    /// fault, not an input: the run is refused rather than a percentile read from the
+    /// wrong place).
+    #[error(
+        "the second pass over the simulated years did not find the {} values the first pass          counted (class {}): the run is not reproducible on this machine; please report it",
+        .0.quantity, .0.class
+    )]
+    NotReproduced(ranks::Misplaced),
 }
 
 /// One point of a run to a precision: the estimate after this many iterations.
@@ -749,12 +758,13 @@ impl<'m> Simulation<'m> {
             keep.collecting,
             cancel,
         )?;
-        Ok(ranks::read_collection(
+        ranks::read_collection(
             n,
             &wanted_ranks,
             [&gap_wanted, &shortfall_wanted],
             [gap_kept, shortfall_kept],
-        ))
+        )
+        .map_err(EngineError::NotReproduced)
     }
 
     /// Simulates batches `range` again, keeping the gaps and the shortfalls in the classes

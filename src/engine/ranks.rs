@@ -294,6 +294,23 @@ impl Wanted {
         );
     }
 
+    /// The first marked class whose share of the sorted kept values is not the count pass 1
+    /// gave it, or holds a value of another class: values collected against other counts
+    /// (a shard of pass 2 from another pass 1), which would read wrong percentiles. A
+    /// sorted slice lies in one class when its first and last values do.
+    fn misplaced(&self, sorted: &[f64]) -> Option<usize> {
+        if sorted.len() as u64 != self.kept() {
+            return Some(0);
+        }
+        (0..self.marked.len()).find(|&c| {
+            let (a, b) = (
+                self.kept_before[c] as usize,
+                self.kept_before[c + 1] as usize,
+            );
+            a < b && (self.edges.class(sorted[a]) != c || self.edges.class(sorted[b - 1]) != c)
+        })
+    }
+
     /// The order statistics at `ranks`, from the kept values sorted in `total_cmp` order.
     pub(super) fn read(&self, n: u64, ranks: &[u64], kept: &[f64]) -> Collected {
         let values = ranks
@@ -317,25 +334,40 @@ impl Wanted {
     }
 }
 
+/// Collected values that do not fill the classes their counts call for, class by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misplaced {
+    /// "gap" or "shortfall".
+    pub quantity: &'static str,
+    /// The class (in the counts' order) whose values do not fit.
+    pub class: usize,
+}
+
 /// The order statistics at `ranks` of a run of n years from the values pass 2 kept of the
 /// gap and the shortfall (in any order: sorted here).
+///
+/// # Errors
+/// [`Misplaced`] when a class holds other values than pass 1 counted in it, rather than
+/// read a percentile from the wrong place.
 pub(super) fn read_collection(
     n: u64,
     ranks: &[u64],
     wanted: [&Wanted; 2],
     kept: [Vec<f64>; 2],
-) -> super::Collection {
+) -> Result<super::Collection, Misplaced> {
     use rayon::slice::ParallelSliceMut as _;
     let [mut gap, mut shortfall] = kept;
-    let read = |wanted: &Wanted, kept: &mut Vec<f64>| {
-        debug_assert_eq!(kept.len() as u64, wanted.kept());
+    let read = |quantity, wanted: &Wanted, kept: &mut Vec<f64>| {
         kept.par_sort_unstable_by(f64::total_cmp);
-        wanted.read(n, ranks, kept)
+        match wanted.misplaced(kept) {
+            Some(class) => Err(Misplaced { quantity, class }),
+            None => Ok(wanted.read(n, ranks, kept)),
+        }
     };
-    super::Collection {
-        gap: read(wanted[0], &mut gap),
-        shortfall: read(wanted[1], &mut shortfall),
-    }
+    Ok(super::Collection {
+        gap: read("gap", wanted[0], &mut gap)?,
+        shortfall: read("shortfall", wanted[1], &mut shortfall)?,
+    })
 }
 
 /// The class holding rank `r`, from the years before each class.

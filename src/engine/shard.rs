@@ -86,6 +86,13 @@ pub enum MergeError {
         /// Values the counts call for.
         needed: u64,
     },
+    /// Collected values that do not lie in the classes the counts put them in: collecting
+    /// shards run against the counts of another counting pass.
+    #[error(
+        "the collecting shards' {} values do not lie where the counting shards counted them          (class {}): they were collected against other counts",
+        .0.quantity, .0.class
+    )]
+    Misplaced(super::ranks::Misplaced),
     /// A part whose contents do not fit its own batch range (a damaged file).
     #[error("the shard of batches {first}..{end} holds {found}, where its batches need {needed}")]
     Inconsistent {

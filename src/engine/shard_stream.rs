@@ -293,7 +293,8 @@ pub fn merge_streamed(
         &wanted_ranks,
         [&gap_wanted, &shortfall_wanted],
         [gap, shortfall],
-    );
+    )
+    .map_err(MergeError::Misplaced)?;
     let first = model.first_year();
     let plan = plan::Plan::new(&first);
     let mut total = BatchSummary::new(&plan);

@@ -665,3 +665,32 @@ mod generated {
             .unwrap();
     }
 }
+
+#[test]
+fn a_position_given_where_a_model_belongs_is_named_as_one_with_the_command_for_it() {
+    // `gapsim run` (or `batch`) of a monitoring file: one error saying what the file is and
+    // which command reads it, at its [monitoring] table, not one per line that a model
+    // would cost otherwise.
+    let tmp = tempfile::tempdir().unwrap();
+    let q2 = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/monitoring/kent-2023-24-q2.toml"),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("q2.toml"), &q2).unwrap();
+    let at = q2.lines().position(|l| l == "[monitoring]").unwrap() + 1;
+    let (code, err, s) = run_in(tmp.path(), &["run", "q2.toml", "-n", "1000"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(s.is_none());
+    assert!(
+        err.contains(&format!(
+            "q2.toml:{at}:1: this is an in-year monitoring position"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("gapsim monitor FILE"), "{err}");
+    assert!(err.contains("1 error and 0 warnings"), "{err}");
+    // The same file read by the command it belongs to runs.
+    let (code, err, s) = run_in(tmp.path(), &["monitor", "q2.toml", "-n", "1000"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(s.is_some());
+}

@@ -461,6 +461,19 @@ fn streamed_shards_that_do_not_make_one_whole_run_are_refused() {
         ),
         "{e:?}"
     );
+    // As many values as the counts call for, one of them from outside the classes kept
+    // (collected against other counts): read as it was, it would move a percentile.
+    let mut moved = collected.clone();
+    let v = moved[1].gap.iter_mut().next().expect("part 1 keeps gaps");
+    *v = 1e12;
+    let e = merge(counted.clone(), moved).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            shard_stream::StreamError::Merge(MergeError::Misplaced(m)) if m.quantity == "gap"
+        ),
+        "{e:?}"
+    );
     let mut off = counted.clone();
     let i = off[1].gap.iter().position(|&c| c > 0).unwrap();
     off[1].gap[i] -= 1;

@@ -233,6 +233,18 @@ fn thousands_separators(src: &str, at: usize) -> Option<String> {
 
 impl Builder<'_> {
     fn model(&mut self, root: &Table<'_, '_>) -> Option<Model> {
+        if root.has("monitoring") && !root.has("meta") {
+            // An in-year position given where a model belongs: one error that says what
+            // the file is, not one for each of its lines that a model would cost otherwise.
+            self.ctx.error(
+                ProblemKind::InvalidValue,
+                root.span_of("monitoring"),
+                "this is an in-year monitoring position ([monitoring]), not a budget model",
+                "re-forecast it with `gapsim monitor FILE` (several positions of one year: \
+                 `gapsim journey FILE…`); a budget model starts with a [meta] section",
+            );
+            return None;
+        }
         root.only(&mut self.ctx, SECTIONS, "a model");
         let meta = match root.get("meta") {
             Some(v) => as_table(&mut self.ctx, "meta", v, "write a [meta] section")
