@@ -277,6 +277,7 @@ pub(crate) mod tests {
             program: "gapsim test".into(),
             seed: 1,
             iterations: 20_000,
+            sampling: "mc".into(),
         };
         Portfolio::new(settings, rows)
     }
@@ -330,6 +331,7 @@ pub(crate) mod tests {
                 program: "p".into(),
                 seed: 1,
                 iterations: 1,
+                sampling: "mc".into(),
             },
             vec![Council::failed("a.toml", "x")],
         );

@@ -62,6 +62,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
         program: format!("gapsim {}", env!("CARGO_PKG_VERSION")),
         seed: args.seed,
         iterations: args.iterations,
+        sampling: super::run::sampling(args.sampling).name().into(),
     };
     let portfolio = Portfolio::new(settings, rows);
     let json = report::portfolio::json(&portfolio);
@@ -160,6 +161,8 @@ fn run_one(
         seed: args.seed,
         threads: args.threads,
         no_charts: args.no_charts,
+        sampling: args.sampling,
+        strict: args.strict,
         output: OutputArgs {
             json: false,
             quiet: args.quiet,

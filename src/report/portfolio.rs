@@ -177,6 +177,7 @@ mod tests {
                 program: "gapsim test".into(),
                 seed: 2024,
                 iterations: 20_000,
+                sampling: "mc".into(),
             },
             rows,
         )

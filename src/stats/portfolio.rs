@@ -91,6 +91,9 @@ pub struct Portfolio {
     pub seed: u64,
     /// Simulated years of each model.
     pub iterations: u64,
+    /// How every model's drivers were sampled: `mc`, `lhs` or `qmc`.
+    #[serde(default = "monte_carlo")]
+    pub sampling: String,
     /// Models given.
     pub models: usize,
     /// Models that could not be run.
@@ -214,6 +217,14 @@ pub struct Settings {
     pub seed: u64,
     /// Simulated years of each model.
     pub iterations: u64,
+    /// The sampling method's name (`mc`, `lhs`, `qmc`).
+    pub sampling: String,
+}
+
+/// The sampling of a portfolio.json that does not say (written before batches could
+/// choose): plain Monte Carlo.
+fn monte_carlo() -> String {
+    "mc".into()
 }
 
 impl Portfolio {
@@ -237,6 +248,7 @@ impl Portfolio {
             program: settings.program,
             seed: settings.seed,
             iterations: settings.iterations,
+            sampling: settings.sampling,
             models,
             failed: failed_count,
             unit: "£m".into(),
@@ -272,6 +284,7 @@ mod tests {
             program: "gapsim test".into(),
             seed: 1,
             iterations: 20_000,
+            sampling: "mc".into(),
         }
     }
 

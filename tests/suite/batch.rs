@@ -493,3 +493,79 @@ fn a_batch_that_cannot_start_or_is_stopped_writes_nothing() {
         "nothing else was written"
     );
 }
+
+#[test]
+fn a_batch_samples_and_checks_as_run_does_with_sampling_and_strict() {
+    // `--sampling lhs`: each run folder is `gapsim run --sampling lhs`'s, byte for byte, and
+    // the portfolio says how it was sampled; `--strict`: a model with a warning fails its
+    // row with the warning as the reason, while the clean one runs.
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, _, err) = gapsim_in(
+        tmp.path(),
+        &["init", "--synthetic", "district", "--count", "1", "models"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let clean =
+        std::fs::read_to_string(tmp.path().join("models/synthetic-district-001.toml")).unwrap();
+    // The first three-point driver (a growth rate) written in whole-number percentages.
+    let lines: Vec<&str> = clean.lines().collect();
+    let at = lines.iter().position(|l| *l == "dist = \"pert\"").unwrap() + 1;
+    let three = lines[at..at + 3].join("\n");
+    let percent: Vec<String> = lines[at..at + 3]
+        .iter()
+        .map(|l| {
+            let (key, value) = l.split_once(" = ").unwrap();
+            format!("{key} = {}", value.parse::<f64>().unwrap() * 100.0)
+        })
+        .collect();
+    assert!(three.starts_with("min = 0.0"), "{three}");
+    let warned = clean.replacen(&three, &percent.join("\n"), 1);
+    std::fs::write(tmp.path().join("models/warned.toml"), warned).unwrap();
+    let lhs = ["-n", N, "--no-charts", "--sampling", "lhs"];
+    let (code, _, err) = gapsim_in(
+        tmp.path(),
+        &[&["batch", "models", "--out", "b"][..], &lhs].concat(),
+    );
+    assert_eq!(
+        code, 0,
+        "without --strict a warning does not stop a run: {err}"
+    );
+    let p = json(&tmp.path().join("b/portfolio.json"));
+    assert_eq!(p["sampling"], "lhs");
+    let (code, _, err) = gapsim_in(
+        tmp.path(),
+        &[
+            &["run", "models/synthetic-district-001.toml", "--out", "one"][..],
+            &lhs,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let single = json(&tmp.path().join("one/summary.json"));
+    let batched = json(
+        &tmp.path()
+            .join("b/runs/synthetic-district-001/summary.json"),
+    );
+    assert_eq!(single["run"]["sampling"], "lhs");
+    assert_eq!(batched["run"], single["run"], "the same settings");
+    assert_eq!(batched["s114"], single["s114"]);
+    assert_eq!(batched["gap"], single["gap"]);
+    let (code, _, err) = gapsim_in(
+        tmp.path(),
+        &[&["batch", "models", "--strict", "--out", "s"][..], &lhs].concat(),
+    );
+    assert_eq!(code, 2, "a failed row fails the batch: {err}");
+    let p = json(&tmp.path().join("s/portfolio.json"));
+    let rows = p["councils"].as_array().unwrap();
+    let row = |file: &str| {
+        rows.iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("{file}: {p}"))
+    };
+    assert!(row("synthetic-district-001.toml")["rank"].is_number());
+    let status = row("warned.toml")["status"].as_str().unwrap();
+    assert!(
+        status.starts_with("failed: ") && status.contains("almost certainly a percentage"),
+        "{status}"
+    );
+}

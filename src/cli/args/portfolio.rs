@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{DEFAULT_ITERATIONS, DEFAULT_SEED, parse_iterations, parse_seed, parse_threads};
+use super::{
+    DEFAULT_ITERATIONS, DEFAULT_SEED, SamplingArg, parse_iterations, parse_seed, parse_threads,
+};
 
 /// The councils `init --synthetic` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,6 +73,16 @@ pub struct BatchArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(short = 'j', long, value_parser = parse_threads, allow_negative_numbers = true)]
     pub threads: Option<u64>,
+
+    /// How every model's drivers are sampled: mc (plain Monte Carlo), lhs (Latin
+    /// hypercube) or qmc (scrambled Sobol points), as in `gapsim run`.
+    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
+    pub sampling: SamplingArg,
+
+    /// Treat every warning as an error: a model with a warning fails its row (its
+    /// warnings are the reason), as `gapsim run --strict` would refuse it.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Do not draw charts or write reports: each run folder holds its summary, tables,
     /// model and manifest, and the batch folder its tables without the ranked chart.

@@ -90,6 +90,7 @@ fn settings(p: &Portfolio) -> Table {
         Cell::text("Simulated years of each"),
         Cell::Count(p.iterations),
     ]);
+    t.push(note("Sampling (every model)", p.sampling.clone()));
     t.push(note("Ranked by", p.ranked_by.clone()));
     t.push(note("Money", "£m, exactly as portfolio.json".into()));
     t.push(note("Program", p.program.clone()));
