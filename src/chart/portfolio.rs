@@ -66,7 +66,17 @@ impl Draw for Ranked<'_> {
     const NAME: &'static str = super::PORTFOLIO;
 
     fn title(&self) -> String {
-        "Chance of an S114-level year, council by council".into()
+        // Rows of one council (scenarios of one budget) are named by their models.
+        let rows = self.rows();
+        let by = if rows
+            .iter()
+            .any(|c| rows.iter().filter(|o| o.council == c.council).count() > 1)
+        {
+            "model by model"
+        } else {
+            "council by council"
+        };
+        format!("Chance of an S114-level year, {by}")
     }
 
     fn has_content(&self) -> bool {
@@ -320,12 +330,20 @@ pub(crate) mod tests {
             assert!(!c.svg.contains("NaN"));
             assert!(c.svg.contains(&format!("Synthetic District {n:03}")), "{n}");
             assert!(c.svg.contains("1 model that failed"), "{n}");
+            assert!(c.svg.contains("council by council"), "{n}");
             let top = p.councils[0].p_s114.unwrap();
             assert!(
                 c.svg.contains(&percent(top)),
                 "{n}: the largest value's label"
             );
         }
+        // Scenarios of one council: its rows are named, and the title counts, by model.
+        let mut one = portfolio(3);
+        for c in &mut one.councils {
+            c.council = "Kent County Council".into();
+        }
+        let t = Ranked(&one).title();
+        assert_eq!(t, "Chance of an S114-level year, model by model");
         let none = Portfolio::new(
             Settings {
                 program: "p".into(),

@@ -78,6 +78,7 @@ struct Ran {
 pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     // First, so that a stop signal at any point stops the run before anything is written.
     let stop = Stop::install();
+    args.settings.refuse_shard("compare")?;
     if args.precision.is_some() {
         return Err(Failure::Other(anyhow::anyhow!(
             "--precision is not available for gapsim compare yet: the models must run the \

@@ -13,6 +13,7 @@ use super::signals::Stop;
 /// Loads the model and its stress cases, and compares each case with the model.
 pub fn stress(args: &StressArgs) -> Result<(), Failure> {
     let stop = Stop::install();
+    args.settings.refuse_shard("stress")?;
     let options = LoadOptions {
         repair_correlation: args.settings.repair_correlation,
     };

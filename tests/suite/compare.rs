@@ -189,6 +189,26 @@ fn models_in_other_units_and_runs_to_a_precision_are_refused() {
         "{err}"
     );
     untouched(tmp.path(), &["pounds.toml"]);
+    // --shard, which a cluster user tries first: refused with the reason and what splits,
+    // not clap's "a similar argument exists: '--threads'".
+    for (command, models) in [("compare", 2), ("stress", 0)] {
+        let run = gapsim()
+            .current_dir(tmp.path())
+            .arg(command)
+            .args(std::iter::repeat_n(fixture("normal-sum.toml"), models))
+            .args(["--shard", "1/4", "--out", "cmp"])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            err.contains(&format!("gapsim {command} does not take --shard 1/4"))
+                && err.contains("gapsim run MODEL --shard K/N")
+                && !err.contains("similar argument"),
+            "{err}"
+        );
+        untouched(tmp.path(), &["pounds.toml"]);
+    }
 }
 
 /// The shipped Kent scenarios compared with their base: every paired standard error of

@@ -607,6 +607,30 @@ pub struct CompareSettings {
     /// Treat every warning about a model (or --reserves) as an error.
     #[arg(long)]
     pub strict: bool,
+
+    /// Not available here (refused with the reason and what to run instead): the models
+    /// of a comparison pair year by year, so each runs whole in one process.
+    #[arg(long, value_name = "K/N", hide = true)]
+    pub shard: Option<String>,
+}
+
+impl CompareSettings {
+    /// Refuses `--shard`, which `command` ("compare", "stress") cannot split by, with what
+    /// splits instead.
+    ///
+    /// # Errors
+    /// When `--shard` was given.
+    pub fn refuse_shard(&self, command: &str) -> anyhow::Result<()> {
+        match &self.shard {
+            None => Ok(()),
+            Some(s) => Err(anyhow::anyhow!(
+                "gapsim {command} does not take --shard {s}: its models are paired year by \
+                 year on the same random numbers, so each runs whole on one machine (give it \
+                 --threads); to spread work over a cluster, split each model's own run \
+                 (gapsim run MODEL --shard K/N, then gapsim merge: docs/cluster.md)"
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
