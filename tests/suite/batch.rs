@@ -459,13 +459,15 @@ fn a_batch_that_cannot_start_or_is_stopped_writes_nothing() {
     assert_eq!(code, 2);
     assert!(err.contains("holds no model files"), "{err}");
     // Stopped after its first model: nothing is written, no staging folder is left.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gapsim"))
-        .current_dir(tmp.path())
-        .args(["batch", "models", "-n", "3000000", "--out", "stopped"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::common::default_stop_signals(&mut std::process::Command::new(env!(
+        "CARGO_BIN_EXE_gapsim"
+    )))
+    .current_dir(tmp.path())
+    .args(["batch", "models", "-n", "3000000", "--out", "stopped"])
+    .stderr(Stdio::piped())
+    .stdout(Stdio::null())
+    .spawn()
+    .unwrap();
     let mut first = String::new();
     BufReader::new(child.stderr.take().unwrap())
         .read_line(&mut first)

@@ -205,3 +205,22 @@ pub fn tool_missing(what: &str, install: &str) {
     }
     eprintln!("{what} is not installed ({install}): this check is skipped here");
 }
+
+/// Sets the stop signals (SIGINT, SIGTERM, SIGHUP) back to their default action in the
+/// child, as a terminal starts a program: tests run from a script's background job, or
+/// under nohup, inherit them ignored, and gapsim by design leaves an ignored signal
+/// ignored, so a test that sends one would see the run go on.
+#[cfg(unix)]
+pub fn default_stop_signals(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: between fork and exec the closure only calls signal(), which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::signal(s, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    }
+}

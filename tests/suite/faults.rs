@@ -36,7 +36,8 @@ fn spawn(dir: &Path, program: &[&str], args: &[&str]) -> Child {
             c
         }
     };
-    cmd.current_dir(dir)
+    crate::common::default_stop_signals(&mut cmd)
+        .current_dir(dir)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

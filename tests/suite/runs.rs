@@ -180,7 +180,7 @@ fn an_interrupted_run_leaves_no_folder() {
     use std::time::Duration;
     let tmp = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("gapsim");
-    let child = Command::new(bin)
+    let child = crate::common::default_stop_signals(&mut Command::new(bin))
         .current_dir(tmp.path())
         .args(["run", "--iterations", "20000000", "--threads", "1"])
         .stdout(Stdio::null())
