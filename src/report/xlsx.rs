@@ -2,8 +2,8 @@
 //!
 //! Sheets: Summary (the headline figures with their standard errors and 95% intervals, then
 //! what was run), Percentiles (P1 … P99 of the gap and the shortfall with their intervals),
-//! Drivers (each driver's law, and its mean and the means of its lowest and highest tenth
-//! where it varies), Sensitivity (the factors ranked by share of the gap's variance),
+//! Drivers (each driver's law with its P10, median and P90 as the model sets them, and its
+//! simulated mean and the means of its lowest and highest tenth where it varies), Sensitivity (the factors ranked by share of the gap's variance),
 //! Savings at risk, Years (a plan of several years), Reserves needed (when the summary has
 //! the reserves question) and Assumptions (every figure of the model with its source, the
 //! rows of the report's table).
@@ -13,9 +13,11 @@
 //! as Excel percentages. The workbook's creation date is the report's date, never the
 //! clock, so the same summary and date give the same bytes.
 //!
-//! The summary holds no percentiles of the drivers themselves (only their means over all
+//! The summary holds no simulated percentiles of the drivers (only their means over all
 //! years and over their lowest and highest tenth, from the sensitivity pass), so the
-//! Drivers sheet shows those; figures are derived in `stats`, not here.
+//! Drivers sheet shows those; its P10, median and P90 are the laws' own quantiles
+//! ([`crate::dist::Distribution::quantile`]), which the reordering for correlations keeps
+//! exactly. Figures of the run are derived in `stats`, not here.
 
 mod compare;
 mod portfolio;
@@ -289,6 +291,9 @@ fn drivers(s: &Summary, model: &Model) -> Table {
             "Name",
             "Measures",
             "Distribution",
+            "P10 (as set)",
+            "Median (as set)",
+            "P90 (as set)",
             "Mean",
             "Mean of lowest tenth",
             "Mean of highest tenth",
@@ -302,6 +307,7 @@ fn drivers(s: &Summary, model: &Model) -> Table {
             Cell::text(measure_words(d.measure)),
             Cell::Text(super::describe_driver(d, &s.model.unit)),
         ];
+        row.extend([0.1, 0.5, 0.9].map(|p| measured(d.measure, d.dist.quantile(p))));
         match s.sensitivity.drivers.iter().find(|x| x.name == d.name) {
             Some(x) => row.extend([
                 measured(d.measure, x.mean_value),

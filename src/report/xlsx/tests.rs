@@ -123,3 +123,59 @@ fn a_strange_date_is_brought_within_excels_years() {
     let bytes = results(s, model, &ancient).expect("a workbook");
     assert!(part(&bytes, "docProps/core.xml").contains("1900-"));
 }
+
+#[test]
+fn the_drivers_sheet_gives_each_laws_p10_median_and_p90_as_set() {
+    // Against statrs's quantiles of the laws as the model writes them: a PERT (a Beta on
+    // [min, max] with shapes 1 + 4·(mode − min)/(max − min) and 1 + 4·(max − mode)/
+    // (max − min)) and a normal.
+    use statrs::distribution::{Beta, ContinuousCDF as _, Normal};
+    let (model, s) = fixture::kent();
+    let bytes = results(s, model, &date()).expect("a workbook");
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    let range = book.worksheet_range("Drivers").expect("a Drivers sheet");
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (p10, p50, p90) = (
+        col("P10 (as set)"),
+        col("Median (as set)"),
+        col("P90 (as set)"),
+    );
+    let row = |name: &str| {
+        range
+            .rows()
+            .find(|r| r.get(1) == Some(&Data::String(name.into())))
+            .unwrap_or_else(|| panic!("{name}'s row"))
+            .to_vec()
+    };
+    let float = |c: &Data| match c {
+        Data::Float(x) => *x,
+        other => panic!("{other:?} is not a number"),
+    };
+    let (lo, mode, hi) = (0.05, 0.07, 0.10);
+    let beta = Beta::new(
+        1.0 + 4.0 * (mode - lo) / (hi - lo),
+        1.0 + 4.0 * (hi - mode) / (hi - lo),
+    )
+    .unwrap();
+    let fee = row("care_fee_uplift");
+    let normal = Normal::new(0.025, 0.01).unwrap();
+    let demand = row("op_demand");
+    for (c, p) in [(p10, 0.1), (p50, 0.5), (p90, 0.9)] {
+        let want = lo + (hi - lo) * beta.inverse_cdf(p);
+        assert!(
+            (float(&fee[c]) - want).abs() < 1e-9,
+            "{p}: {:?} vs {want}",
+            fee[c]
+        );
+        let want = normal.inverse_cdf(p);
+        assert!(
+            (float(&demand[c]) - want).abs() < 1e-9,
+            "{p}: {:?} vs {want}",
+            demand[c]
+        );
+    }
+    // In order.
+    assert!(float(&fee[p10]) < float(&fee[p50]) && float(&fee[p50]) < float(&fee[p90]));
+}
