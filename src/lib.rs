@@ -42,3 +42,15 @@ pub const DEFAULT_MODEL_FILE: &str = "kent-2024-25.toml";
 /// figure an assumption to replace, and a model that checks (with no warnings) and runs
 /// as it is.
 pub const MODEL_TEMPLATE: &str = include_str!("../models/template.toml");
+
+/// The template whose drivers, spending lines and savings are the sheets of a workbook
+/// beside it (`gapsim init --sheets`): the model file, which names the workbook as
+/// `SHEETS_TEMPLATE_STEM.xlsx`, and the workbook.
+pub const SHEETS_TEMPLATE: &str = include_str!("../models/template-budget.toml");
+
+/// The workbook of [`SHEETS_TEMPLATE`]: its Drivers, Lines and Savings sheets and a Read me
+/// sheet on filling them in.
+pub const SHEETS_TEMPLATE_WORKBOOK: &[u8] = include_bytes!("../models/template-budget.xlsx");
+
+/// The file stem [`SHEETS_TEMPLATE`] gives its workbook (and itself, in its comments).
+pub const SHEETS_TEMPLATE_STEM: &str = "template-budget";

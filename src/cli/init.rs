@@ -23,6 +23,9 @@ pub fn init(args: &InitArgs) -> Result<(), Failure> {
         return synthetic(&dir, size, args.count, args.seed);
     }
     let path = dir.join(FILE_NAME);
+    if args.sheets {
+        return sheets(&dir, &path);
+    }
     write_new(&dir, &path, gapsim::MODEL_TEMPLATE.as_bytes())?;
     let shown = display(&path);
     print(&format!(
@@ -30,6 +33,46 @@ pub fn init(args: &InitArgs) -> Result<(), Failure> {
          it is an assumption to replace with your council's own (each source says so).\n\
          Next:\n  \
          gapsim check {shown}     every problem, with its line and a fix\n  \
+         gapsim explain {shown}   the model as tables\n  \
+         gapsim run {shown}       the simulation\n"
+    ))?;
+    Ok(())
+}
+
+/// The workbook `init --sheets` writes beside the model file.
+pub const WORKBOOK_NAME: &str = "council-model.xlsx";
+
+/// Writes the sheets template as `path` (council-model.toml) and its workbook beside it,
+/// both or neither: an existing file of either name stops it before anything is written,
+/// and the model file is removed again if the workbook cannot be written.
+fn sheets(dir: &Path, path: &Path) -> Result<(), Failure> {
+    let workbook = dir.join(WORKBOOK_NAME);
+    let stem = FILE_NAME.trim_end_matches(".toml");
+    let text = gapsim::SHEETS_TEMPLATE.replace(gapsim::SHEETS_TEMPLATE_STEM, stem);
+    if let Some(p) = [path, workbook.as_path()]
+        .into_iter()
+        .find(|p| p.symlink_metadata().is_ok())
+    {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{} already exists, and init never overwrites a model or its sheets: nothing \
+             was written; move it away first, or write the new ones into another folder \
+             (`gapsim init --sheets new-folder`)",
+            display(p)
+        )));
+    }
+    write_new(dir, path, text.as_bytes())?;
+    if let Err(e) = write_new(dir, &workbook, gapsim::SHEETS_TEMPLATE_WORKBOOK) {
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    let (shown, book) = (display(path), display(&workbook));
+    print(&format!(
+        "Wrote {shown} and {book}: a model to fill in, its drivers, spending lines and \
+         savings as the sheets of the workbook (one row each; its Read me sheet says how). It \
+         checks and runs as it is, but every figure is an assumption to replace with your \
+         council's own.\n\
+         Next:\n  \
+         gapsim check {shown}     every problem, a sheet's at its row and column\n  \
          gapsim explain {shown}   the model as tables\n  \
          gapsim run {shown}       the simulation\n"
     ))?;

@@ -344,6 +344,77 @@ fn init_never_overwrites_a_model() {
 }
 
 #[test]
+fn init_sheets_writes_the_workbook_template_that_runs_as_the_shipped_one_does() {
+    // council-model.toml names council-model.xlsx; the pair checks strictly and runs to the
+    // figures of models/template-budget.toml beside its own workbook; a second init writes
+    // neither file, even where only the workbook is there.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_in(tmp.path(), &["init", "--sheets", "c"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("gapsim check c/council-model.toml"));
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let written = std::fs::read_to_string(tmp.path().join("c/council-model.toml")).unwrap();
+    assert!(
+        written.contains("from = \"council-model.xlsx#Lines\""),
+        "{written}"
+    );
+    assert!(!written.contains("template-budget"), "{written}");
+    assert_eq!(
+        std::fs::read(tmp.path().join("c/council-model.xlsx")).unwrap(),
+        std::fs::read(models.join("template-budget.xlsx")).unwrap()
+    );
+    let out = run_in(tmp.path(), &["check", "c/council-model.toml", "--strict"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("3 drivers, 3 spending lines, 2 savings"),
+        "{}",
+        text(&out.stdout)
+    );
+    let summary = |dir: &Path, model: &Path| {
+        let out = run_in(
+            dir,
+            &[
+                "run",
+                model.to_str().unwrap(),
+                "-n",
+                YEARS,
+                "--no-charts",
+                "--out",
+                "r",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("r/summary.json")).unwrap()).unwrap();
+        (s["gap"].clone(), s["s114"].clone())
+    };
+    let shipped = tempfile::tempdir().unwrap();
+    assert_eq!(
+        summary(tmp.path(), Path::new("c/council-model.toml")),
+        summary(shipped.path(), &models.join("template-budget.toml"))
+    );
+    let again = tmp.path().join("d");
+    std::fs::create_dir(&again).unwrap();
+    std::fs::write(again.join("council-model.xlsx"), b"the council's own").unwrap();
+    let out = run_in(tmp.path(), &["init", "--sheets", "d"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("d/council-model.xlsx already exists"));
+    assert!(
+        !again.join("council-model.toml").exists(),
+        "nothing written"
+    );
+    assert_eq!(
+        std::fs::read(again.join("council-model.xlsx")).unwrap(),
+        b"the council's own"
+    );
+    let out = run_in(
+        tmp.path(),
+        &["init", "--sheets", "--synthetic", "district", "e"],
+    );
+    assert_eq!(out.status.code(), Some(2), "one or the other");
+}
+
+#[test]
 fn explain_shows_every_line_and_driver_of_kent_and_its_reserves() {
     let tmp = tempfile::tempdir().unwrap();
     let out = run_in(tmp.path(), &["explain"]);

@@ -80,11 +80,13 @@ const TEMPLATE_NOTES: [&str; 8] = [
      assumption: with the reasoning.",
     "A column whose header starts with # is a note and is not read; nor are other \
      sheets, such as this one.",
-    "models/template-budget.toml names each sheet: [lines] then from = \
-     \"template-budget.xlsx#Lines\". Run gapsim check on it: a problem in a sheet is \
-     shown at its row and column.",
-    "Written by tests/suite/sheets.rs (GAPSIM_WRITE_SHEETS=1 cargo test --release --test \
-     suite sheets::shipped).",
+    "The model file beside this workbook names each sheet: [lines] then from = \
+     \"NAME.xlsx#Lines\", NAME.xlsx being this workbook's file name (gapsim init --sheets \
+     writes council-model.toml and council-model.xlsx). Run gapsim check on the model \
+     file: a problem in a sheet is shown at its row and column.",
+    "gapsim's template workbook (models/template-budget.xlsx), written by \
+     tests/suite/sheets.rs (GAPSIM_WRITE_SHEETS=1 cargo test --release --test suite \
+     sheets::shipped).",
 ];
 
 const TEMPLATE_TOML: &str = r#"# A template budget model whose drivers, spending lines and savings are the sheets of

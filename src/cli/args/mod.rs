@@ -673,7 +673,9 @@ pub struct ReportArgs {
 #[command(
     after_long_help = "Examples:\n  gapsim init                 writes ./council-model.toml\n  \
     gapsim init my-council      writes my-council/council-model.toml (the folder is made \
-    if need be)\n  gapsim check my-council/council-model.toml && gapsim run \
+    if need be)\n  gapsim init --sheets my-council   writes my-council/council-model.toml and \
+    the workbook council-model.xlsx it reads its drivers, lines and savings from\n  \
+    gapsim check my-council/council-model.toml && gapsim run \
     my-council/council-model.toml\n  \
     gapsim init --synthetic mixed --count 150 portfolio   150 synthetic councils, about \
     England's mix\n  gapsim init --synthetic county --count 3 --seed 7 counties\n  \
@@ -690,8 +692,14 @@ pub struct InitArgs {
 
     /// Write synthetic council models instead of the template: district, unitary, county,
     /// or mixed (about England's mix of the three).
-    #[arg(long, value_enum, value_name = "SIZE")]
+    #[arg(long, value_enum, value_name = "SIZE", conflicts_with = "sheets")]
     pub synthetic: Option<SyntheticSize>,
+
+    /// Write the template with its drivers, spending lines and savings as sheets of a
+    /// workbook to fill in (council-model.xlsx beside council-model.toml), in place of
+    /// the tables of the model file.
+    #[arg(long)]
+    pub sheets: bool,
 
     /// How many synthetic councils to write (1 to 10,000), numbered from 1.
     #[arg(long, requires = "synthetic", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
