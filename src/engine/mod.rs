@@ -217,8 +217,10 @@ pub enum EngineError {
     /// fault, not an input: the run is refused rather than a percentile read from the
     /// wrong place).
     #[error(
-        "the second pass over the simulated years did not find the {} values the first pass          counted (class {}): the run is not reproducible on this machine; please report it",
-        .0.quantity, .0.class
+        "the second pass over the simulated years did not find the {} values the first pass \
+         counted: the run did not reproduce itself on this machine, so no percentile is read \
+         from it; please report it",
+        .0.quantity
     )]
     NotReproduced(ranks::Misplaced),
 }

@@ -89,8 +89,9 @@ pub enum MergeError {
     /// Collected values that do not lie in the classes the counts put them in: collecting
     /// shards run against the counts of another counting pass.
     #[error(
-        "the collecting shards' {} values do not lie where the counting shards counted them          (class {}): they were collected against other counts",
-        .0.quantity, .0.class
+        "the collecting shards' {} values do not lie where the counting shards counted them: \
+         they were collected against the counts of another counting pass",
+        .0.quantity
     )]
     Misplaced(super::ranks::Misplaced),
     /// A part whose contents do not fit its own batch range (a damaged file).

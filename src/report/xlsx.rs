@@ -2,8 +2,9 @@
 //!
 //! Sheets: Summary (the headline figures with their standard errors and 95% intervals, then
 //! what was run), Percentiles (P1 … P99 of the gap and the shortfall with their intervals),
-//! Drivers (each driver's law with its P10, median and P90 as the model sets them, and its
-//! simulated mean and the means of its lowest and highest tenth where it varies), Sensitivity (the factors ranked by share of the gap's variance),
+//! Drivers (each driver's law with its P10, median and P90 as the model sets them, and
+//! its simulated mean and the means of its lowest and highest tenth where it varies),
+//! Sensitivity (the factors ranked by share of the gap's variance),
 //! Savings at risk, Years (a plan of several years), Reserves needed (when the summary has
 //! the reserves question) and Assumptions (every figure of the model with its source, the
 //! rows of the report's table).
@@ -16,8 +17,9 @@
 //! The summary holds no simulated percentiles of the drivers (only their means over all
 //! years and over their lowest and highest tenth, from the sensitivity pass), so the
 //! Drivers sheet shows those; its P10, median and P90 are the laws' own quantiles
-//! ([`crate::dist::Distribution::quantile`]), which the reordering for correlations keeps
-//! exactly. Figures of the run are derived in `stats`, not here.
+//! ([`crate::dist::Distribution::quantile_once`]), which the reordering for correlations
+//! keeps exactly (blank for an event, whose law is its probability). Figures of the run are
+//! derived in `stats`, not here.
 
 mod compare;
 mod portfolio;
@@ -307,7 +309,12 @@ fn drivers(s: &Summary, model: &Model) -> Table {
             Cell::text(measure_words(d.measure)),
             Cell::Text(super::describe_driver(d, &s.model.unit)),
         ];
-        row.extend([0.1, 0.5, 0.9].map(|p| measured(d.measure, d.dist.quantile(p))));
+        // An event's law is its probability (in the Distribution column): its tenths are
+        // 0 or 1, and at a probability of 0.9 the P10 sits on the jump.
+        row.extend([0.1, 0.5, 0.9].map(|p| match d.measure {
+            Measure::Event => Cell::Blank,
+            m => measured(m, d.dist.quantile_once(p)),
+        }));
         match s.sensitivity.drivers.iter().find(|x| x.name == d.name) {
             Some(x) => row.extend([
                 measured(d.measure, x.mean_value),

@@ -498,9 +498,9 @@ fn a_batch_that_cannot_start_or_is_stopped_writes_nothing() {
 
 #[test]
 fn a_batch_samples_and_checks_as_run_does_with_sampling_and_strict() {
-    // `--sampling lhs`: each run folder is `gapsim run --sampling lhs`'s, byte for byte, and
-    // the portfolio says how it was sampled; `--strict`: a model with a warning fails its
-    // row with the warning as the reason, while the clean one runs.
+    // `--sampling lhs`: each run folder's settings and figures are `gapsim run --sampling
+    // lhs`'s, and the portfolio says how it was sampled; `--strict`: a model with a warning
+    // fails its row with the warning as the reason, while the clean one runs.
     let tmp = tempfile::tempdir().unwrap();
     let (code, _, err) = gapsim_in(
         tmp.path(),

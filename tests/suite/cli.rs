@@ -407,11 +407,20 @@ fn init_sheets_writes_the_workbook_template_that_runs_as_the_shipped_one_does() 
         std::fs::read(again.join("council-model.xlsx")).unwrap(),
         b"the council's own"
     );
-    let out = run_in(
-        tmp.path(),
-        &["init", "--sheets", "--synthetic", "district", "e"],
-    );
-    assert_eq!(out.status.code(), Some(2), "one or the other");
+    for synthetic in [
+        &["--synthetic", "district"][..],
+        &["--count", "5"],
+        &["--seed", "3"],
+    ] {
+        let args = [&["init", "--sheets"][..], synthetic, &["e"]].concat();
+        let out = run_in(tmp.path(), &args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: the template or synthetic councils"
+        );
+        assert!(!tmp.path().join("e").exists(), "{args:?}");
+    }
 }
 
 #[test]

@@ -224,3 +224,9 @@ pub fn default_stop_signals(cmd: &mut std::process::Command) -> &mut std::proces
         })
     }
 }
+
+/// [`default_stop_signals`] where there are no such signals to reset: the command as it is.
+#[cfg(not(unix))]
+pub fn default_stop_signals(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd
+}

@@ -693,4 +693,26 @@ fn a_position_given_where_a_model_belongs_is_named_as_one_with_the_command_for_i
     let (code, err, s) = run_in(tmp.path(), &["monitor", "q2.toml", "-n", "1000"]);
     assert_eq!(code, 0, "{err}");
     assert!(s.is_some());
+    // A position whose lines are a sheet: the sheet is not read as a model's lines (its
+    // columns would each be reported as unknown); the file is named for what it is.
+    let sheeted =
+        format!("{HEAD}month = 6\nbasis = \"after_action\"\n[lines]\nfrom = \"lines.csv\"\n");
+    std::fs::write(tmp.path().join("b.toml"), sheeted).unwrap();
+    std::fs::write(
+        tmp.path().join("lines.csv"),
+        "name,variance,source\nall,20,a\n",
+    )
+    .unwrap();
+    std::fs::remove_dir_all(tmp.path().join("run")).unwrap();
+    let (code, err, _) = run_in(tmp.path(), &["monitor", "b.toml", "-n", "1000"]);
+    assert_eq!(code, 0, "a valid position: {err}");
+    std::fs::remove_dir_all(tmp.path().join("run")).unwrap();
+    let (code, err, s) = run_in(tmp.path(), &["run", "b.toml", "-n", "1000"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(s.is_none());
+    assert!(
+        err.contains("this is an in-year monitoring position"),
+        "{err}"
+    );
+    assert!(err.contains("1 error and 0 warnings"), "{err}");
 }

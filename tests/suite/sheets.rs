@@ -84,14 +84,13 @@ const TEMPLATE_NOTES: [&str; 8] = [
      \"NAME.xlsx#Lines\", NAME.xlsx being this workbook's file name (gapsim init --sheets \
      writes council-model.toml and council-model.xlsx). Run gapsim check on the model \
      file: a problem in a sheet is shown at its row and column.",
-    "gapsim's template workbook (models/template-budget.xlsx), written by \
-     tests/suite/sheets.rs (GAPSIM_WRITE_SHEETS=1 cargo test --release --test suite \
-     sheets::shipped).",
+    "This is gapsim's template workbook: gapsim init --sheets writes it, with the model \
+     file that reads it, for a new council to fill in.",
 ];
 
 const TEMPLATE_TOML: &str = r#"# A template budget model whose drivers, spending lines and savings are the sheets of
-# template-budget.xlsx beside it. Copy both, fill in the sheets (and the figures below),
-# and check the model:
+# template-budget.xlsx beside it (`gapsim init --sheets` writes the pair as a new
+# council's files). Fill in the sheets (and the figures below), and check the model:
 #
 #   gapsim check template-budget.toml
 #

@@ -625,9 +625,11 @@ impl CompareSettings {
             None => Ok(()),
             Some(s) => Err(anyhow::anyhow!(
                 "gapsim {command} does not take --shard {s}: its models are paired year by \
-                 year on the same random numbers, so each runs whole on one machine (give it \
-                 --threads); to spread work over a cluster, split each model's own run \
-                 (gapsim run MODEL --shard K/N, then gapsim merge: docs/cluster.md)"
+                 year on the same random numbers, so the comparison runs whole on one \
+                 machine (give it --threads, or fewer --iterations); a single model's run \
+                 can be split over a cluster (gapsim run MODEL --shard K/N, then gapsim \
+                 merge, with gapsim collect between them for a run too long to keep every \
+                 year: docs/cluster.md), but that gives one run folder, not a comparison"
             )),
         }
     }
@@ -692,13 +694,13 @@ pub struct InitArgs {
 
     /// Write synthetic council models instead of the template: district, unitary, county,
     /// or mixed (about England's mix of the three).
-    #[arg(long, value_enum, value_name = "SIZE", conflicts_with = "sheets")]
+    #[arg(long, value_enum, value_name = "SIZE")]
     pub synthetic: Option<SyntheticSize>,
 
     /// Write the template with its drivers, spending lines and savings as sheets of a
     /// workbook to fill in (council-model.xlsx beside council-model.toml), in place of
     /// the tables of the model file.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["synthetic", "count", "seed"])]
     pub sheets: bool,
 
     /// How many synthetic councils to write (1 to 10,000), numbered from 1.

@@ -108,6 +108,12 @@ pub fn references(text: &str, kind: Kind) -> Result<Vec<Reference>, Vec<Diagnost
     let Ok(doc) = Document::parse(text.to_string()) else {
         return Ok(Vec::new());
     };
+    if kind == Kind::Model && doc.contains_key("monitoring") && !doc.contains_key("meta") {
+        // A monitoring position given where a model belongs: its sheets are not read as a
+        // model's (their columns would be reported one by one); the model's check names
+        // the file for what it is.
+        return Ok(Vec::new());
+    }
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for &section in columns::sections(kind) {

@@ -178,4 +178,18 @@ fn the_drivers_sheet_gives_each_laws_p10_median_and_p90_as_set() {
     }
     // In order.
     assert!(float(&fee[p10]) < float(&fee[p50]) && float(&fee[p50]) < float(&fee[p90]));
+    // An event's law is its probability: no tenths (0 or 1, on the jump at 0.9).
+    let measures = col("Measures");
+    let events: Vec<_> = range
+        .rows()
+        .skip(1)
+        .filter(|r| r.get(measures) == Some(&Data::String("event".into())))
+        .collect();
+    assert!(!events.is_empty(), "Kent has events");
+    for r in events {
+        assert_eq!(
+            (&r[p10], &r[p50], &r[p90]),
+            (&Data::Empty, &Data::Empty, &Data::Empty)
+        );
+    }
 }
