@@ -9,7 +9,9 @@
 //! Run with `cargo bench --bench engine`. The ratios that matter:
 //! - `engine/1 thread` against `sampling only/1 thread`: the whole run (correlations, the
 //!   model, statistics' sums, sensitivity) against drawing the variates it needs and
-//!   nothing else, with the same samplers;
+//!   nothing else, with the same samplers; and against `sampling and permutations/1
+//!   thread`, which also draws the one other random input the engine needs, each reordered
+//!   driver's permutation of the batch's rows;
 //! - `engine, independent/1 thread` against `naive/1 thread`: the same model and work per
 //!   iteration (drivers independent), the engine's batch structure against the plain loop;
 //! - `engine/1 thread` against `engine, independent/1 thread`: the cost of imposing the
