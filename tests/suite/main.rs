@@ -13,6 +13,7 @@ mod distributions;
 mod errors;
 mod faults;
 mod figures;
+mod held_memory;
 mod known_answers;
 mod medium;
 mod monitor;
