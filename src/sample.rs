@@ -83,6 +83,9 @@ pub fn permutation_into<R: Rng + ?Sized>(rng: &mut R, n: usize, p: &mut Vec<u32>
 #[derive(Debug, Default, Clone)]
 pub struct SampleScratch {
     strata: Vec<u32>,
+    /// 0..n: the rows of a Latin hypercube column that Iman–Conover reorders, its strata
+    /// left in their order.
+    in_order: Vec<u32>,
     perms: Vec<Vec<u32>>,
     taken: Vec<Vec<f64>>,
     ic: IcScratch,
@@ -324,7 +327,20 @@ impl<'m> Sampler<'m> {
                 Sampling::MonteCarlo => driver.dist.fill(&mut rng, column),
                 Sampling::LatinHypercube => {
                     permutation_into(&mut rng, n, &mut w.strata);
-                    driver.dist.fill_strata(&mut rng, &w.strata, column);
+                    // A column Iman–Conover reorders is placed by its scores' ranks whatever
+                    // its rows, from its values sorted: its strata stay in their order, which
+                    // is that sort (the permutation is still drawn, so the stream and every
+                    // value are as before), and the reordering finds it sorted.
+                    let rows = if self.reordered[d].is_some() {
+                        if w.in_order.len() != n {
+                            w.in_order.clear();
+                            w.in_order.extend(0..n as u32);
+                        }
+                        &w.in_order
+                    } else {
+                        &w.strata
+                    };
+                    driver.dist.fill_strata(&mut rng, rows, column);
                 }
                 Sampling::QuasiMonteCarlo => {
                     let (coordinate, group) = qmc::place(self.year * self.drivers.len() + d);

@@ -10,7 +10,8 @@
 //!    driver j's own random permutation;
 //! 2. E = SᵀS/n, its Cholesky factor Q, and M = P·Q⁻¹ for the target's factor P, so that
 //!    T = S·Mᵀ has correlation exactly P·Pᵀ (the spurious correlation of S removed);
-//! 3. each driver's sorted draws are placed in the rank order of its column of T. Column 0
+//! 3. each driver's sorted draws (a column already in order, as a Latin hypercube's strata
+//!    come, is not sorted again) are placed in the rank order of its column of T. Column 0
 //!    of T is a positive multiple of S's, whose rank order is the permutation itself, so it
 //!    is not sorted; other columns are ranked exactly (ties, which continuous scores do not
 //!    have, in row order).
@@ -245,7 +246,11 @@ impl Block {
             let column = &mut *columns[c];
             w.sorted.clear();
             w.sorted.extend_from_slice(column);
-            sort_floats_with(&mut w.sorted, &mut w.radix);
+            // A Latin hypercube's column comes in its strata's order, already sorted; a
+            // Monte Carlo column fails the test within its first few values.
+            if !w.sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+                sort_floats_with(&mut w.sorted, &mut w.radix);
+            }
             for (&row, &x) in w.order.iter().zip(&w.sorted) {
                 column[row as usize] = x;
             }
@@ -307,6 +312,48 @@ mod tests {
         let b: Vec<f64> = (0..11).map(|i| f64::from(i % 3) - 1.0).collect();
         let want: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert_eq!(dot(&a, &b), want);
+    }
+
+    #[test]
+    fn a_column_given_in_order_is_reordered_as_the_same_values_in_any_order() {
+        // The reordering reads a column's values sorted: one that comes sorted (a Latin
+        // hypercube's, its strata in order) skips the sort and must end as the same values
+        // shuffled would, bit for bit; so must one sorted but for its last two values.
+        use rand::Rng as _;
+        let mut m = Matrix::identity(3);
+        m.set_sym(0, 1, 0.5);
+        m.set_sym(1, 2, -0.3);
+        let ic = ImanConover::new(&m).unwrap();
+        let n = 3000;
+        let mut rng = crate::sample::stream(8, 0, "in order");
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|_| (0..n).map(|_| (rng.next_u64() >> 11) as f64).collect())
+            .collect();
+        let perms: Vec<Vec<u32>> = (0..3)
+            .map(|j| crate::sample::permutation(&mut crate::sample::stream(8, j, "p"), n))
+            .collect();
+        let run = |mut c: Vec<Vec<f64>>| {
+            let mut views: Vec<&mut [f64]> = c.iter_mut().map(Vec::as_mut_slice).collect();
+            ic.apply(&mut views, &perms, &mut IcScratch::default());
+            c
+        };
+        let shuffled = run(cols.clone());
+        let mut sorted = cols.clone();
+        for c in &mut sorted {
+            c.sort_by(f64::total_cmp);
+        }
+        let mut nearly = sorted.clone();
+        nearly[1].swap(n - 1, n - 2);
+        for (name, c) in [("sorted", sorted), ("sorted but its last two", nearly)] {
+            let got = run(c);
+            for (a, b) in got.iter().zip(&shuffled) {
+                assert!(
+                    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "{name}"
+                );
+            }
+        }
+        assert_ne!(shuffled[1], cols[1], "the test reorders something");
     }
 
     #[test]
