@@ -5,7 +5,8 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use gapsim::dist::Distribution;
 use gapsim::radix::{RadixScratch, argsort, select_ranks, sort_floats_with};
 use gapsim::sample::{permutation_into, stream};
@@ -58,26 +59,37 @@ fn samplers(c: &mut Criterion) {
     g.finish();
 }
 
-fn sorts(c: &mut Criterion) {
-    let mut g = c.benchmark_group("sort 10,000");
-    g.throughput(Throughput::Elements(N as u64));
-    let x = column(&Distribution::pert(0.05, 0.07, 0.10, None).unwrap(), "x");
+/// The two orderings Iman–Conover makes of a column, on `x` cut into blocks of `block`
+/// values: the rank order (argsort) and the sort of the values.
+fn orderings(g: &mut BenchmarkGroup<'_, WallTime>, x: &[f64], block: usize) {
     let mut s = RadixScratch::default();
     let mut order = Vec::new();
     g.bench_function("argsort (radix on f32 keys + exact pass)", |b| {
         b.iter(|| {
-            argsort(&x, &mut order, &mut s);
-            black_box(order[0])
+            for part in x.chunks(block) {
+                argsort(part, &mut order, &mut s);
+                black_box(order[0]);
+            }
         })
     });
-    let mut v = x.clone();
+    let mut v = x.to_vec();
     g.bench_function("sort floats (radix)", |b| {
         b.iter(|| {
-            v.copy_from_slice(&x);
-            sort_floats_with(&mut v, &mut s);
+            v.copy_from_slice(x);
+            for part in v.chunks_mut(block) {
+                sort_floats_with(part, &mut s);
+            }
             black_box(v[0])
         })
     });
+}
+
+fn sorts(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sort 10,000");
+    g.throughput(Throughput::Elements(N as u64));
+    let x = column(&Distribution::pert(0.05, 0.07, 0.10, None).unwrap(), "x");
+    orderings(&mut g, &x, N);
+    let mut s = RadixScratch::default();
     // A batch's percentiles read 14 ranks: selected from the buckets that hold them.
     let ranks = [
         499, 500, 999, 1000, 2499, 2500, 4999, 5000, 7499, 7500, 8999, 9000, 9499, 9500,
@@ -97,6 +109,7 @@ fn sorts(c: &mut Criterion) {
             black_box(perm[0])
         })
     });
+    let mut v = x.clone();
     g.bench_function("sort floats (std unstable)", |b| {
         b.iter(|| {
             v.copy_from_slice(&x);
@@ -105,36 +118,13 @@ fn sorts(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// The same orderings of ten blocks of 1,000 (what Iman–Conover on row blocks would sort
-/// instead of one column of 10,000: each block fits the first-level cache).
-fn block_sorts(c: &mut Criterion) {
+    // The same orderings of ten blocks of 1,000 (what Iman–Conover on row blocks would
+    // sort instead of one column of 10,000: each block fits the first-level cache).
     let mut g = c.benchmark_group("sort 10 blocks of 1,000");
     g.throughput(Throughput::Elements(N as u64));
-    let x = column(&Distribution::pert(0.05, 0.07, 0.10, None).unwrap(), "x");
-    let mut s = RadixScratch::default();
-    let mut order = Vec::new();
-    g.bench_function("argsort (radix on f32 keys + exact pass)", |b| {
-        b.iter(|| {
-            for block in x.chunks(N / 10) {
-                argsort(block, &mut order, &mut s);
-                black_box(order[0]);
-            }
-        })
-    });
-    let mut v = x.clone();
-    g.bench_function("sort floats (radix)", |b| {
-        b.iter(|| {
-            v.copy_from_slice(&x);
-            for block in v.chunks_mut(N / 10) {
-                sort_floats_with(block, &mut s);
-            }
-            black_box(v[0])
-        })
-    });
+    orderings(&mut g, &x, N / 10);
     g.finish();
 }
 
-criterion_group!(benches, samplers, sorts, block_sorts);
+criterion_group!(benches, samplers, sorts);
 criterion_main!(benches);

@@ -47,6 +47,24 @@ impl Sampling {
         }
     }
 
+    /// The method in words, for reports and workbooks.
+    pub fn words(self) -> &'static str {
+        match self {
+            Sampling::MonteCarlo => "Monte Carlo (independent draws)",
+            Sampling::LatinHypercube => "Latin hypercube within each batch",
+            Sampling::QuasiMonteCarlo => {
+                "randomised quasi-Monte Carlo (Sobol points, Owen-scrambled afresh in each batch)"
+            }
+        }
+    }
+
+    /// A summary's sampling name (`mc`, `lhs`, `qmc`) in words with the name after it, or
+    /// the name as it is when it is none of them.
+    pub fn described(name: &str) -> String {
+        Sampling::from_name(name)
+            .map_or_else(|| name.to_string(), |s| format!("{} ({name})", s.words()))
+    }
+
     /// The method a name from [`Sampling::name`] stands for.
     pub fn from_name(name: &str) -> Option<Sampling> {
         [

@@ -67,11 +67,7 @@ impl Draw for Ranked<'_> {
 
     fn title(&self) -> String {
         // Rows of one council (scenarios of one budget) are named by their models.
-        let rows = self.rows();
-        let by = if rows
-            .iter()
-            .any(|c| rows.iter().filter(|o| o.council == c.council).count() > 1)
-        {
+        let by = if self.0.by_model() {
             "model by model"
         } else {
             "council by council"

@@ -596,11 +596,7 @@ impl Distribution {
     /// more to the largest below 1), so that a `u` rounded onto an end, as a Latin
     /// hypercube's top stratum (n − 1 + v)/n can be, still gives a finite value.
     pub fn quantile(&self, u: f64) -> f64 {
-        let q = self.base_quantile(u);
-        match self.affine {
-            None => q,
-            Some(a) => a.apply(q),
-        }
+        self.mapped(self.base_quantile(u))
     }
 
     /// [`Distribution::quantile`] without building a Beta's table of quantiles: for a few
@@ -608,17 +604,11 @@ impl Distribution {
     /// would cost far more than the quantiles asked for. The root is the general
     /// inversion's, within the solver's tolerance of [`Distribution::quantile`]'s.
     pub fn quantile_once(&self, u: f64) -> f64 {
-        let Kind::Beta {
-            alpha,
-            beta,
-            min,
-            scale,
-            ..
-        } = &self.kind
-        else {
-            return self.quantile(u);
-        };
-        let q = min + scale * beta_quantile(*alpha, *beta, u.clamp(f64::MIN_POSITIVE, BELOW_ONE));
+        self.mapped(self.base_quantile_with(u, false))
+    }
+
+    /// A value of the law before the affine map, after it.
+    fn mapped(&self, q: f64) -> f64 {
         match self.affine {
             None => q,
             Some(a) => a.apply(q),
@@ -627,6 +617,12 @@ impl Distribution {
 
     /// [`Distribution::quantile`] before the affine map.
     fn base_quantile(&self, u: f64) -> f64 {
+        self.base_quantile_with(u, true)
+    }
+
+    /// [`Distribution::base_quantile`]; without `keep_table`, a Beta's quantile by the
+    /// general inversion rather than from its (built and kept) table of quantiles.
+    fn base_quantile_with(&self, u: f64, keep_table: bool) -> f64 {
         let u = u.clamp(f64::MIN_POSITIVE, BELOW_ONE);
         match &self.kind {
             Kind::Fixed(v) => *v,
@@ -660,7 +656,14 @@ impl Distribution {
                 min,
                 scale,
                 ..
-            } => min + scale * self.standard_beta_quantile(*alpha, *beta, u),
+            } => {
+                let z = if keep_table {
+                    self.standard_beta_quantile(*alpha, *beta, u)
+                } else {
+                    beta_quantile(*alpha, *beta, u)
+                };
+                min + scale * z
+            }
             Kind::Bernoulli { p } => {
                 if u > 1.0 - p {
                     1.0

@@ -469,13 +469,9 @@ fn method(s: &Summary) -> Vec<Block> {
         ),
         format!(
             "Sampling: {}.",
-            match s.run.sampling.as_str() {
-                "lhs" => "Latin hypercube within each batch",
-                "qmc" =>
-                    "randomised quasi-Monte Carlo (Sobol points, Owen-scrambled afresh in \
-                          each batch)",
-                _ => "Monte Carlo (independent draws)",
-            }
+            crate::sample::Sampling::from_name(&s.run.sampling)
+                .unwrap_or(crate::sample::Sampling::MonteCarlo)
+                .words()
         ),
         format!("Correlation: {}.", s.correlation.method),
         format!(

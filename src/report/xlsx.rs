@@ -229,7 +229,10 @@ fn about(s: &Summary, date: &Date) -> Vec<Vec<Cell>> {
         vec![Cell::text("Simulated years"), Cell::Count(s.run.iterations)],
         // As text: a seed can be larger than a spreadsheet number holds exactly.
         text("Seed", s.run.seed.to_string()),
-        text("Sampling", s.run.sampling.clone()),
+        text(
+            "Sampling",
+            crate::sample::Sampling::described(&s.run.sampling),
+        ),
         text("Program", s.run.program.clone()),
         text("Report dated", date.to_string()),
     ]

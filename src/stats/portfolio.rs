@@ -263,8 +263,7 @@ impl Portfolio {
         let ran: Vec<&Council> = self.councils.iter().filter(|c| c.ran()).collect();
         ran.iter()
             .map(|c| {
-                let shared = ran.iter().filter(|o| o.council == c.council).count() > 1;
-                if shared && !c.model.is_empty() {
+                if shares_council(&ran, c) && !c.model.is_empty() {
                     c.model.as_str()
                 } else {
                     c.council.as_str()
@@ -272,6 +271,18 @@ impl Portfolio {
             })
             .collect()
     }
+
+    /// Whether any two councils that ran are one council (scenarios of one budget): their
+    /// rows are then named, and the chart counted, by model.
+    pub fn by_model(&self) -> bool {
+        let ran: Vec<&Council> = self.councils.iter().filter(|c| c.ran()).collect();
+        ran.iter().any(|c| shares_council(&ran, c))
+    }
+}
+
+/// Whether another of `ran` is `c`'s council.
+fn shares_council(ran: &[&Council], c: &Council) -> bool {
+    ran.iter().filter(|o| o.council == c.council).count() > 1
 }
 
 #[cfg(test)]

@@ -78,7 +78,10 @@ fn models(c: &Comparison) -> Table {
         Cell::text("Simulated years of each"),
         Cell::Count(c.run.iterations),
     ]);
-    t.push(text("Sampling", c.run.sampling.clone()));
+    t.push(text(
+        "Sampling",
+        crate::sample::Sampling::described(&c.run.sampling),
+    ));
     t.push(text("Years", c.run.years.join(", ")));
     t.push(text("Program", c.run.program.clone()));
     t.push(text("Method", c.run.method.clone()));

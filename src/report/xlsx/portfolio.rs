@@ -90,13 +90,10 @@ fn settings(p: &Portfolio) -> Table {
         Cell::text("Simulated years of each"),
         Cell::Count(p.iterations),
     ]);
-    let sampling = match p.sampling.as_str() {
-        "mc" => "Monte Carlo (mc)",
-        "lhs" => "Latin hypercube (lhs)",
-        "qmc" => "scrambled Sobol points (qmc)",
-        other => other,
-    };
-    t.push(note("Sampling (every model)", sampling.into()));
+    t.push(note(
+        "Sampling (every model)",
+        crate::sample::Sampling::described(&p.sampling),
+    ));
     t.push(note("Ranked by", p.ranked_by.clone()));
     t.push(note("Money", "£m, exactly as portfolio.json".into()));
     t.push(note("Program", p.program.clone()));
